@@ -1,0 +1,306 @@
+"""Typed data passed between the stages of a scan.
+
+Every stage of the pipeline (targets → probes → engine → exchanges → spec → rules → findings →
+scoring → report → formats) exchanges these frozen dataclasses and nothing else. This module
+holds data and tiny helpers on it only: no I/O, no network, no third-party imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from urllib.parse import urlsplit
+
+Headers = tuple[tuple[str, str], ...]
+"""An ordered header list as it went over the wire: (name as sent, value). Values are decoded
+as latin-1 so every byte survives; repeated names stay repeated."""
+
+
+class Severity(StrEnum):
+    """How bad a finding is. Ordered from worst to least bad."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """4 for critical down to 0 for info; larger is worse."""
+        return _SEVERITY_RANK[self]
+
+    def at_least(self, other: Severity) -> bool:
+        """True when this severity is ``other`` or worse."""
+        return self.rank >= other.rank
+
+    def lowered(self, steps: int = 1) -> Severity:
+        """This severity moved ``steps`` levels towards info (never below info)."""
+        rank = max(0, self.rank - steps)
+        return next(s for s in Severity if s.rank == rank)
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
+}
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of the command-line contract (README "Exit codes")."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    SCAN_ERRORS = 3
+
+
+class OriginClass(StrEnum):
+    """Why a probe origin was chosen (DESIGN.md probe table)."""
+
+    TRUSTED = "trusted"
+    ARBITRARY = "arbitrary"
+    NULL = "null"
+    PREFIX = "prefix"
+    SUFFIX = "suffix"
+    UNESCAPED_DOT = "unescaped-dot"
+    SUBDOMAIN = "subdomain"
+    INSECURE_SCHEME = "insecure-scheme"
+    SPECIAL_CHARS = "special-chars"
+    THIRD_PARTY = "third-party"
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOrigin:
+    """One value for the ``Origin`` request header."""
+
+    value: str
+    """The serialized origin exactly as a browser would send it (or ``null``)."""
+    cls: OriginClass
+    """The probe class it belongs to."""
+    template: str
+    """``value`` with the per-run random label replaced by ``{label}``: stable across runs,
+    used in fingerprints."""
+    note: str = ""
+    """Free text, e.g. which trusted origin it was derived from or which platform it mimics."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One URL to audit and how a browser would call it."""
+
+    url: str
+    method: str = "GET"
+    """The method the application uses on this URL (byte-exact, CORS-SPEC.md §1.3)."""
+    site_origin: str | None = None
+    """The origin a browser sees for this URL when it differs from the URL's own (an IP, an
+    ingress, a port-forward). Probe origins derive from it; requests still go to ``url``."""
+    source: str = "argument"
+    """Where the target came from, for messages: ``argument``, ``file.txt:3``, ``policy``."""
+
+    @property
+    def origin(self) -> str:
+        """The origin a browser attributes to this target."""
+        return self.site_origin or url_origin(self.url)
+
+
+def url_origin(url: str) -> str:
+    """The ASCII serialization of a URL's origin (scheme://host[:port], default port dropped).
+
+    The URL is assumed to be already validated (targets.py does that).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    port = parts.port
+    default = {"http": 80, "https": 443}.get(scheme)
+    if port is None or port == default:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+class ProbeKind(StrEnum):
+    """What kind of request a probe is."""
+
+    ACTUAL = "actual"
+    """The request itself (the target's method) with an ``Origin`` header."""
+    PREFLIGHT = "preflight"
+    """An ``OPTIONS`` CORS-preflight request as Chromium builds it (CORS-SPEC.md §3.2)."""
+    PRIVATE_NETWORK = "private-network-preflight"
+    """A preflight that also carries ``Access-Control-Request-Private-Network: true``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """One request the planner wants sent. The engine adds the user's credentials when
+    ``credentialed`` is true and never records their values."""
+
+    kind: ProbeKind
+    url: str
+    origin: ProbeOrigin | None
+    """``None`` sends no ``Origin`` header (a same-origin or non-CORS baseline)."""
+    method: str
+    """The HTTP method on the wire (``OPTIONS`` for preflights)."""
+    request_method: str
+    """The method of the fetch() this probe stands for (``Access-Control-Request-Method``)."""
+    request_headers: tuple[str, ...] = ()
+    """Lowercased, sorted CORS-unsafe header names (``Access-Control-Request-Headers``)."""
+    credentialed: bool = False
+    """Attach the user's ``-H``/``--cookie`` credentials (never on preflights)."""
+    purpose: str = ""
+    """Short label for evidence: ``policy``, ``beyond-policy``, ``baseline``…"""
+
+    @property
+    def is_preflight(self) -> bool:
+        """True for both kinds of preflight."""
+        return self.kind is not ProbeKind.ACTUAL
+
+    def wire_headers(self) -> Headers:
+        """The CORS-related request headers of this probe, in the order Chromium sends them."""
+        headers: list[tuple[str, str]] = []
+        if self.is_preflight:
+            headers.append(("Accept", "*/*"))
+            headers.append(("Access-Control-Request-Method", self.request_method))
+            if self.request_headers:
+                headers.append(("Access-Control-Request-Headers", ",".join(self.request_headers)))
+            if self.kind is ProbeKind.PRIVATE_NETWORK:
+                headers.append(("Access-Control-Request-Private-Network", "true"))
+        if self.origin is not None:
+            headers.append(("Origin", self.origin.value))
+        return tuple(headers)
+
+
+class ErrorKind(StrEnum):
+    """Why a request or target failed. Failures are data, never exceptions through a scan."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    RESET = "reset"
+    PROTOCOL = "protocol"
+    TOO_LARGE = "too-large"
+    PROXY = "proxy"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """A failure recorded on an exchange or a target."""
+
+    kind: ErrorKind
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """The request as sent. Values of user-supplied secrets are replaced by ``<redacted>``."""
+
+    method: str
+    url: str
+    headers: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRecord:
+    """The response head and a digest of the (capped) body."""
+
+    status: int
+    reason: str
+    http_version: str
+    headers: Headers
+    body_bytes: int = 0
+    """How many body bytes were read (never more than the engine's cap)."""
+    body_truncated: bool = False
+    """True when the body was longer than the cap and reading stopped."""
+    body_sha256: str | None = None
+    """SHA-256 of the bytes read, hex."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One probe and what came back: a response or an error."""
+
+    probe: Probe
+    request: RequestRecord
+    response: ResponseRecord | None
+    error: ScanError | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when a response arrived."""
+        return self.response is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EffectivePolicy:
+    """The intended CORS policy for one URL, after overrides. ``None`` means "not stated":
+    rules that compare against that item are skipped rather than guessed."""
+
+    trusted_origins: tuple[str, ...]
+    trust_subdomains_of: tuple[str, ...] = ()
+    allow_credentials: bool | None = None
+    allowed_methods: tuple[str, ...] | None = None
+    allowed_headers: tuple[str, ...] | None = None
+    expose_headers: tuple[str, ...] | None = None
+    max_age_min: int | None = None
+    max_age_max: int | None = None
+    public: bool = False
+    policy_free: bool = False
+    """True when no policy file was given: trusted origin = the target's own origin."""
+
+    def trusts(self, origin: str) -> bool:
+        """Whether the policy intends ``origin`` to be allowed (exact match, or an https
+        subdomain of a ``trust_subdomains_of`` domain)."""
+        if origin in self.trusted_origins:
+            return True
+        if not origin.startswith("https://"):
+            return False
+        host = origin.removeprefix("https://").split(":", 1)[0]
+        return any(host.endswith("." + domain) for domain in self.trust_subdomains_of)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule violation on one target, with everything needed to understand and reproduce it."""
+
+    rule: str
+    severity: Severity
+    url: str
+    method: str
+    origin: str | None
+    title: str
+    detail: str
+    fix: str
+    curl: str
+    fingerprint: str
+    evidence: tuple[Exchange, ...]
+    credentialed: bool = False
+    """True when the exposure holds with ``credentials: 'include'``."""
+    cors_error: str | None = None
+    """The DevTools ``Network.CorsError`` name a browser reports, for breakage findings."""
+    folded: tuple[str, ...] = ()
+    """Narrower rule ids folded into this finding (their evidence is kept here)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """Everything learnt about one target."""
+
+    target: Target
+    policy: EffectivePolicy
+    exchanges: tuple[Exchange, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    error: ScanError | None = None
+    """Set when the target could not be scanned at all (its baseline request failed)."""
+    requests: int = 0
+    score: int = 100
+    grade: str = "A"
+    notes: tuple[str, ...] = field(default=())
+    """Human notes about the judgement (skipped probes, policy-free mode, …)."""

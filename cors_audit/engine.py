@@ -1,0 +1,623 @@
+"""The sender: turns planned probes into recorded exchanges, over HTTP with httpx.
+
+This is the one stage that touches the network and the only module that imports httpx. It sends
+each ``Probe`` exactly as planned, under a global and a per-host concurrency cap and an optional
+rate limit, and records what went out and what came back as ``Exchange`` data.
+
+It must not judge responses (that is ``spec.py`` and the rules), must not follow redirects (a
+3xx and its ``Location`` are evidence), must not carry cookies from one response into another
+request, must never put the user's credentials on a preflight (CORS-SPEC.md §3.2) and must never
+record their values. It never raises on a network failure: every failure becomes a
+``ScanError`` on the exchange.
+
+Environment proxies: the client is built with ``trust_env=False`` unless ``--proxy`` is given, so
+``HTTP(S)_PROXY``/``ALL_PROXY`` in the environment can never silently send scan traffic (with
+the user's credentials) through a machine nobody chose. With an explicit proxy httpx ignores
+the environment's proxy variables anyway; ``trust_env`` is then on only so that
+``SSL_CERT_FILE``/``SSL_CERT_DIR`` can name an intercepting proxy's CA.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import hashlib
+import re
+import socket
+import ssl
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
+from types import TracebackType
+from typing import Protocol, Self, cast
+from urllib.request import Request as UrllibRequest
+
+import httpx
+
+from cors_audit import __version__
+from cors_audit.errors import UsageError
+from cors_audit.models import (
+    ErrorKind,
+    Exchange,
+    Headers,
+    Probe,
+    RequestRecord,
+    ResponseRecord,
+    ScanError,
+)
+
+Transport = httpx.AsyncBaseTransport
+"""The transport type tests may inject (``httpx.MockTransport``, respx); re-exported so no other
+module needs to import httpx."""
+
+REDACTED = "<redacted>"
+"""What the request record shows instead of the value of a user ``-H`` header or the cookie."""
+
+DEFAULT_USER_AGENT = f"cors-audit/{__version__}"
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+"""An RFC 9110 field name (``token``)."""
+
+_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+"""The retry backoff's sleep; a module attribute so tests can record the delays."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOptions:
+    """How the engine sends. ``headers``, ``cookie`` and ``proxy`` are kept out of ``repr``
+    because they can hold secrets."""
+
+    concurrency: int = 20
+    """Most requests in flight at once, over all hosts."""
+    per_host: int = 6
+    """Most requests in flight at once to one (scheme, host, port)."""
+    timeout: float = 10.0
+    """Seconds, for each of connect, read, write and waiting for a pooled connection."""
+    retries: int = 1
+    """Extra attempts after a connect failure (refused, unreachable, connect timeout) — never
+    after the request may have reached the server, never on an HTTP status."""
+    backoff: float = 0.2
+    """Seconds before the first retry; doubled for each further retry."""
+    rate: float | None = None
+    """Requests per second over the whole scan (``None``: no limit)."""
+    proxy: str | None = field(default=None, repr=False)
+    """Proxy URL for all requests (``http://``, ``https://``, ``socks5://``)."""
+    insecure: bool = False
+    """Skip TLS certificate verification."""
+    body_cap: int = 65536
+    """Most response-body bytes ever read; reading stops there and the body is marked truncated."""
+    headers: Headers = field(default=(), repr=False)
+    """The user's ``-H`` headers. Secret: sent only on credentialed actual requests, recorded
+    as ``<redacted>``."""
+    cookie: str | None = field(default=None, repr=False)
+    """The user's ``--cookie`` value. Secret, like ``headers``."""
+    user_agent: str = DEFAULT_USER_AGENT
+    http2: bool = False
+    """Offer HTTP/2 (needs the ``h2`` package)."""
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1 (got {self.concurrency})")
+        if self.per_host < 1:
+            raise UsageError(f"--per-host must be at least 1 (got {self.per_host})")
+        if not self.timeout > 0:
+            raise UsageError(f"--timeout must be a positive number of seconds (got {self.timeout})")
+        if self.retries < 0:
+            raise UsageError(f"--retries must be 0 or more (got {self.retries})")
+        if not self.backoff >= 0:
+            raise UsageError(f"retry backoff must be 0 or more seconds (got {self.backoff})")
+        if self.rate is not None and not self.rate > 0:
+            raise UsageError(f"--rate must be a positive number of requests/s (got {self.rate})")
+        if self.body_cap < 0:
+            raise UsageError(f"body cap must be 0 or more bytes (got {self.body_cap})")
+        for name, value in self.headers:
+            if not _TOKEN.match(name):
+                raise UsageError(f"-H {name!r}: not a valid header name (expected a token)")
+            # The value itself is a secret: the message names the header only.
+            if _has_control(value):
+                raise UsageError(f"-H {name}: the value contains a line break or control byte")
+        if self.cookie is not None and _has_control(self.cookie):
+            raise UsageError("--cookie: the value contains a line break or control byte")
+        if _has_control(self.user_agent):
+            raise UsageError("user agent: contains a line break or control byte")
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret value that must never appear in a record or a message."""
+        values = [value for _, value in self.headers]
+        if self.cookie is not None:
+            values.append(self.cookie)
+        return tuple(v for v in values if v.strip())
+
+
+def _has_control(value: str) -> bool:
+    return any((ord(c) < 0x20 and c != "\t") or ord(c) == 0x7F for c in value)
+
+
+class ProgressObserver(Protocol):
+    """Told about every finished exchange (e.g. the CLI's progress bar)."""
+
+    def on_exchange(self, exchange: Exchange) -> None:
+        """Called once per probe, after its exchange is complete (response or error)."""
+
+
+class TokenBucket:
+    """A token bucket of capacity one, refilled at ``rate`` tokens per second, shared by all
+    requests of an engine.
+
+    Capacity one means no burst: after an idle spell only one request goes at once, the next
+    one ``1/rate`` s later, so "N per second" holds over every window. It is kept in the
+    reservation form (each caller books the next free slot and sleeps until it), which needs no
+    lock in asyncio and is checkable with an injected clock and sleep.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if not rate > 0:
+            raise ValueError(f"rate must be positive, got {rate}")
+        self._interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._next_free: float | None = None
+
+    def reserve(self) -> float:
+        """Book the next token; return how many seconds to wait before using it."""
+        now = self._clock()
+        start = now if self._next_free is None else max(now, self._next_free)
+        self._next_free = start + self._interval
+        return start - now
+
+    async def acquire(self) -> None:
+        """Wait until a token is available and take it."""
+        delay = self.reserve()
+        if delay > 0:
+            await self._sleep(delay)
+
+
+def backoff_delay(base: float, retry: int) -> float:
+    """Seconds to wait before retry number ``retry`` (1-based): ``base``, ``2·base``, …"""
+    return float(base * 2 ** (retry - 1))
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Refuse every cookie: a ``Set-Cookie`` from one probe must never reach another request.
+    The user's cookie is sent as an explicit header instead."""
+
+    def set_ok(self, cookie: Cookie, request: UrllibRequest) -> bool:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    response: ResponseRecord | None
+    error: ScanError | None
+    elapsed_ms: float
+    retryable: bool = False
+
+
+class Engine:
+    """Sends probes and records exchanges. Use as ``async with Engine(options) as engine``.
+
+    ``transport`` replaces httpx's network transport (tests pass ``httpx.MockTransport``; a
+    faster transport can be plugged in here). With a transport given, ``proxy`` is not applied:
+    httpx would route around the transport through the proxy.
+    """
+
+    def __init__(
+        self,
+        options: EngineOptions,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        observer: ProgressObserver | None = None,
+    ) -> None:
+        self._options = options
+        self._transport = transport
+        self._observer = observer
+        self._client: httpx.AsyncClient | None = None
+        self._global: asyncio.Semaphore | None = None
+        self._hosts: dict[tuple[str, str, int], asyncio.Semaphore] = {}
+        self._bucket = TokenBucket(options.rate) if options.rate is not None else None
+        self._secrets = options.secret_values()
+        self._sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        """Attempts put on the wire so far, retries included."""
+        return self._sent
+
+    async def __aenter__(self) -> Self:
+        self._client = self._make_client()
+        self._global = asyncio.Semaphore(self._options.concurrency)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def _make_client(self) -> httpx.AsyncClient:
+        o = self._options
+        proxy = o.proxy if self._transport is None else None
+        try:
+            return httpx.AsyncClient(
+                transport=self._transport,
+                proxy=proxy,
+                verify=not o.insecure,
+                http2=o.http2,
+                trust_env=proxy is not None,  # see the module docstring
+                timeout=httpx.Timeout(o.timeout),
+                limits=httpx.Limits(
+                    max_connections=o.concurrency, max_keepalive_connections=o.concurrency
+                ),
+                follow_redirects=False,
+                cookies=CookieJar(policy=_NoCookies()),
+                # identity: the body cap counts raw bytes and a gzip bomb cannot expand.
+                headers={"User-Agent": o.user_agent, "Accept-Encoding": "identity"},
+            )
+        except ImportError as exc:
+            if "socksio" in str(exc):
+                raise UsageError(
+                    "--proxy: SOCKS proxies need the 'socksio' package (pip install 'httpx[socks]')"
+                ) from None
+            raise UsageError(
+                "--http2 needs the 'h2' package (pip install 'httpx[http2]')"
+            ) from None
+        except (ValueError, httpx.InvalidURL):
+            # The proxy URL may hold a password: do not echo it.
+            raise UsageError(
+                "--proxy: not a usable proxy URL "
+                "(expected http://, https:// or socks5:// and a host)"
+            ) from None
+
+    async def send_many(self, probes: Sequence[Probe]) -> list[Exchange]:
+        """Send all probes concurrently under the limits; exchanges in the order of ``probes``."""
+        return list(await asyncio.gather(*(self.send(probe) for probe in probes)))
+
+    async def send(self, probe: Probe) -> Exchange:
+        """Send one probe (retrying connect failures) and record the exchange. Never raises
+        on a network failure."""
+        client = self._client
+        if client is None or self._global is None:
+            raise RuntimeError("Engine.send() used outside 'async with Engine(...)'")
+        started = time.perf_counter()
+        headers, secret_names = self._headers_for(probe)
+        try:
+            request = client.build_request(probe.method, probe.url, headers=headers)
+        except Exception as exc:  # a malformed URL: data, like any other failure
+            sent = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
+            record = RequestRecord(probe.method, probe.url, _redact(sent, secret_names))
+            error = self._error(exc, probe.url)
+            return self._finish(Exchange(probe, record, None, error, _ms_since(started)))
+        sent = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
+        record = RequestRecord(probe.method, probe.url, _redact(sent, secret_names))
+        attempt = await self._attempt(client, request)
+        for retry in range(1, self._options.retries + 1):
+            if not attempt.retryable:
+                break
+            await _sleep(backoff_delay(self._options.backoff, retry))
+            attempt = await self._attempt(client, request)
+        return self._finish(
+            Exchange(probe, record, attempt.response, attempt.error, attempt.elapsed_ms)
+        )
+
+    def _finish(self, exchange: Exchange) -> Exchange:
+        if self._observer is not None:
+            self._observer.on_exchange(exchange)
+        return exchange
+
+    def _headers_for(self, probe: Probe) -> tuple[list[tuple[bytes, bytes]], frozenset[str]]:
+        """The probe's request headers, and the lowercased names whose values are secrets.
+
+        User-Agent and ``Accept-Encoding: identity`` come from the client's defaults.
+        """
+        headers = list(probe.wire_headers())
+        user: list[tuple[str, str]] = []
+        # CORS-SPEC.md §3.2: a preflight never carries credentials, whatever the probe says.
+        if probe.credentialed and not probe.is_preflight:
+            # The probe's own CORS headers are the experiment: a user header cannot replace them.
+            taken = {name.lower() for name, _ in headers}
+            cookies: list[str] = []
+            for name, value in self._options.headers:
+                if name.lower() in taken:
+                    continue
+                if name.lower() == "cookie":
+                    cookies.append(value)  # one Cookie header (RFC 6265 §5.4)
+                else:
+                    user.append((name, value))
+            if self._options.cookie is not None:
+                cookies.append(self._options.cookie)
+            if cookies:
+                user.append(("Cookie", "; ".join(cookies)))
+        encoded = [(name.encode("ascii"), _encode(value)) for name, value in headers + user]
+        return encoded, frozenset(name.lower() for name, _ in user)
+
+    def _host_semaphore(self, url: httpx.URL) -> asyncio.Semaphore:
+        port = url.port or {"http": 80, "https": 443}.get(url.scheme, 0)
+        key = (url.scheme, url.host, port)
+        semaphore = self._hosts.get(key)
+        if semaphore is None:
+            semaphore = self._hosts[key] = asyncio.Semaphore(self._options.per_host)
+        return semaphore
+
+    async def _attempt(self, client: httpx.AsyncClient, request: httpx.Request) -> _Attempt:
+        assert self._global is not None
+        # Per-host first: a request waiting for its busy host must not hold a global slot that
+        # a request to an idle host could use.
+        async with self._host_semaphore(request.url), self._global:
+            if self._bucket is not None:
+                await self._bucket.acquire()
+            self._sent += 1
+            started = time.perf_counter()
+            try:
+                response = await client.send(request, stream=True, follow_redirects=False)
+            except Exception as exc:  # every failure becomes data
+                failure = self._error(exc, str(request.url))
+                # Retry only what failed before the request could reach the server.
+                retryable = isinstance(exc, httpx.ConnectTimeout) or (
+                    failure.kind is ErrorKind.CONNECT
+                    and isinstance(exc, httpx.ConnectError | ConnectionError)
+                )
+                return _Attempt(None, failure, _ms_since(started), retryable)
+            try:
+                body, truncated, error = await self._read_body(response)
+            finally:
+                await response.aclose()
+            reason = response.extensions.get("reason_phrase", b"")
+            record = ResponseRecord(
+                status=response.status_code,
+                reason=reason.decode("latin-1") if isinstance(reason, bytes) else "",
+                http_version=response.http_version,
+                headers=tuple(
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw
+                ),
+                body_bytes=len(body),
+                body_truncated=truncated,
+                body_sha256=hashlib.sha256(body).hexdigest(),
+            )
+            # A failure while reading the body keeps the head: its headers are the evidence.
+            return _Attempt(record, error, _ms_since(started))
+
+    async def _read_body(self, response: httpx.Response) -> tuple[bytes, bool, ScanError | None]:
+        """Raw (undecoded) body bytes up to the cap; stop reading as soon as it is exceeded.
+
+        The raw stream is read rather than ``aiter_raw()`` because responses built in memory
+        (mock transports) arrive already read, and only their stream still holds the bytes as
+        they were sent (``content`` would be decompressed).
+        """
+        cap = self._options.body_cap
+        stream = response.stream
+        assert isinstance(stream, httpx.AsyncByteStream)  # always, under an AsyncClient
+        body = bytearray()
+        chunks = cast("AsyncGenerator[bytes, None]", aiter(stream))
+        try:
+            async with aclosing(chunks):
+                async for chunk in chunks:
+                    room = cap - len(body)
+                    if len(chunk) > room:
+                        body += chunk[:room]
+                        return bytes(body), True, None
+                    body += chunk
+        except httpx.StreamConsumed:
+            # A one-shot stream some transport (respx) has already read: all that is left.
+            content = response.content
+            return content[:cap], len(content) > cap, None
+        except Exception as exc:
+            return bytes(body), False, self._error(exc, str(response.request.url))
+        return bytes(body), False, None
+
+    def _error(self, exc: BaseException, url: str) -> ScanError:
+        try:
+            error = classify_error(
+                exc, url=url, timeout=self._options.timeout, proxied=self._options.proxy is not None
+            )
+        except Exception:  # the contract is "send never raises": a classifier bug included
+            error = ScanError(ErrorKind.OTHER, f"{type(exc).__name__} (unclassified)")
+        message = _scrub(error.message, self._secrets)
+        return error if message == error.message else ScanError(error.kind, message)
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+def _encode(value: str) -> bytes:
+    """Header values go out as latin-1 (every record decodes them back byte for byte); text
+    outside latin-1 is sent as UTF-8 rather than refused."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def _redact(headers: Headers, secret_names: frozenset[str]) -> Headers:
+    return tuple(
+        (name, REDACTED if name.lower() in secret_names else value) for name, value in headers
+    )
+
+
+def _scrub(message: str, secrets: Sequence[str]) -> str:
+    """Remove secret values from an error message (h11 quotes bad header values verbatim)."""
+    for secret in secrets:
+        for form in {secret, repr(secret)[1:-1], repr(_encode(secret))[2:-1]}:
+            message = message.replace(form, REDACTED)
+        # Belt and braces: any longer piece of a secret still visible withholds the message.
+        if any(len(piece) >= 4 and piece in message for piece in re.split(r"[\s;,=]+", secret)):
+            return "error message withheld: it quoted a secret request header value"
+    return message
+
+
+# ---- error classification -------------------------------------------------------------------
+
+_DNS_TEXT = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "getaddrinfo failed",
+    "no address associated with hostname",
+    "name resolution",
+)
+_RESET_TEXT = (
+    "server disconnected",
+    "peer closed connection",
+    "connection reset",
+    "broken pipe",
+    "connection aborted",
+)
+_UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.ENETDOWN}
+_RESET = {errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes/contexts and the members of exception groups among them."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _where(url: str) -> tuple[str, str]:
+    """``(host, host:port)`` of a URL for messages."""
+    try:
+        parsed = httpx.URL(url)
+    except Exception:
+        return url, url
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+    host = parsed.host or url
+    return host, f"{host}:{port}" if port else host
+
+
+def _text(exc: BaseException) -> str:
+    return str(exc).strip() or type(exc).__name__
+
+
+def classify_error(
+    exc: BaseException, *, url: str, timeout: float, proxied: bool = False
+) -> ScanError:
+    """Map an httpx/OS/TLS exception to a ``ScanError`` with a message a person can act on."""
+    host, hostport = _where(url)
+    chain = list(_chain(exc))
+    texts = " | ".join(_text(e) for e in chain).lower()
+    seconds = f"{timeout:g} s"
+
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        phase, what = _timeout_phase(exc, hostport)
+        return ScanError(ErrorKind.TIMEOUT, f"{phase} timeout: {what} within {seconds}")
+    if isinstance(exc, httpx.ProxyError):
+        return ScanError(ErrorKind.PROXY, f"proxy error while reaching {hostport}: {_text(exc)}")
+
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
+            detail = link.verify_message or _text(link)
+            return ScanError(ErrorKind.TLS, _cert_message(hostport, detail))
+    if "certificate_verify_failed" in texts or "certificate verify failed" in texts:
+        return ScanError(ErrorKind.TLS, _cert_message(hostport, _text(exc)))
+    for link in chain:
+        if isinstance(link, ssl.SSLError):
+            reason = getattr(link, "reason", None)  # unset on hand-made SSLErrors
+            return ScanError(ErrorKind.TLS, _tls_message(hostport, reason or _text(link)))
+    if "[ssl" in texts or "ssl:" in texts:
+        return ScanError(ErrorKind.TLS, _tls_message(hostport, _text(exc)))
+
+    gai = next((e for e in chain if isinstance(e, socket.gaierror)), None)
+    if gai is not None or any(t in texts for t in _DNS_TEXT):
+        why = (gai.strerror if gai is not None else None) or _text(exc)
+        return ScanError(ErrorKind.DNS, f"DNS lookup failed for {host}: {why}")
+
+    os_errnos = {e.errno for e in chain if isinstance(e, OSError) and e.errno is not None}
+    refused = any(isinstance(e, ConnectionRefusedError) for e in chain)
+    if refused or errno.ECONNREFUSED in os_errnos or "connection refused" in texts:
+        via = " (through the proxy)" if proxied else ""
+        return ScanError(
+            ErrorKind.CONNECT,
+            f"connection refused by {hostport}{via}: nothing is listening there",
+        )
+    if os_errnos & _UNREACHABLE:
+        cause = next(
+            (e.strerror for e in chain if isinstance(e, OSError) and e.errno in _UNREACHABLE),
+            None,
+        )
+        return ScanError(ErrorKind.CONNECT, f"{hostport} is unreachable: {cause or _text(exc)}")
+
+    is_reset = any(isinstance(e, ConnectionResetError | BrokenPipeError) for e in chain)
+    if is_reset or os_errnos & _RESET or any(t in texts for t in _RESET_TEXT):
+        return ScanError(
+            ErrorKind.RESET,
+            f"{hostport} closed or reset the connection before a complete response ({_text(exc)})",
+        )
+
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError):
+        if "too long" in texts or "too large" in texts:
+            return ScanError(
+                ErrorKind.TOO_LARGE, f"response head from {hostport} is too large: {_text(exc)}"
+            )
+        return ScanError(
+            ErrorKind.PROTOCOL, f"malformed HTTP exchange with {hostport}: {_text(exc)}"
+        )
+    if isinstance(exc, httpx.DecodingError):
+        return ScanError(ErrorKind.PROTOCOL, f"undecodable response from {hostport}: {_text(exc)}")
+    if isinstance(exc, httpx.ConnectError):
+        via = " through the proxy" if proxied else ""
+        return ScanError(ErrorKind.CONNECT, f"could not connect to {hostport}{via}: {_text(exc)}")
+    if isinstance(exc, httpx.NetworkError):
+        return ScanError(ErrorKind.RESET, f"the connection to {hostport} broke: {_text(exc)}")
+    return ScanError(ErrorKind.OTHER, f"{type(exc).__name__}: {_text(exc)}")
+
+
+def _timeout_phase(exc: BaseException, hostport: str) -> tuple[str, str]:
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connect", f"no connection to {hostport}"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "read", f"no response data from {hostport}"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "write", f"could not send the request to {hostport}"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "pool", "no free connection in the client pool"
+    return "request", f"no answer from {hostport}"
+
+
+def _cert_message(hostport: str, detail: str) -> str:
+    return (
+        f"TLS certificate verify failed for {hostport}: {detail}; "
+        "use --insecure to skip verification"
+    )
+
+
+def _tls_message(hostport: str, reason: str) -> str:
+    hint = ""
+    if any(r in reason.upper() for r in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE")):
+        hint = " (is this port plain HTTP? try an http:// URL)"
+    return f"TLS handshake with {hostport} failed: {reason}{hint}"
+
+
+def send_all(
+    probes: Sequence[Probe],
+    options: EngineOptions,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    observer: ProgressObserver | None = None,
+) -> list[Exchange]:
+    """Synchronous convenience: send ``probes`` with a fresh engine in a new event loop."""
+
+    async def run() -> list[Exchange]:
+        async with Engine(options, transport=transport, observer=observer) as engine:
+            return await engine.send_many(probes)
+
+    return asyncio.run(run())

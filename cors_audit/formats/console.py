@@ -1,0 +1,144 @@
+"""The terminal summary: a plain-text rendering of a `Report` for the CLI to print.
+
+One line per target, the findings sorted worst first, and a totals line; ``verbose`` adds the
+detail, fix and reproduction lines of each finding. Every string that came from a server or a
+user (URLs, origins, header-derived details, error messages) goes through `sanitize`, so a
+hostile server cannot move the cursor, clear the screen, retitle the terminal or plant an OSC 8
+hyperlink. This module must not print, colour (rich lives in ``cli.py`` only) or do any I/O.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from cors_audit.models import Severity
+from cors_audit.report import FindingModel, Report, TargetModel
+
+_INVISIBLE = (
+    *range(0x20),  # C0, incl. ESC (0x1b), CR, LF, TAB, BEL, NUL
+    0x7F,  # DEL
+    *range(0x80, 0xA0),  # C1, incl. CSI (0x9b) and OSC (0x9d), which some terminals obey
+)
+"""Code points a terminal may act on instead of showing."""
+
+_BIDI_AND_ZERO_WIDTH = (
+    0x200B,  # zero width space
+    0x200C,
+    0x200D,
+    0x200E,  # left-to-right mark
+    0x200F,
+    *range(0x202A, 0x202F),  # bidi embeddings and overrides ("Trojan Source")
+    0x2060,  # word joiner
+    *range(0x2066, 0x206A),  # bidi isolates
+    0xFEFF,  # zero width no-break space / BOM
+)
+"""Code points that are invisible or reorder text, so a URL could look like another."""
+
+
+def _escape_table(*, keep_newlines: bool) -> dict[int, str]:
+    table = {code: f"\\x{code:02x}" for code in _INVISIBLE}
+    table.update({code: f"\\u{code:04x}" for code in _BIDI_AND_ZERO_WIDTH})
+    if keep_newlines:
+        del table[ord("\n")], table[ord("\t")]
+    return table
+
+
+_TABLE = _escape_table(keep_newlines=False)
+_TABLE_MULTILINE = _escape_table(keep_newlines=True)
+
+
+def sanitize(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control character shown as a visible ``\\xNN`` escape.
+
+    C0 controls (ESC, NUL, CR, LF, TAB, BEL…), DEL and C1 controls become ``\\xNN``; bidi
+    overrides and zero-width characters become ``\\uNNNN``. With ``keep_newlines`` LF and TAB
+    stay as they are (for multi-line blocks such as a ``curl`` command in HTML ``<pre>``).
+    """
+    return text.translate(_TABLE_MULTILINE if keep_newlines else _TABLE)
+
+
+def _counts(counts: Counter[Severity]) -> str:
+    parts = [f"{severity.value} {counts[severity]}" for severity in Severity if counts[severity]]
+    return ", ".join(parts)
+
+
+def _target_line(target: TargetModel, counts: Counter[Severity]) -> str:
+    url = sanitize(target.url)
+    method = sanitize(target.method)
+    if target.error is not None:
+        reason = sanitize(f"{target.error.kind}: {target.error.message}")
+        return f"  {'-':<2} {'-':>3}  {method} {url}  ERROR {reason}"
+    if target.findings == 0:
+        outcome = "no findings"
+    else:
+        noun = "finding" if target.findings == 1 else "findings"
+        outcome = f"{target.findings} {noun}"
+        if sum(counts.values()) == target.findings:
+            outcome += f" ({_counts(counts)})"
+    return f"  {sanitize(target.grade):<2} {target.score:>3}  {method} {url}  {outcome}"
+
+
+def _finding_lines(finding: FindingModel, *, verbose: bool) -> list[str]:
+    origin = "(no Origin)" if finding.origin is None else sanitize(finding.origin)
+    credentials = " [credentialed]" if finding.credentialed else ""
+    lines = [
+        f"  {finding.severity.value.upper():<8}  {sanitize(finding.rule)}  "
+        f"{sanitize(finding.method)} {sanitize(finding.url)}  origin {origin}{credentials}  "
+        f"{sanitize(finding.title)}"
+    ]
+    if verbose:
+        indent = " " * 12
+        # split on LF only: str.splitlines() would also eat \r, \x1c-\x1e and \x85 unseen
+        lines.extend(f"{indent}{sanitize(line)}" for line in finding.detail.split("\n"))
+        if finding.folded:
+            lines.append(f"{indent}folded: {sanitize(', '.join(finding.folded))}")
+        lines.append(f"{indent}fix: {sanitize(finding.fix)}")
+        lines.extend(f"{indent}{sanitize(line)}" for line in finding.curl.split("\n"))
+        lines.append(f"{indent}fingerprint {sanitize(finding.fingerprint)}")
+    return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def render(report: Report, *, verbose: bool = False) -> str:
+    """The terminal summary of ``report`` as plain text (ends with a newline)."""
+    per_target: dict[tuple[str, str], Counter[Severity]] = {}
+    for finding in report.findings:
+        per_target.setdefault((finding.url, finding.method), Counter())[finding.severity] += 1
+
+    lines = [
+        f"cors-audit {sanitize(report.tool.version)}: {_plural(len(report.targets), 'target')}"
+    ]
+    if any(target.policy_free for target in report.targets):
+        lines.append(
+            "  policy-free judgement: no policy given, each target's own origin is the only "
+            "trusted origin"
+        )
+    for target in report.targets:
+        counts = per_target.get((target.url, target.method), Counter())
+        lines.append(_target_line(target, counts))
+        if verbose:
+            lines.extend(f"         note: {sanitize(note)}" for note in target.notes)
+
+    if report.findings:
+        lines.append("")
+        lines.append("Findings")
+        ordered = sorted(report.findings, key=lambda finding: -finding.severity.rank)
+        for finding in ordered:
+            lines.extend(_finding_lines(finding, verbose=verbose))
+
+    summary = report.summary
+    by_severity = ", ".join(
+        f"{severity.value} {summary.by_severity.get(severity.value, 0)}" for severity in Severity
+    )
+    seconds = (report.finished_at - report.started_at).total_seconds()
+    lines.append("")
+    lines.append(
+        f"Total: grade {sanitize(summary.grade)}, score {summary.score}/100; "
+        f"{_plural(summary.findings, 'finding')} ({by_severity}); "
+        f"{_plural(summary.errors, 'error')}; {_plural(summary.requests, 'request')}; "
+        f"{seconds:.1f} s"
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,51 @@
+"""Rules: turn a target's exchanges into findings, asking the browser model for every verdict.
+
+``evaluate`` is the only entry point the scan uses. The catalogue (``RULES``) describes each
+rule; ``origin`` and ``config`` hold the checks. Rules never send requests and never match
+header strings where a browser verdict is what matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from cors_audit import spec
+from cors_audit.models import EffectivePolicy, Exchange, Finding, Severity, Target
+from cors_audit.rules import config, origin
+from cors_audit.rules.catalogue import RULES, RULES_BY_ID, Rule, get_rule
+from cors_audit.rules.context import Evidence
+
+__all__ = ["RULES", "RULES_BY_ID", "Rule", "evaluate", "get_rule"]
+
+
+def evaluate(
+    target: Target,
+    policy: EffectivePolicy,
+    exchanges: Sequence[Exchange],
+    *,
+    mode: spec.Mode = "chromium",
+    credentials_given: bool = False,
+) -> tuple[Finding, ...]:
+    """Every finding for one target, worst first, in catalogue order within a severity."""
+    evidence = Evidence(target, policy, tuple(exchanges), mode, credentials_given)
+    findings = origin.check(evidence)
+    for check in config.CHECKS:
+        findings += check(evidence)
+    findings = _private_network_raises(findings)
+    order = {rule.id: index for index, rule in enumerate(RULES)}
+    findings.sort(key=lambda f: (-f.severity.rank, order[f.rule], f.origin or ""))
+    return tuple(findings)
+
+
+def _private_network_raises(findings: list[Finding]) -> list[Finding]:
+    """A non-credentialed ``reflected-origin`` is high when private-network access is granted
+    too (DESIGN.md catalogue)."""
+    if not any(f.rule == "private-network-allowed" for f in findings):
+        return findings
+    return [
+        replace(f, severity=Severity.HIGH)
+        if f.rule == "reflected-origin" and f.severity is Severity.MEDIUM
+        else f
+        for f in findings
+    ]

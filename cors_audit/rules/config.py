@@ -1,0 +1,510 @@
+"""Configuration rules: wildcards, broken values, trusted origins that break, preflight scope,
+caching, exposed headers and private-network access.
+
+Each check reads a target's exchanges through `Evidence` and asks ``spec.py`` how a browser
+would judge them; none matches ``Access-Control-Allow-Origin`` strings itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from cors_audit import spec
+from cors_audit.models import Exchange, Finding, OriginClass, ProbeKind, Severity
+from cors_audit.probes import BEYOND, POLICY
+from cors_audit.rules.context import Evidence, make_finding
+
+ACAO = "Access-Control-Allow-Origin"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACEH = "Access-Control-Expose-Headers"
+ACMA = "Access-Control-Max-Age"
+ACAPN = "Access-Control-Allow-Private-Network"
+
+# Request headers a browser may send without a preflight anyway (CORS-SPEC.md §3.1): listing
+# them in Allow-Headers widens nothing.
+_SAFELISTED_REQUEST_HEADERS = frozenset({"accept", "accept-language", "content-language", "range"})
+
+# Response headers that carry credentials or tokens (CORS-SPEC.md §6.2 C19).
+_SENSITIVE_EXACT = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "www-authenticate",
+        "cookie",
+        "x-api-key",
+        "x-amz-security-token",
+    }
+)
+_SENSITIVE_PARTS = ("token", "secret", "session", "api-key", "apikey", "password", "csrf", "xsrf")
+
+
+def _policy_mode(evidence: Evidence) -> spec.Credentials:
+    return "include" if evidence.policy.allow_credentials else "omit"
+
+
+def _first(items: Iterable[Exchange]) -> list[Exchange]:
+    return list(items)[:4]
+
+
+def wildcard(evidence: Evidence) -> list[Finding]:
+    """``wildcard-origin`` and ``credentials-with-wildcard`` (CORS-SPEC.md §6.2 C01, C02)."""
+    findings: list[Finding] = []
+    open_to_all = [
+        e
+        for e in evidence.with_origin(OriginClass.ARBITRARY, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
+        if e.response is not None
+        and spec.allow_origin_shape(e.response.headers) is spec.AllowOriginShape.WILDCARD
+        and evidence.access(e).omit.allowed
+    ]
+    if open_to_all and not evidence.policy.public:
+        severity = Severity.MEDIUM
+        detail = (
+            "Access-Control-Allow-Origin is `*`: Chromium lets every web page read this "
+            "response without cookies."
+        )
+        if evidence.policy.policy_free:
+            severity = Severity.LOW
+            detail += " No policy says whether this endpoint is public; if it is, declare it " \
+                "with `public = true` (an [[override]] for its URL)."
+        findings.append(make_finding(evidence, "wildcard-origin", severity, detail,
+                                     _first(open_to_all)))
+    with_creds = [
+        e
+        for e in evidence.answered()
+        if e.response is not None
+        and spec.allow_origin_shape(e.response.headers) is spec.AllowOriginShape.WILDCARD
+        and spec.is_credentials_true(e.response.headers)
+    ]
+    if with_creds:
+        findings.append(
+            make_finding(
+                evidence,
+                "credentials-with-wildcard",
+                Severity.LOW,
+                "The response combines `Access-Control-Allow-Origin: *` with "
+                "`Access-Control-Allow-Credentials: true`; Chromium refuses every credentialed "
+                "read of it (WildcardOriginNotAllowed).",
+                _first(with_creds),
+                origin_template="",
+                cors_error="WildcardOriginNotAllowed",
+            )
+        )
+    return findings
+
+
+def invalid_allow_origin(evidence: Evidence) -> list[Finding]:
+    """``invalid-allow-origin``: a list, repeated header or malformed value (§2.3, C13)."""
+    bad = [
+        e
+        for e in evidence.answered()
+        if e.response is not None
+        and spec.allow_origin_shape(e.response.headers)
+        in (spec.AllowOriginShape.MULTIPLE, spec.AllowOriginShape.INVALID)
+    ]
+    if not bad:
+        return []
+    first = bad[0]
+    assert first.response is not None
+    value = spec.header_get(first.response.headers, ACAO)
+    origin = first.probe.origin.value if first.probe.origin else "null"
+    error = spec.cors_check(origin, "omit", first.response.headers).error
+    lines = sum(1 for name, _ in first.response.headers if name.lower() == ACAO.lower())
+    shape = "is sent on {} header lines".format(lines) if lines > 1 else f"is {value!r}"
+    return [
+        make_finding(
+            evidence,
+            "invalid-allow-origin",
+            Severity.MEDIUM,
+            f"Access-Control-Allow-Origin {shape}; every browser rejects it "
+            f"({error.value if error else 'blocked'}), so no origin can read this response.",
+            _first(bad),
+            origin_template="",
+            cors_error=error.value if error else None,
+        )
+    ]
+
+
+def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
+    """``trusted-origin-denied``: a policy-trusted origin that Chromium would block."""
+    if evidence.policy.policy_free:
+        return []  # without a policy nobody said which origin must work
+    mode = _policy_mode(evidence)
+    request = evidence.request
+    findings: list[Finding] = []
+    by_origin: dict[str, list[Exchange]] = {}
+    for exchange in evidence.with_origin(OriginClass.TRUSTED, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+        if exchange.probe.purpose == POLICY:
+            assert exchange.probe.origin is not None
+            by_origin.setdefault(exchange.probe.origin.value, []).append(exchange)
+    for origin, exchanges in by_origin.items():
+        reasons: list[str] = []
+        proof: list[Exchange] = []
+        error: str | None = None
+        for exchange in exchanges:
+            if exchange.probe.kind is ProbeKind.ACTUAL:
+                verdict = evidence.access(exchange).include if mode == "include" \
+                    else evidence.access(exchange).omit
+                what = f"the {exchange.probe.method} response"
+            elif request.needs_preflight:
+                verdict = evidence.preflight(exchange, mode)
+                what = f"the preflight for {request.method}" + (
+                    f" with {', '.join(request.headers)}" if request.headers else ""
+                )
+            else:
+                continue
+            if not verdict.allowed:
+                reasons.append(f"{what} fails ({verdict.error.value if verdict.error else '?'})")
+                proof.append(exchange)
+                error = error or (verdict.error.value if verdict.error else None)
+        if reasons:
+            creds = " with credentials" if mode == "include" else ""
+            findings.append(
+                make_finding(
+                    evidence,
+                    "trusted-origin-denied",
+                    Severity.MEDIUM,
+                    f"The policy trusts {origin}{creds}, but Chromium blocks it: "
+                    + "; ".join(reasons) + ".",
+                    proof,
+                    cors_error=error,
+                )
+            )
+    return findings
+
+
+def preflight_actual_mismatch(evidence: Evidence) -> list[Finding]:
+    """``preflight-actual-mismatch`` for trusted origins (CORS-SPEC.md §6.2 C18)."""
+    if not evidence.request.needs_preflight:
+        return []  # browsers never preflight this request, so the preflight reply is moot
+    mode = _policy_mode(evidence)
+    findings: list[Finding] = []
+    groups: dict[str, dict[ProbeKind, Exchange]] = {}
+    for exchange in evidence.with_origin(OriginClass.TRUSTED, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+        if exchange.probe.purpose == POLICY and exchange.probe.origin is not None:
+            groups.setdefault(exchange.probe.origin.value, {})[exchange.probe.kind] = exchange
+    for origin, pair in groups.items():
+        if len(pair) != 2:
+            continue
+        actual, preflight = pair[ProbeKind.ACTUAL], pair[ProbeKind.PREFLIGHT]
+        a = getattr(evidence.access(actual), mode).allowed
+        p = getattr(evidence.access(preflight), mode).allowed
+        if a == p:
+            continue
+        passes, fails = ("preflight", "actual response") if p else ("actual response", "preflight")
+        findings.append(
+            make_finding(
+                evidence,
+                "preflight-actual-mismatch",
+                Severity.LOW,
+                f"For {origin} the {passes} passes the CORS check but the {fails} does not, so "
+                "the same client gets contradictory answers.",
+                [preflight, actual],
+            )
+        )
+    return findings
+
+
+def _successful_preflights(evidence: Evidence) -> list[Exchange]:
+    return [e for e in evidence.answered(ProbeKind.PREFLIGHT) if evidence.preflight(e, "omit").allowed]
+
+
+def _allowed_list(exchange: Exchange, name: str) -> list[str]:
+    assert exchange.response is not None
+    values = spec.extract_header_list_values(exchange.response.headers, name)
+    return values if isinstance(values, list) else []
+
+
+def _trusted_preflights(evidence: Evidence) -> list[Exchange]:
+    return [
+        e
+        for e in evidence.with_origin(OriginClass.TRUSTED, ProbeKind.PREFLIGHT)
+        if e.probe.purpose in (POLICY, BEYOND) and evidence.access(e).omit.allowed
+    ]
+
+
+def _beyond_scope(
+    evidence: Evidence,
+    rule_id: str,
+    severity: Severity,
+    header: str,
+    allowed: set[str],
+    normalize: Callable[[str], str],
+    ignored: Callable[[str], bool],
+    what: str,
+) -> list[Finding]:
+    extra: dict[str, None] = {}
+    proof: list[Exchange] = []
+    for exchange in _trusted_preflights(evidence):
+        listed = [
+            item for item in _allowed_list(exchange, header)
+            if item == "*" or (normalize(item) not in allowed and not ignored(item))
+        ]
+        if exchange.probe.purpose == BEYOND and evidence.preflight(exchange, "omit").allowed:
+            asked = [exchange.probe.request_method] if what == "methods" else [
+                h for h in exchange.probe.request_headers if h not in allowed]
+            listed += [item for item in asked if not ignored(item)]
+        if listed:
+            extra.update(dict.fromkeys(listed))
+            proof.append(exchange)
+    if not extra:
+        return []
+    names = ", ".join(extra)
+    return [
+        make_finding(
+            evidence,
+            rule_id,
+            severity,
+            f"The preflight allows {what} outside the policy: {names}"
+            + (" (`*` allows any)" if "*" in extra else "")
+            + ".",
+            proof,
+            origin_template="",
+        )
+    ]
+
+
+def preflight_scope(evidence: Evidence) -> list[Finding]:
+    """``methods-beyond-policy`` and ``headers-beyond-policy`` (CORS-SPEC.md §6.2 C16)."""
+    policy = evidence.policy
+    findings: list[Finding] = []
+    if policy.allowed_methods is not None and "*" not in policy.allowed_methods:
+        findings += _beyond_scope(
+            evidence,
+            "methods-beyond-policy",
+            Severity.MEDIUM,
+            ACAM,
+            set(policy.allowed_methods),
+            lambda m: m,  # methods compare byte for byte (CORS-SPEC.md §1.3)
+            spec.is_cors_safelisted_method,
+            "methods",
+        )
+    if policy.allowed_headers is not None and "*" not in policy.allowed_headers:
+        findings += _beyond_scope(
+            evidence,
+            "headers-beyond-policy",
+            Severity.LOW,
+            ACAH,
+            {h.lower() for h in policy.allowed_headers},
+            str.lower,  # header names compare case-insensitively
+            lambda h: h.lower() in _SAFELISTED_REQUEST_HEADERS,
+            "request headers",
+        )
+    return findings
+
+
+def credentials_beyond_policy(evidence: Evidence) -> list[Finding]:
+    """``credentials-beyond-policy``: credentialed reads pass although the policy says no."""
+    if evidence.policy.allow_credentials is not False:
+        return []
+    proof = [
+        e
+        for e in evidence.answered(ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
+        if e.probe.origin is not None and evidence.access(e).include.allowed
+    ]
+    if not proof:
+        return []
+    return [
+        make_finding(
+            evidence,
+            "credentials-beyond-policy",
+            Severity.MEDIUM,
+            f"{proof[0].probe.origin.value if proof[0].probe.origin else 'An origin'} can read "
+            "responses with the user's cookies (`Access-Control-Allow-Credentials: true`), but "
+            "the policy says `allow_credentials = false`.",
+            _first(proof),
+            origin_template="",
+            credentialed=True,
+        )
+    ]
+
+
+def max_age(evidence: Evidence) -> list[Finding]:
+    """``missing-max-age`` and ``max-age-out-of-range`` (CORS-SPEC.md §3.5, C15)."""
+    preflights = _successful_preflights(evidence)
+    if not preflights:
+        return []
+    exchange = preflights[0]
+    assert exchange.response is not None
+    headers = exchange.response.headers
+    raw = spec.header_get(headers, ACMA)
+    if raw is None:
+        return [
+            make_finding(
+                evidence,
+                "missing-max-age",
+                Severity.LOW,
+                "The successful preflight has no Access-Control-Max-Age, so browsers cache it "
+                "for only 5 seconds and preflight again on almost every request.",
+                [exchange],
+                origin_template="",
+            )
+        ]
+    effective = {engine: spec.max_age(headers, engine) for engine in ("chromium", "firefox", "webkit")}
+    shown = ", ".join(
+        f"{engine} {'not cached' if value is None else f'{value} s'}"
+        for engine, value in effective.items()
+    )
+    seconds = int(raw.strip()) if raw.strip().isdigit() else None
+    policy = evidence.policy
+    problem: str | None = None
+    severity = Severity.LOW
+    if seconds is None:
+        problem = f"Access-Control-Max-Age {raw!r} is not a number of seconds"
+        severity = Severity.INFO if policy.max_age_min is None else Severity.LOW
+    elif policy.max_age_min is not None and seconds < policy.max_age_min:
+        problem = f"Access-Control-Max-Age {seconds} is below the policy's minimum {policy.max_age_min}"
+    elif policy.max_age_max is not None and seconds > policy.max_age_max:
+        problem = f"Access-Control-Max-Age {seconds} is above the policy's maximum {policy.max_age_max}"
+    elif seconds > 86400:
+        problem = f"Access-Control-Max-Age {seconds} exceeds every browser's cap"
+        severity = Severity.INFO
+    if problem is None:
+        return []
+    return [
+        make_finding(
+            evidence,
+            "max-age-out-of-range",
+            severity,
+            f"{problem}; effective cache time: {shown}.",
+            [exchange],
+            origin_template="",
+        )
+    ]
+
+
+def _varies_on_origin(exchange: Exchange) -> bool:
+    assert exchange.response is not None
+    vary = spec.header_get(exchange.response.headers, "Vary") or ""
+    names = {part.strip().lower() for part in vary.split(",")}
+    return "origin" in names or "*" in names
+
+
+def _not_storable(exchange: Exchange) -> bool:
+    assert exchange.response is not None
+    cache_control = (spec.header_get(exchange.response.headers, "Cache-Control") or "").lower()
+    return "no-store" in cache_control
+
+
+def missing_vary(evidence: Evidence) -> list[Finding]:
+    """``missing-vary-origin``: a reply whose ACAO echoes the request origin lacks
+    ``Vary: Origin`` (CORS-SPEC.md §6.2 C14, vectors v01/v02).
+
+    Only replies that carry an origin-specific ACAO are judged: they are the ones a shared
+    cache can hand to another origin.
+    """
+    proof = []
+    for exchange in evidence.answered(ProbeKind.ACTUAL):
+        origin = exchange.probe.origin
+        if origin is None or exchange.response is None:
+            continue
+        value = spec.header_get(exchange.response.headers, ACAO)
+        if value is None or value.strip() != origin.value:
+            continue
+        if _varies_on_origin(exchange) or _not_storable(exchange):
+            continue
+        proof.append(exchange)
+    if not proof:
+        return []
+    credentialed = any(
+        e.response is not None and spec.is_credentials_true(e.response.headers) for e in proof
+    )
+    return [
+        make_finding(
+            evidence,
+            "missing-vary-origin",
+            Severity.MEDIUM if credentialed else Severity.LOW,
+            "Access-Control-Allow-Origin echoes the request's origin but the response has no "
+            "`Vary: Origin`, so a cache can serve the reply made for one origin to another.",
+            _first(proof),
+            origin_template="",
+            credentialed=credentialed,
+        )
+    ]
+
+
+def _is_sensitive(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _SENSITIVE_EXACT or any(part in lowered for part in _SENSITIVE_PARTS)
+
+
+def exposed_headers(evidence: Evidence) -> list[Finding]:
+    """``sensitive-exposed-headers`` (CORS-SPEC.md §4, §6.2 C19)."""
+    intended = {h.lower() for h in evidence.policy.expose_headers or ()}
+    names: dict[str, None] = {}
+    proof: list[Exchange] = []
+    for exchange in evidence.answered(ProbeKind.ACTUAL):
+        if exchange.probe.origin is None or exchange.response is None:
+            continue
+        access = evidence.access(exchange)
+        if not access.any:
+            continue
+        mode: spec.Credentials = "include" if access.include.allowed else "omit"
+        readable = spec.exposed_header_names(exchange.response.headers, mode)
+        listed = _allowed_list(exchange, ACEH)
+        sensitive = [
+            n for n in listed if n != "*" and _is_sensitive(n) and n.lower() not in intended
+            and n.lower() not in ("set-cookie", "set-cookie2")  # never exposed (e05)
+        ]
+        if "*" in listed and mode == "omit":
+            sensitive += [
+                name for name, _ in exchange.response.headers
+                if _is_sensitive(name) and name.lower() in readable and name.lower() not in intended
+            ]
+        if sensitive:
+            names.update(dict.fromkeys(sensitive))
+            proof.append(exchange)
+    if not names:
+        return []
+    return [
+        make_finding(
+            evidence,
+            "sensitive-exposed-headers",
+            Severity.LOW,
+            "Access-Control-Expose-Headers makes these credential/token headers readable by "
+            f"the allowed origins' scripts: {', '.join(names)}.",
+            _first(proof),
+            origin_template="",
+        )
+    ]
+
+
+def private_network(evidence: Evidence) -> list[Finding]:
+    """``private-network-allowed``: ACAPN granted to an untrusted origin (CORS-SPEC.md §5)."""
+    proof = [
+        e
+        for e in evidence.answered(ProbeKind.PRIVATE_NETWORK)
+        if e.probe.origin is not None
+        and e.probe.origin.cls is not OriginClass.TRUSTED
+        and e.response is not None
+        and evidence.access(e).omit.allowed
+        and (spec.header_get(e.response.headers, ACAPN) or "").strip() == "true"
+    ]
+    if not proof:
+        return []
+    origin = proof[0].probe.origin.value if proof[0].probe.origin else "an untrusted origin"
+    return [
+        make_finding(
+            evidence,
+            "private-network-allowed",
+            Severity.HIGH,
+            f"The private-network preflight from {origin} is answered with "
+            "`Access-Control-Allow-Private-Network: true`. Chromium 104–141 only warned about "
+            "such requests; Chromium 142+ asks the user for local-network permission instead.",
+            proof,
+        )
+    ]
+
+
+CHECKS: tuple[Callable[[Evidence], list[Finding]], ...] = (
+    wildcard,
+    invalid_allow_origin,
+    trusted_origin_denied,
+    preflight_actual_mismatch,
+    preflight_scope,
+    credentials_beyond_policy,
+    max_age,
+    missing_vary,
+    exposed_headers,
+    private_network,
+)

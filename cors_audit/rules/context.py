@@ -1,0 +1,161 @@
+"""What the checks see of one target, and how they turn an observation into a `Finding`.
+
+`Evidence` indexes a target's exchanges and answers browser questions through ``spec.py``
+("would Chromium let this origin read this reply, with or without credentials?"). Checks
+never compare header strings themselves. `make_finding` builds the finding with its stable
+fingerprint and a ``curl`` command that reproduces it without any secret value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from cors_audit import spec
+from cors_audit.models import (
+    EffectivePolicy,
+    Exchange,
+    Finding,
+    OriginClass,
+    ProbeKind,
+    Severity,
+    Target,
+)
+from cors_audit.probes import PolicyRequest, policy_request
+from cors_audit.rules.catalogue import get_rule
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The browser's verdict for one origin on one reply, in both credentials modes."""
+
+    omit: spec.Verdict
+    include: spec.Verdict
+
+    @property
+    def any(self) -> bool:
+        """Readable (or sendable) in at least one credentials mode."""
+        return self.omit.allowed or self.include.allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A target's exchanges, its policy, and the browser model's mode."""
+
+    target: Target
+    policy: EffectivePolicy
+    exchanges: tuple[Exchange, ...]
+    mode: spec.Mode = "chromium"
+    credentials_given: bool = False
+
+    @property
+    def request(self) -> PolicyRequest:
+        """The request trusted pages make according to the policy."""
+        return policy_request(self.target, self.policy)
+
+    def answered(self, *kinds: ProbeKind) -> Iterator[Exchange]:
+        """Exchanges of these kinds (all kinds if none given) that got a reply."""
+        for exchange in self.exchanges:
+            if exchange.response is None:
+                continue
+            if kinds and exchange.probe.kind not in kinds:
+                continue
+            yield exchange
+
+    def with_origin(self, cls: OriginClass, *kinds: ProbeKind) -> Iterator[Exchange]:
+        """Answered exchanges whose probe origin belongs to ``cls``."""
+        for exchange in self.answered(*kinds):
+            origin = exchange.probe.origin
+            if origin is not None and origin.cls is cls:
+                yield exchange
+
+    def access(self, exchange: Exchange) -> Access:
+        """CORS-check verdicts (CORS-SPEC.md §2.1) for the exchange's own origin.
+
+        For a preflight this is the access part only; `preflight` adds method, headers and
+        status.
+        """
+        assert exchange.response is not None and exchange.probe.origin is not None
+        origin = exchange.probe.origin.value
+        headers = exchange.response.headers
+        return Access(
+            omit=spec.cors_check(origin, "omit", headers),
+            include=spec.cors_check(origin, "include", headers),
+        )
+
+    def preflight(self, exchange: Exchange, credentials: spec.Credentials) -> spec.Verdict:
+        """The full preflight verdict (CORS-SPEC.md §3.3) for what the probe asked."""
+        assert exchange.response is not None and exchange.probe.origin is not None
+        probe = exchange.probe
+        verdict = spec.preflight_check(
+            probe.origin.value if probe.origin else "null",
+            credentials,
+            probe.request_method,
+            list(probe.request_headers),
+            exchange.response.status,
+            exchange.response.headers,
+            self.mode,
+        )
+        return spec.Verdict(allowed=verdict.allowed, error=verdict.error)
+
+    def preflight_access(self, exchange: Exchange) -> Access:
+        """Full preflight verdicts in both credentials modes."""
+        return Access(omit=self.preflight(exchange, "omit"), include=self.preflight(exchange, "include"))
+
+
+def fingerprint(rule: str, target: Target, origin_template: str | None) -> str:
+    """Stable id of a finding: rule, method, URL and the origin *template* (the random label
+    is replaced by ``{label}``), so the same finding matches across runs."""
+    material = "\x1f".join((rule, target.method, target.url, origin_template or ""))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def curl_command(exchange: Exchange, credentials_given: bool) -> str:
+    """A ``curl`` command reproducing the exchange. User secrets are referenced through
+    environment variables (``$CORS_AUDIT_COOKIE``, ``$CORS_AUDIT_HEADER``), never inlined."""
+    probe = exchange.probe
+    parts = ["curl", "-i", "-s", "-X", probe.method, probe.url]
+    for name, value in probe.wire_headers():
+        if name == "Accept":
+            continue
+        parts += ["-H", f"{name}: {value}"]
+    command = shlex.join(parts)
+    if probe.credentialed and credentials_given:
+        command += ' -H "Cookie: $CORS_AUDIT_COOKIE" -H "$CORS_AUDIT_HEADER"'
+    return command
+
+
+def make_finding(
+    evidence: Evidence,
+    rule_id: str,
+    severity: Severity,
+    detail: str,
+    proof: Sequence[Exchange],
+    *,
+    origin_template: str | None = None,
+    credentialed: bool = False,
+    cors_error: str | None = None,
+) -> Finding:
+    """A finding of ``rule_id`` proven by ``proof`` (the first exchange gives the curl)."""
+    rule = get_rule(rule_id)
+    first = proof[0]
+    origin = first.probe.origin
+    if origin_template is None and origin is not None:
+        origin_template = origin.template
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        url=evidence.target.url,
+        method=evidence.target.method,
+        origin=origin.value if origin else None,
+        title=rule.title,
+        detail=detail,
+        fix=rule.fix,
+        curl=curl_command(first, evidence.credentials_given),
+        fingerprint=fingerprint(rule.id, evidence.target, origin_template),
+        evidence=tuple(proof),
+        credentialed=credentialed,
+        cors_error=cors_error,
+    )

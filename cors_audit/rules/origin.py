@@ -1,0 +1,180 @@
+"""Origin-acceptance rules: which untrusted origins a browser lets read or send.
+
+For every attacker origin class (arbitrary, ``null``, prefix, suffix, look-alike, special
+characters, third-party platforms, subdomains, insecure scheme) the check asks the browser
+model whether a page on that origin could read the reply (CORS check, CORS-SPEC.md §2.1,
+passing the preflight first when the target's method needs one, §3.3) or could at least send
+the policy's preflighted request (a cross-origin write). Narrower rules fold into
+``reflected-origin`` when an arbitrary origin is already allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from cors_audit import spec
+from cors_audit.models import Exchange, Finding, OriginClass, ProbeKind, Severity
+from cors_audit.rules.catalogue import ORIGIN_RULES
+from cors_audit.rules.context import Evidence, make_finding
+
+RULE_FOR_CLASS: dict[OriginClass, str] = {
+    OriginClass.ARBITRARY: "reflected-origin",
+    OriginClass.NULL: "null-origin",
+    OriginClass.PREFIX: "prefix-match",
+    OriginClass.SUFFIX: "suffix-match",
+    OriginClass.UNESCAPED_DOT: "unescaped-dot",
+    OriginClass.SPECIAL_CHARS: "special-chars",
+    OriginClass.THIRD_PARTY: "third-party-origin",
+    OriginClass.SUBDOMAIN: "arbitrary-subdomain",
+    OriginClass.INSECURE_SCHEME: "insecure-scheme",
+}
+
+_LOCAL_DEV = ("http://localhost", "http://127.0.0.1", "https://localhost")
+
+# (with credentials, without) per DESIGN.md's catalogue.
+_SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
+    OriginClass.ARBITRARY: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.NULL: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.PREFIX: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.SUFFIX: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.UNESCAPED_DOT: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.SPECIAL_CHARS: (Severity.HIGH, Severity.MEDIUM),
+    OriginClass.THIRD_PARTY: (Severity.HIGH, Severity.MEDIUM),
+    OriginClass.SUBDOMAIN: (Severity.HIGH, Severity.LOW),
+    OriginClass.INSECURE_SCHEME: (Severity.HIGH, Severity.LOW),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What a page on one origin can do against the target, as Chromium judges it."""
+
+    origin: str
+    read_omit: bool
+    read_include: bool
+    send_omit: bool
+    send_include: bool
+    proof: tuple[Exchange, ...]
+
+    @property
+    def any(self) -> bool:
+        """The origin can read or send something it should not."""
+        return self.read_omit or self.read_include or self.send_omit or self.send_include
+
+    @property
+    def credentialed(self) -> bool:
+        """The exposure holds with ``credentials: 'include'``."""
+        return self.read_include or self.send_include
+
+    @property
+    def reads(self) -> bool:
+        """Responses are readable (not only writable)."""
+        return self.read_omit or self.read_include
+
+
+def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
+    """Combine one origin's actual and preflight replies into what Chromium would allow."""
+    first = exchanges[0].probe.origin
+    origin = first.value if first else "null"
+    actual = [e for e in exchanges if e.probe.kind is ProbeKind.ACTUAL]
+    preflights = [e for e in exchanges if e.probe.kind is ProbeKind.PREFLIGHT]
+    needs_preflight = not spec.is_cors_safelisted_method(evidence.target.method)
+    # Every actual reply must pass: two random arbitrary origins rule out a coincidence
+    # (CORS-SPEC.md §6.2 C03).
+    read_omit = bool(actual) and all(evidence.access(e).omit.allowed for e in actual)
+    read_include = bool(actual) and all(evidence.access(e).include.allowed for e in actual)
+    send_omit = any(evidence.preflight(e, "omit").allowed for e in preflights)
+    send_include = any(evidence.preflight(e, "include").allowed for e in preflights)
+    if needs_preflight:
+        # The target's own method is preflighted: reading needs the preflight to pass too
+        # (CORS-SPEC.md §3.3, "after a preflight succeeds, the actual response still goes
+        # through §2.1").
+        read_omit = read_omit and send_omit
+        read_include = read_include and send_include
+    proof = tuple(e for e in exchanges if evidence.access(e).any)
+    return Exposure(origin, read_omit, read_include, send_omit, send_include, proof or tuple(exchanges))
+
+
+def _describe(exp: Exposure, evidence: Evidence) -> str:
+    parts: list[str] = []
+    if exp.read_include:
+        parts.append(
+            f"Chromium lets a page on {exp.origin} read this response with the user's cookies "
+            "(credentials: 'include')"
+        )
+    elif exp.read_omit:
+        parts.append(
+            f"Chromium lets a page on {exp.origin} read this response (without cookies)"
+        )
+    request = evidence.request
+    if exp.send_include or exp.send_omit:
+        mode = "with cookies" if exp.send_include else "without cookies"
+        headers = ", ".join(request.headers) or "no extra headers"
+        parts.append(
+            f"the preflight lets {exp.origin} send {request.method} requests {mode} "
+            f"(headers: {headers})"
+        )
+    return "; ".join(parts) + "."
+
+
+def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
+    with_creds, without = _SEVERITY[cls]
+    severity = with_creds if exp.credentialed else without
+    if cls is OriginClass.THIRD_PARTY and exp.origin.startswith(_LOCAL_DEV):
+        # Local dev origins need local code on the victim's machine (CORS-SPEC.md §6.2 C12).
+        severity = severity.lowered()
+    if not exp.reads:
+        # Only a cross-origin write is possible, no read: one level lower (§6.0 "state-changing
+        # preflighted endpoint open to arbitrary origins" is Medium).
+        severity = severity.lowered()
+    return severity
+
+
+def check(evidence: Evidence) -> list[Finding]:
+    """Findings for every origin class that a browser would let through."""
+    findings: dict[str, Finding] = {}
+    for cls, rule_id in RULE_FOR_CLASS.items():
+        if cls is OriginClass.INSECURE_SCHEME and not evidence.target.origin.startswith("https://"):
+            continue  # an http:// page reading an http:// target gains nothing (§6.2 C11)
+        by_origin: dict[str, list[Exchange]] = {}
+        for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+            assert exchange.probe.origin is not None and exchange.response is not None
+            if spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD:
+                continue  # `*` lets everyone in: that is wildcard-origin, not a bypass
+            # Both arbitrary origins form one group: each must pass (§6.2 C03).
+            key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
+            by_origin.setdefault(key, []).append(exchange)
+        exposures = [exposure(evidence, group) for group in by_origin.values()]
+        exposures = [exp for exp in exposures if exp.any]
+        if not exposures:
+            continue
+        best = max(exposures, key=lambda e: (e.credentialed, e.reads))
+        detail = _describe(best, evidence)
+        others = [exp.origin for exp in exposures if exp is not best]
+        if others:
+            detail += " Also allowed: " + ", ".join(others) + "."
+        findings[rule_id] = make_finding(
+            evidence,
+            rule_id,
+            _severity(cls, best, evidence),
+            detail,
+            [e for exp in exposures for e in exp.proof],
+            credentialed=best.credentialed,
+        )
+    return fold(list(findings.values()))
+
+
+def fold(findings: list[Finding]) -> list[Finding]:
+    """Fold narrower origin findings into ``reflected-origin`` (their evidence is kept)."""
+    main = next((f for f in findings if f.rule == "reflected-origin"), None)
+    if main is None:
+        return findings
+    narrower = [f for f in findings if f.rule in ORIGIN_RULES]
+    if not narrower:
+        return findings
+    merged = replace(
+        main,
+        folded=tuple(f.rule for f in narrower),
+        evidence=main.evidence + tuple(e for f in narrower for e in f.evidence),
+    )
+    return [merged] + [f for f in findings if f.rule != "reflected-origin" and f not in narrower]

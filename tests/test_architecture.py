@@ -1,0 +1,92 @@
+"""The one-way flow of STYLE.md, enforced on the real imports of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cors_audit"
+
+# Lower levels never import higher ones (STYLE.md "Import direction").
+LEVELS: dict[str, int] = {
+    "models": 0,
+    "errors": 0,
+    "spec": 1,
+    "origins": 2,
+    "policy": 2,
+    "targets": 2,
+    "probes": 3,
+    "engine": 4,
+    "rules": 4,
+    "scoring": 4,
+    "report": 5,
+    "formats": 6,
+    "demo": 6,
+    "scan": 7,
+    "verify": 7,
+    "cli": 8,
+    "__main__": 9,
+    "__init__": 0,
+}
+
+THIRD_PARTY_HOMES = {
+    "httpx": {"engine"},
+    "typer": {"cli"},
+    "rich": {"cli"},
+    "jinja2": {"formats"},
+}
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _stage(path: Path) -> str:
+    rel = path.relative_to(PACKAGE).with_suffix("")
+    return rel.parts[0]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            if node.module == "cors_audit":
+                names.update(f"cors_audit.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_flow_one_way(path: Path) -> None:
+    stage = _stage(path)
+    level = LEVELS[stage]
+    for name in _imports(path):
+        parts = name.split(".")
+        if parts[0] == "cors_audit" and len(parts) > 1:
+            other = parts[1]
+            is_module = (PACKAGE / f"{other}.py").exists() or (PACKAGE / other).is_dir()
+            if not is_module or other == stage:
+                continue
+            assert LEVELS[other] <= level, f"{stage} (level {level}) imports {name}"
+        homes = THIRD_PARTY_HOMES.get(parts[0])
+        if homes is not None:
+            assert stage in homes, f"{stage} imports {parts[0]}, allowed only in {sorted(homes)}"
+
+
+def test_spec_uses_only_the_standard_library() -> None:
+    import sys
+
+    for name in _imports(PACKAGE / "spec.py"):
+        top = name.split(".")[0]
+        assert top in sys.stdlib_module_names or top == "__future__", name
+
+
+def test_every_module_has_a_docstring() -> None:
+    for path in _modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{path} has no module docstring"

@@ -161,7 +161,9 @@ def _run(
         stdin=sys.stdin,
     )
     if not targets:
-        raise UsageError("no targets: give URLs, -f FILE (or -f - for stdin), or [[target]] in the policy")
+        raise UsageError(
+            "no targets: give URLs, -f FILE (or -f - for stdin), or [[target]] in the policy"
+        )
     started = datetime.now(UTC)
     with _TargetProgress(len(targets), not quiet) as on_target:
         results = scan(targets, policy, options, on_target=on_target)
@@ -215,39 +217,60 @@ def _engine_options(
 
 @app.command("scan")
 def scan_command(
-    urls: Annotated[list[str] | None, typer.Argument(help="URLs to audit.", show_default=False)] = None,
+    urls: Annotated[
+        list[str] | None, typer.Argument(help="URLs to audit.", show_default=False)
+    ] = None,
     file: Annotated[
         list[str] | None,
         typer.Option("-f", "--file", help="File with one URL per line ('-' = stdin); repeatable."),
     ] = None,
     policy: Annotated[
         Path | None,
-        typer.Option(help="Policy TOML (or a pyproject.toml with [tool.cors-audit]). Default: "
-                     "./cors-policy.toml or ./pyproject.toml if present; else policy-free."),
+        typer.Option(
+            help="Policy TOML (or a pyproject.toml with [tool.cors-audit]). Default: "
+            "./cors-policy.toml or ./pyproject.toml if present; else policy-free."
+        ),
     ] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.")] = None,
-    html_out: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the JSON report here.")
+    ] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write the HTML report here.")
+    ] = None,
     fail_on: Annotated[
-        str, typer.Option(help="Exit 1 on findings at or above: critical|high|medium|low|info|never.")
+        str,
+        typer.Option(help="Exit 1 on findings at or above: critical|high|medium|low|info|never."),
     ] = "high",
     allow_errors: Annotated[
         bool, typer.Option("--allow-errors", help="Do not exit 3 when a target cannot be scanned.")
     ] = False,
-    method: Annotated[str, typer.Option(help="Method the application uses on the URLs given.")] = "GET",
+    method: Annotated[
+        str, typer.Option(help="Method the application uses on the URLs given.")
+    ] = "GET",
     site_origin: Annotated[
         str | None,
-        typer.Option(help="The origin browsers see for these URLs (when scanning via IP, ingress "
-                     "or port-forward); probe origins derive from it."),
+        typer.Option(
+            help="The origin browsers see for these URLs (when scanning via IP, ingress "
+            "or port-forward); probe origins derive from it."
+        ),
     ] = None,
     header: Annotated[
         list[str] | None,
-        typer.Option("-H", "--header", help="Extra request header 'Name: value' for actual "
-                     "requests (e.g. auth); never written to reports.", envvar="CORS_AUDIT_HEADER"),
+        typer.Option(
+            "-H",
+            "--header",
+            help="Extra request header 'Name: value' for actual "
+            "requests (e.g. auth); never written to reports.",
+            envvar="CORS_AUDIT_HEADER",
+        ),
     ] = None,
     cookie: Annotated[
         str | None,
-        typer.Option(help="Cookie header for actual requests; never written to reports.",
-                     envvar="CORS_AUDIT_COOKIE", show_envvar=True),
+        typer.Option(
+            help="Cookie header for actual requests; never written to reports.",
+            envvar="CORS_AUDIT_COOKIE",
+            show_envvar=True,
+        ),
     ] = None,
     proxy: Annotated[str | None, typer.Option(help="Send requests through this proxy URL.")] = None,
     insecure: Annotated[bool, typer.Option(help="Do not verify TLS certificates.")] = False,
@@ -260,7 +283,9 @@ def scan_command(
         str, typer.Option(help="Browser model: chromium (default) or spec (Fetch standard).")
     ] = "chromium",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print details and fixes.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print details and fixes.")
+    ] = False,
 ) -> None:
     """Audit URLs: send CORS probes, judge replies as Chromium would, report findings."""
     try:
@@ -268,8 +293,9 @@ def scan_command(
         if browser_mode not in ("chromium", "spec"):
             raise UsageError(f"--browser-mode must be chromium or spec, not {browser_mode!r}")
         options = ScanOptions(
-            engine=_engine_options(header or [], cookie, proxy, insecure, concurrency, per_host,
-                                   rate, timeout, retries),
+            engine=_engine_options(
+                header or [], cookie, proxy, insecure, concurrency, per_host, rate, timeout, retries
+            ),
             mode="spec" if browser_mode == "spec" else "chromium",
         )
         outputs = {}
@@ -278,9 +304,17 @@ def scan_command(
         if html_out is not None:
             outputs[ReportFormat.HTML] = html_out
         code, _ = _run(
-            urls or [], file or [], policy, options, Outputs(outputs),
-            method=method, site_origin=site_origin, fail_on=gate,
-            allow_errors=allow_errors, quiet=quiet, verbose=verbose,
+            urls or [],
+            file or [],
+            policy,
+            options,
+            Outputs(outputs),
+            method=method,
+            site_origin=site_origin,
+            fail_on=gate,
+            allow_errors=allow_errors,
+            quiet=quiet,
+            verbose=verbose,
         )
     except CorsAuditError as error:
         _fail(str(error))
@@ -301,16 +335,28 @@ def demo_command(
         urls_path = Path(tmp) / "urls.txt"
         urls_path.write_text("".join(f"{m} {u}\n" for u, m in lab.urls()), encoding="utf-8")
         outputs = Outputs(
-            {ReportFormat.JSON: out_dir / "cors-audit.json", ReportFormat.HTML: out_dir / "cors-audit.html"}
+            {
+                ReportFormat.JSON: out_dir / "cors-audit.json",
+                ReportFormat.HTML: out_dir / "cors-audit.html",
+            }
         )
         if not quiet:
-            _out.print(f"demo lab listening on {lab.base_url} (judged as {DEMO_SITE_ORIGIN})",
-                       markup=False)
+            _out.print(
+                f"demo lab listening on {lab.base_url} (judged as {DEMO_SITE_ORIGIN})", markup=False
+            )
         try:
             _, report = _run(
-                [], [str(urls_path)], policy_path, ScanOptions(engine=EngineOptions(timeout=5.0)),
-                outputs, method="GET", site_origin=DEMO_SITE_ORIGIN, fail_on=None,
-                allow_errors=True, quiet=quiet, verbose=False,
+                [],
+                [str(urls_path)],
+                policy_path,
+                ScanOptions(engine=EngineOptions(timeout=5.0)),
+                outputs,
+                method="GET",
+                site_origin=DEMO_SITE_ORIGIN,
+                fail_on=None,
+                allow_errors=True,
+                quiet=quiet,
+                verbose=False,
             )
         except CorsAuditError as error:  # pragma: no cover - the demo's own inputs are valid
             _fail(str(error))
@@ -323,8 +369,11 @@ def demo_command(
     if not quiet:
         total = len(expected)
         if mismatches:
-            _out.print(f"demo: {total - len(mismatches)}/{total} endpoints judged as expected; "
-                       f"differences on: {', '.join(mismatches)}", markup=False)
+            _out.print(
+                f"demo: {total - len(mismatches)}/{total} endpoints judged as expected; "
+                f"differences on: {', '.join(mismatches)}",
+                markup=False,
+            )
         else:
             _out.print(f"demo: all {total} lab endpoints judged as expected", markup=False)
     raise typer.Exit(int(ExitCode.OK))
@@ -339,7 +388,9 @@ def rules_command() -> None:
 
 
 @app.command("explain")
-def explain_command(rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. reflected-origin.")]) -> None:
+def explain_command(
+    rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. reflected-origin.")],
+) -> None:
     """Explain one rule: what it means, why it matters, how to fix it."""
     try:
         rule = get_rule(rule_id)
@@ -367,8 +418,10 @@ def init_command(
         path.write_text(STARTER_POLICY, encoding="utf-8")
     except OSError as error:
         _fail(f"cannot write {path}: {error.strerror or error}")
-    _out.print(f"wrote {path}; edit trusted_origins, then run: cors-audit scan URL --policy {path}",
-               markup=False)
+    _out.print(
+        f"wrote {path}; edit trusted_origins, then run: cors-audit scan URL --policy {path}",
+        markup=False,
+    )
 
 
 @app.callback(invoke_without_command=True)

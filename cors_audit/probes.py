@@ -64,7 +64,11 @@ def policy_request(target: Target, policy: EffectivePolicy) -> PolicyRequest:
     method = target.method
     if spec.is_cors_safelisted_method(method) and policy.allowed_methods:
         method = next(
-            (m for m in policy.allowed_methods if m != "*" and not spec.is_cors_safelisted_method(m)),
+            (
+                m
+                for m in policy.allowed_methods
+                if m != "*" and not spec.is_cors_safelisted_method(m)
+            ),
             method,
         )
     names = sorted({h.lower() for h in policy.allowed_headers or () if h != "*"})
@@ -128,7 +132,9 @@ def plan_initial(
         probes.append(_actual(target, origin, POLICY, credentialed))
         probes.append(_preflight(target, origin, request, POLICY))
         if index == 0:
-            probes.append(_preflight(target, origin, beyond_request(policy, label, request), BEYOND))
+            probes.append(
+                _preflight(target, origin, beyond_request(policy, label, request), BEYOND)
+            )
     arbitrary = _of(origins, OriginClass.ARBITRARY)
     for index, origin in enumerate(arbitrary[:2]):
         probes.append(_actual(target, origin, ATTACK, credentialed))

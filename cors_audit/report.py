@@ -35,8 +35,9 @@ class HeaderModel(_Model):
 class ErrorModel(_Model):
     """Why a request or a target failed."""
 
-    kind: str = Field(description="dns, connect, tls, timeout, reset, protocol, too-large, proxy "
-                      "or other")
+    kind: str = Field(
+        description="dns, connect, tls, timeout, reset, protocol, too-large, proxy or other"
+    )
     message: str
 
 
@@ -132,7 +133,7 @@ class ToolModel(_Model):
 class Report(_Model):
     """The whole report (JSON contract, schema_version "1")."""
 
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     tool: ToolModel
     started_at: datetime
     finished_at: datetime
@@ -159,7 +160,7 @@ def evidence_model(exchange: Exchange) -> EvidenceModel:
     probe = exchange.probe
     response = exchange.response
     return EvidenceModel(
-        kind=probe.kind.value,  # type: ignore[arg-type]  # StrEnum values match the Literal
+        kind=probe.kind.value,
         purpose=probe.purpose,
         origin=probe.origin.value if probe.origin else None,
         origin_class=probe.origin.cls.value if probe.origin else None,

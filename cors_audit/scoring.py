@@ -1,4 +1,4 @@
-"""Scoring: findings → a 0–100 score and an A–F grade per target and overall; the gate.
+"""Scoring: findings → a 0-100 score and an A-F grade per target and overall; the gate.
 
 The formula (documented in README "Scoring"):
 

@@ -285,7 +285,7 @@ RULES: tuple[Rule, ...] = (
         default=Severity.HIGH,
         cwe="CWE-942",
         why="`Access-Control-Allow-Private-Network: true` for any origin invites public sites "
-        "into an internal service (Chromium 104–141 did not enforce it; 142+ asks the user).",
+        "into an internal service (Chromium 104-141 did not enforce it; 142+ asks the user).",
         fix="Grant private-network access only to trusted origins, and only where needed.",
     ),
     Rule(

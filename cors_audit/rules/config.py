@@ -65,10 +65,13 @@ def wildcard(evidence: Evidence) -> list[Finding]:
         )
         if evidence.policy.policy_free:
             severity = Severity.LOW
-            detail += " No policy says whether this endpoint is public; if it is, declare it " \
+            detail += (
+                " No policy says whether this endpoint is public; if it is, declare it "
                 "with `public = true` (an [[override]] for its URL)."
-        findings.append(make_finding(evidence, "wildcard-origin", severity, detail,
-                                     _first(open_to_all)))
+            )
+        findings.append(
+            make_finding(evidence, "wildcard-origin", severity, detail, _first(open_to_all))
+        )
     with_creds = [
         e
         for e in evidence.answered()
@@ -110,7 +113,7 @@ def invalid_allow_origin(evidence: Evidence) -> list[Finding]:
     origin = first.probe.origin.value if first.probe.origin else "null"
     error = spec.cors_check(origin, "omit", first.response.headers).error
     lines = sum(1 for name, _ in first.response.headers if name.lower() == ACAO.lower())
-    shape = "is sent on {} header lines".format(lines) if lines > 1 else f"is {value!r}"
+    shape = f"is sent on {lines} header lines" if lines > 1 else f"is {value!r}"
     return [
         make_finding(
             evidence,
@@ -133,7 +136,9 @@ def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
     request = evidence.request
     findings: list[Finding] = []
     by_origin: dict[str, list[Exchange]] = {}
-    for exchange in evidence.with_origin(OriginClass.TRUSTED, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+    for exchange in evidence.with_origin(
+        OriginClass.TRUSTED, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT
+    ):
         if exchange.probe.purpose == POLICY:
             assert exchange.probe.origin is not None
             by_origin.setdefault(exchange.probe.origin.value, []).append(exchange)
@@ -143,8 +148,11 @@ def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
         error: str | None = None
         for exchange in exchanges:
             if exchange.probe.kind is ProbeKind.ACTUAL:
-                verdict = evidence.access(exchange).include if mode == "include" \
+                verdict = (
+                    evidence.access(exchange).include
+                    if mode == "include"
                     else evidence.access(exchange).omit
+                )
                 what = f"the {exchange.probe.method} response"
             elif request.needs_preflight:
                 verdict = evidence.preflight(exchange, mode)
@@ -165,7 +173,8 @@ def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
                     "trusted-origin-denied",
                     Severity.MEDIUM,
                     f"The policy trusts {origin}{creds}, but Chromium blocks it: "
-                    + "; ".join(reasons) + ".",
+                    + "; ".join(reasons)
+                    + ".",
                     proof,
                     cors_error=error,
                 )
@@ -180,7 +189,9 @@ def preflight_actual_mismatch(evidence: Evidence) -> list[Finding]:
     mode = _policy_mode(evidence)
     findings: list[Finding] = []
     groups: dict[str, dict[ProbeKind, Exchange]] = {}
-    for exchange in evidence.with_origin(OriginClass.TRUSTED, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+    for exchange in evidence.with_origin(
+        OriginClass.TRUSTED, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT
+    ):
         if exchange.probe.purpose == POLICY and exchange.probe.origin is not None:
             groups.setdefault(exchange.probe.origin.value, {})[exchange.probe.kind] = exchange
     for origin, pair in groups.items():
@@ -206,7 +217,9 @@ def preflight_actual_mismatch(evidence: Evidence) -> list[Finding]:
 
 
 def _successful_preflights(evidence: Evidence) -> list[Exchange]:
-    return [e for e in evidence.answered(ProbeKind.PREFLIGHT) if evidence.preflight(e, "omit").allowed]
+    return [
+        e for e in evidence.answered(ProbeKind.PREFLIGHT) if evidence.preflight(e, "omit").allowed
+    ]
 
 
 def _allowed_list(exchange: Exchange, name: str) -> list[str]:
@@ -237,12 +250,16 @@ def _beyond_scope(
     proof: list[Exchange] = []
     for exchange in _trusted_preflights(evidence):
         listed = [
-            item for item in _allowed_list(exchange, header)
+            item
+            for item in _allowed_list(exchange, header)
             if item == "*" or (normalize(item) not in allowed and not ignored(item))
         ]
         if exchange.probe.purpose == BEYOND and evidence.preflight(exchange, "omit").allowed:
-            asked = [exchange.probe.request_method] if what == "methods" else [
-                h for h in exchange.probe.request_headers if h not in allowed]
+            asked = (
+                [exchange.probe.request_method]
+                if what == "methods"
+                else [h for h in exchange.probe.request_headers if h not in allowed]
+            )
             listed += [item for item in asked if not ignored(item)]
         if listed:
             extra.update(dict.fromkeys(listed))
@@ -340,7 +357,9 @@ def max_age(evidence: Evidence) -> list[Finding]:
                 origin_template="",
             )
         ]
-    effective = {engine: spec.max_age(headers, engine) for engine in ("chromium", "firefox", "webkit")}
+    effective = {
+        engine: spec.max_age(headers, engine) for engine in ("chromium", "firefox", "webkit")
+    }
     shown = ", ".join(
         f"{engine} {'not cached' if value is None else f'{value} s'}"
         for engine, value in effective.items()
@@ -353,9 +372,13 @@ def max_age(evidence: Evidence) -> list[Finding]:
         problem = f"Access-Control-Max-Age {raw!r} is not a number of seconds"
         severity = Severity.INFO if policy.max_age_min is None else Severity.LOW
     elif policy.max_age_min is not None and seconds < policy.max_age_min:
-        problem = f"Access-Control-Max-Age {seconds} is below the policy's minimum {policy.max_age_min}"
+        problem = (
+            f"Access-Control-Max-Age {seconds} is below the policy's minimum {policy.max_age_min}"
+        )
     elif policy.max_age_max is not None and seconds > policy.max_age_max:
-        problem = f"Access-Control-Max-Age {seconds} is above the policy's maximum {policy.max_age_max}"
+        problem = (
+            f"Access-Control-Max-Age {seconds} is above the policy's maximum {policy.max_age_max}"
+        )
     elif seconds > 86400:
         problem = f"Access-Control-Max-Age {seconds} exceeds every browser's cap"
         severity = Severity.INFO
@@ -443,12 +466,17 @@ def exposed_headers(evidence: Evidence) -> list[Finding]:
         readable = spec.exposed_header_names(exchange.response.headers, mode)
         listed = _allowed_list(exchange, ACEH)
         sensitive = [
-            n for n in listed if n != "*" and _is_sensitive(n) and n.lower() not in intended
+            n
+            for n in listed
+            if n != "*"
+            and _is_sensitive(n)
+            and n.lower() not in intended
             and n.lower() not in ("set-cookie", "set-cookie2")  # never exposed (e05)
         ]
         if "*" in listed and mode == "omit":
             sensitive += [
-                name for name, _ in exchange.response.headers
+                name
+                for name, _ in exchange.response.headers
                 if _is_sensitive(name) and name.lower() in readable and name.lower() not in intended
             ]
         if sensitive:
@@ -489,7 +517,7 @@ def private_network(evidence: Evidence) -> list[Finding]:
             "private-network-allowed",
             Severity.HIGH,
             f"The private-network preflight from {origin} is answered with "
-            "`Access-Control-Allow-Private-Network: true`. Chromium 104–141 only warned about "
+            "`Access-Control-Allow-Private-Network: true`. Chromium 104-141 only warned about "
             "such requests; Chromium 142+ asks the user for local-network permission instead.",
             proof,
         )

@@ -77,7 +77,8 @@ class Evidence:
         For a preflight this is the access part only; `preflight` adds method, headers and
         status.
         """
-        assert exchange.response is not None and exchange.probe.origin is not None
+        assert exchange.response is not None
+        assert exchange.probe.origin is not None
         origin = exchange.probe.origin.value
         headers = exchange.response.headers
         return Access(
@@ -87,7 +88,8 @@ class Evidence:
 
     def preflight(self, exchange: Exchange, credentials: spec.Credentials) -> spec.Verdict:
         """The full preflight verdict (CORS-SPEC.md §3.3) for what the probe asked."""
-        assert exchange.response is not None and exchange.probe.origin is not None
+        assert exchange.response is not None
+        assert exchange.probe.origin is not None
         probe = exchange.probe
         verdict = spec.preflight_check(
             probe.origin.value if probe.origin else "null",
@@ -102,7 +104,9 @@ class Evidence:
 
     def preflight_access(self, exchange: Exchange) -> Access:
         """Full preflight verdicts in both credentials modes."""
-        return Access(omit=self.preflight(exchange, "omit"), include=self.preflight(exchange, "include"))
+        return Access(
+            omit=self.preflight(exchange, "omit"), include=self.preflight(exchange, "include")
+        )
 
 
 def fingerprint(rule: str, target: Target, origin_template: str | None) -> str:

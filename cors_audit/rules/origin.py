@@ -92,7 +92,9 @@ def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
         read_omit = read_omit and send_omit
         read_include = read_include and send_include
     proof = tuple(e for e in exchanges if evidence.access(e).any)
-    return Exposure(origin, read_omit, read_include, send_omit, send_include, proof or tuple(exchanges))
+    return Exposure(
+        origin, read_omit, read_include, send_omit, send_include, proof or tuple(exchanges)
+    )
 
 
 def _describe(exp: Exposure, evidence: Evidence) -> str:
@@ -103,9 +105,7 @@ def _describe(exp: Exposure, evidence: Evidence) -> str:
             "(credentials: 'include')"
         )
     elif exp.read_omit:
-        parts.append(
-            f"Chromium lets a page on {exp.origin} read this response (without cookies)"
-        )
+        parts.append(f"Chromium lets a page on {exp.origin} read this response (without cookies)")
     request = evidence.request
     if exp.send_include or exp.send_omit:
         mode = "with cookies" if exp.send_include else "without cookies"
@@ -138,7 +138,8 @@ def check(evidence: Evidence) -> list[Finding]:
             continue  # an http:// page reading an http:// target gains nothing (§6.2 C11)
         by_origin: dict[str, list[Exchange]] = {}
         for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
-            assert exchange.probe.origin is not None and exchange.response is not None
+            assert exchange.probe.origin is not None
+            assert exchange.response is not None
             if spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD:
                 continue  # `*` lets everyone in: that is wildcard-origin, not a bypass
             # Both arbitrary origins form one group: each must pass (§6.2 C03).

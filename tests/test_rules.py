@@ -1,0 +1,254 @@
+"""Rule checks on hand-made server behaviours (tables of replies), beyond the demo lab."""
+
+from __future__ import annotations
+
+import pytest
+from rule_builders import APP, allowlist, policy, rules_of, run, trusted_only
+
+from cors_audit.models import Headers, Probe, Severity
+from cors_audit.rules import RULES, RULES_BY_ID, get_rule
+from cors_audit.rules.catalogue import ORIGIN_RULES
+
+
+def test_strict_allowlist_has_no_finding() -> None:
+    findings, _ = run(allowlist(trusted_only))
+    assert findings == ()
+
+
+@pytest.mark.parametrize(
+    ("max_age", "pol", "expected"),
+    [
+        pytest.param(None, policy(), {"missing-max-age"}, id="absent"),
+        pytest.param("30", policy(), {"max-age-out-of-range"}, id="below-min"),
+        pytest.param("90000", policy(), {"max-age-out-of-range"}, id="above-max"),
+        pytest.param("abc", policy(), {"max-age-out-of-range"}, id="invalid"),
+        pytest.param(
+            "90000",
+            policy(max_age_min=None, max_age_max=None),
+            {"max-age-out-of-range"},
+            id="beyond-every-cap",
+        ),
+        pytest.param("7200", policy(max_age_min=None, max_age_max=None), set(), id="no-range"),
+    ],
+)
+def test_max_age(max_age: str | None, pol: object, expected: set[str]) -> None:
+    findings, _ = run(allowlist(trusted_only, max_age=max_age), pol)  # type: ignore[arg-type]
+    assert rules_of(findings) == expected
+
+
+def test_max_age_beyond_caps_is_info_with_per_engine_values() -> None:
+    findings, _ = run(
+        allowlist(trusted_only, max_age="90000"), policy(max_age_min=None, max_age_max=None)
+    )
+    (finding,) = findings
+    assert finding.severity is Severity.INFO
+    assert "chromium 7200 s" in finding.detail
+    assert "firefox 86400 s" in finding.detail
+    assert "webkit 600 s" in finding.detail
+
+
+@pytest.mark.parametrize(
+    ("methods", "expected"),
+    [
+        pytest.param("GET, POST, PATCH", set(), id="as-policy"),
+        pytest.param("GET, HEAD, POST, PATCH", set(), id="safelisted-extra-is-harmless"),
+        pytest.param("GET, POST, PATCH, DELETE", {"methods-beyond-policy"}, id="delete"),
+        # With credentials `*` is a literal method name (m04): the trusted PATCH breaks, while
+        # uncredentialed requests may use any method.
+        pytest.param("*", {"methods-beyond-policy", "trusted-origin-denied"}, id="star"),
+        # `patch` is not `PATCH` (m09): the real PATCH breaks and `patch` is an extra method.
+        pytest.param(
+            "GET, POST, patch",
+            {"trusted-origin-denied", "methods-beyond-policy"},
+            id="byte-exact-case",
+        ),
+    ],
+)
+def test_methods(methods: str, expected: set[str]) -> None:
+    findings, _ = run(allowlist(trusted_only, methods=methods))
+    assert rules_of(findings) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        pytest.param("content-type, AUTHORIZATION", set(), id="any-case"),
+        pytest.param("Content-Type, Authorization, Accept", set(), id="safelisted-extra"),
+        pytest.param("Content-Type, Authorization, X-Debug", {"headers-beyond-policy"}, id="extra"),
+        # With credentials `*` is a literal header name (h03/h11).
+        pytest.param("*", {"headers-beyond-policy", "trusted-origin-denied"}, id="star"),
+        pytest.param("Content-Type", {"trusted-origin-denied"}, id="missing-authorization"),
+    ],
+)
+def test_headers(headers: str, expected: set[str]) -> None:
+    findings, _ = run(allowlist(trusted_only, headers=headers))
+    assert rules_of(findings) == expected
+
+
+def test_reflected_request_method_and_headers_are_caught() -> None:
+    def server(probe: Probe) -> tuple[int, Headers]:
+        out = [("Vary", "Origin")]
+        if probe.origin and probe.origin.value == APP:
+            out += [
+                ("Access-Control-Allow-Origin", APP),
+                ("Access-Control-Allow-Credentials", "true"),
+            ]
+            if probe.is_preflight:
+                out += [
+                    ("Access-Control-Allow-Methods", probe.request_method),
+                    ("Access-Control-Allow-Headers", ",".join(probe.request_headers)),
+                    ("Access-Control-Max-Age", "600"),
+                ]
+        return (204 if probe.is_preflight else 200), tuple(out)
+
+    findings, _ = run(server)
+    assert rules_of(findings) == {"methods-beyond-policy", "headers-beyond-policy"}
+
+
+def test_policy_without_methods_or_headers_skips_scope_rules() -> None:
+    findings, _ = run(
+        allowlist(trusted_only, methods="*", headers="*"),
+        policy(allowed_methods=None, allowed_headers=None),
+    )
+    assert rules_of(findings) == set()
+
+
+def test_credentials_beyond_policy() -> None:
+    findings, _ = run(allowlist(trusted_only), policy(allow_credentials=False))
+    assert rules_of(findings) == {"credentials-beyond-policy"}
+
+
+def test_credentials_required_but_missing_denies_trusted_origin() -> None:
+    findings, _ = run(allowlist(trusted_only, credentials=False))
+    (finding,) = findings
+    assert finding.rule == "trusted-origin-denied"
+    assert finding.cors_error in ("InvalidAllowCredentials", "PreflightInvalidAllowCredentials")
+
+
+def test_non_2xx_preflight_denies_trusted_origin() -> None:
+    findings, _ = run(allowlist(trusted_only, preflight_status=403))
+    assert rules_of(findings) == {"trusted-origin-denied"}
+    assert "PreflightInvalidStatus" in findings[0].detail
+
+
+@pytest.mark.parametrize(
+    ("expose", "expected"),
+    [
+        pytest.param("X-Request-Id", set(), id="harmless"),
+        pytest.param("Authorization, X-Auth-Token", {"sensitive-exposed-headers"}, id="tokens"),
+        pytest.param("Set-Cookie", set(), id="set-cookie-never-exposed"),
+    ],
+)
+def test_exposed_headers(expose: str, expected: set[str]) -> None:
+    server = allowlist(trusted_only, extra=(("Access-Control-Expose-Headers", expose),))
+    findings, _ = run(server)
+    assert rules_of(findings) == expected
+
+
+def test_exposed_star_without_credentials_reveals_sensitive_headers() -> None:
+    def server(probe: Probe) -> tuple[int, Headers]:
+        return 200, (
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Expose-Headers", "*"),
+            ("X-Session-Token", "abc"),
+        )
+
+    findings, _ = run(
+        server,
+        policy(allow_credentials=False, public=True, allowed_methods=None, allowed_headers=None),
+    )
+    assert "sensitive-exposed-headers" in rules_of(findings)
+    assert (
+        "x-session-token"
+        in next(f for f in findings if f.rule == "sensitive-exposed-headers").detail.lower()
+    )
+
+
+def test_wildcard_is_not_reported_as_reflection_and_public_silences_it() -> None:
+    def server(probe: Probe) -> tuple[int, Headers]:
+        headers: Headers = (("Access-Control-Allow-Origin", "*"),)
+        if probe.is_preflight:
+            headers += (("Access-Control-Allow-Methods", "GET"), ("Access-Control-Max-Age", "600"))
+        return (204 if probe.is_preflight else 200), headers
+
+    anon = policy(allow_credentials=False, allowed_methods=("GET",), allowed_headers=())
+    findings, _ = run(server, anon)
+    assert rules_of(findings) == {"wildcard-origin"}
+    findings, _ = run(
+        server,
+        policy(allow_credentials=False, allowed_methods=("GET",), allowed_headers=(), public=True),
+    )
+    assert findings == ()
+
+
+def test_preflight_only_reflection_is_a_write_exposure_one_level_lower() -> None:
+    def server(probe: Probe) -> tuple[int, Headers]:
+        if not probe.is_preflight:
+            return 200, (("Vary", "Origin"),)
+        origin = probe.origin.value if probe.origin else "null"
+        return 204, (
+            ("Access-Control-Allow-Origin", origin),
+            ("Access-Control-Allow-Methods", "GET, POST, PATCH"),
+            ("Access-Control-Allow-Headers", "Content-Type, Authorization"),
+            ("Access-Control-Max-Age", "600"),
+            ("Vary", "Origin"),
+        )
+
+    findings, _ = run(server, policy(allow_credentials=False))
+    reflected = next(f for f in findings if f.rule == "reflected-origin")
+    assert reflected.severity is Severity.LOW  # medium, lowered: send-only, no read
+    assert "send PATCH" in reflected.detail
+
+
+def test_preflighted_target_needs_the_preflight_to_read() -> None:
+    # The actual reply echoes every origin, but the preflight allows only the trusted one:
+    # Chromium never sends the PATCH for an attacker, so nothing is readable.
+    def server(probe: Probe) -> tuple[int, Headers]:
+        origin = probe.origin.value if probe.origin else None
+        if probe.is_preflight:
+            if origin != APP:
+                return 204, (("Vary", "Origin"),)
+            return 204, (
+                ("Access-Control-Allow-Origin", APP),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET, POST, PATCH"),
+                ("Access-Control-Allow-Headers", "Content-Type, Authorization"),
+                ("Access-Control-Max-Age", "600"),
+                ("Vary", "Origin"),
+            )
+        out: Headers = (("Vary", "Origin"),)
+        if origin:
+            out += (
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+            )
+        return 200, out
+
+    findings, _ = run(server, method="PATCH")
+    assert "reflected-origin" not in rules_of(findings)
+
+
+def test_catalogue_is_consistent() -> None:
+    assert len(RULES_BY_ID) == len(RULES) == 22
+    assert set(ORIGIN_RULES) < set(RULES_BY_ID)
+    for rule in RULES:
+        assert rule.cwe.startswith("CWE-")
+        assert rule.why and rule.fix and rule.title
+    with pytest.raises(KeyError, match="known rules"):
+        get_rule("nope")
+
+
+def test_curl_never_inlines_credentials() -> None:
+    findings, _ = run(
+        lambda p: (
+            200,
+            (
+                ("Access-Control-Allow-Origin", p.origin.value if p.origin else "x"),
+                ("Access-Control-Allow-Credentials", "true"),
+            ),
+        ),
+        credentialed=True,
+    )
+    reflected = next(f for f in findings if f.rule == "reflected-origin")
+    assert "$CORS_AUDIT_COOKIE" in reflected.curl
+    assert reflected.curl.startswith("curl -i -s -X GET https://api.example.com/items -H 'Origin: ")

@@ -1,0 +1,102 @@
+"""End to end over the demo lab: every endpoint of the behaviour table is judged exactly as the
+table expects (the same table drives ``cors-audit demo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, ENDPOINTS, DemoLab
+from cors_audit.models import Severity, Target, TargetResult
+from cors_audit.policy import load_policy
+from cors_audit.scan import ScanOptions, scan
+from cors_audit.spec import is_browser_sendable_origin
+
+
+@pytest.fixture(scope="module")
+def lab_results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, TargetResult]]:
+    policy_file: Path = tmp_path_factory.mktemp("policy") / "cors-policy.toml"
+    policy_file.write_text(DEMO_POLICY_TOML, encoding="utf-8")
+    policy = load_policy(policy_file)
+    with DemoLab() as lab:
+        targets = [
+            Target(url=url, method=method, site_origin=DEMO_SITE_ORIGIN)
+            for url, method in lab.urls()
+        ]
+        results = scan(targets, policy, ScanOptions(label="labprobe42"))
+        yield {result.target.url.removeprefix(lab.base_url): result for result in results}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.path)
+def test_lab_endpoint_is_judged_as_expected(
+    endpoint: object, lab_results: dict[str, TargetResult]
+) -> None:
+    # Given the lab endpoint, When it was scanned with the demo policy,
+    path = endpoint.path  # type: ignore[attr-defined]
+    result = lab_results[path]
+    assert result.error is None
+    found = {f.rule for f in result.findings} | {r for f in result.findings for r in f.folded}
+    # Then exactly the rules of its behaviour-table row are reported.
+    assert found == set(endpoint.expected)  # type: ignore[attr-defined]
+
+
+def test_every_probe_origin_is_browser_sendable(lab_results: dict[str, TargetResult]) -> None:
+    for result in lab_results.values():
+        for exchange in result.exchanges:
+            if exchange.probe.origin is not None:
+                assert is_browser_sendable_origin(exchange.probe.origin.value), exchange.probe
+
+
+def test_credentialed_reflection_is_critical_and_uncredentialed_medium(
+    lab_results: dict[str, TargetResult],
+) -> None:
+    reflect = lab_results["/reflect-credentials"].findings[0]
+    assert (reflect.rule, reflect.severity, reflect.credentialed) == (
+        "reflected-origin",
+        Severity.CRITICAL,
+        True,
+    )
+    anon = next(
+        f for f in lab_results["/anon/reflect-no-vary"].findings if f.rule == "reflected-origin"
+    )
+    assert anon.severity is Severity.MEDIUM
+    assert not anon.credentialed
+
+
+def test_private_network_raises_uncredentialed_reflection_or_keeps_critical(
+    lab_results: dict[str, TargetResult],
+) -> None:
+    rules = {f.rule: f.severity for f in lab_results["/pna"].findings}
+    assert rules["private-network-allowed"] is Severity.HIGH
+    assert rules["reflected-origin"].at_least(Severity.HIGH)
+
+
+def test_correct_endpoints_get_grade_a(lab_results: dict[str, TargetResult]) -> None:
+    for path in ("/strict", "/public/catalog"):
+        assert lab_results[path].findings == ()
+        assert (lab_results[path].score, lab_results[path].grade) == (100, "A")
+
+
+def test_adaptive_plan_skips_narrow_probes_when_arbitrary_origin_passes(
+    lab_results: dict[str, TargetResult],
+) -> None:
+    reflect = lab_results["/reflect-credentials"]
+    strict = lab_results["/strict"]
+    assert reflect.requests < strict.requests
+    assert any("already allowed" in note for note in reflect.notes)
+    classes = {e.probe.origin.cls.value for e in strict.exchanges if e.probe.origin}
+    assert {"null", "prefix", "suffix", "third-party", "subdomain"} <= classes
+
+
+def test_fingerprints_are_stable_across_labels(tmp_path: Path) -> None:
+    policy_file = tmp_path / "cors-policy.toml"
+    policy_file.write_text(DEMO_POLICY_TOML, encoding="utf-8")
+    policy = load_policy(policy_file)
+    with DemoLab() as lab:
+        targets = [Target(url=lab.url("/prefix"), site_origin=DEMO_SITE_ORIGIN)]
+        first = scan(targets, policy, ScanOptions(label="aaaaaaaaaa"))[0]
+        second = scan(targets, policy, ScanOptions(label="bbbbbbbbbb"))[0]
+    assert [f.origin for f in first.findings] != [f.origin for f in second.findings]
+    assert [f.fingerprint for f in first.findings] == [f.fingerprint for f in second.findings]

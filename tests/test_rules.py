@@ -233,7 +233,9 @@ def test_catalogue_is_consistent() -> None:
     assert set(ORIGIN_RULES) < set(RULES_BY_ID)
     for rule in RULES:
         assert rule.cwe.startswith("CWE-")
-        assert rule.why and rule.fix and rule.title
+        assert rule.why
+        assert rule.fix
+        assert rule.title
     with pytest.raises(KeyError, match="known rules"):
         get_rule("nope")
 

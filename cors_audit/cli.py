@@ -77,7 +77,7 @@ def _parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
         name, sep, rest = value.partition(":")
         if not sep or not name.strip() or any(c in name for c in " \t\r\n"):
             # Never echo the value: it may be a secret.
-            raise UsageError(f"-H number {index} must look like 'Name: value' (name {name[:40]!r})")
+            raise UsageError(f"-H number {index} must look like 'Name: value'")
         if name.strip().lower() == "origin":
             raise UsageError("-H Origin is not allowed: cors-audit chooses the probe origins")
         headers.append((name.strip(), rest.strip()))

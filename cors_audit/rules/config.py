@@ -414,8 +414,17 @@ def missing_vary(evidence: Evidence) -> list[Finding]:
     ``Vary: Origin`` (CORS-SPEC.md §6.2 C14, vectors v01/v02).
 
     Only replies that carry an origin-specific ACAO are judged: they are the ones a shared
-    cache can hand to another origin.
+    cache can hand to another origin. A static ACAO sent on every reply (with or without an
+    ``Origin``, whatever its value) needs no ``Vary``: Fetch "CORS protocol and HTTP caches"
+    (FETCH L10080-10111) says to always send it and not to use ``Vary`` then.
     """
+    acao_values = {
+        spec.header_get(e.response.headers, ACAO)
+        for e in evidence.answered(ProbeKind.ACTUAL)
+        if e.response is not None
+    }
+    if len(acao_values) < 2:
+        return []  # the same answer for every origin (and none): no cache can mix them up
     proof = []
     for exchange in evidence.answered(ProbeKind.ACTUAL):
         origin = exchange.probe.origin

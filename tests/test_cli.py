@@ -16,18 +16,19 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
 from jsonschema import Draft202012Validator
 from rich.console import Console
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import cors_audit
 from cors_audit import __version__, cli
+from cors_audit import scan as scan_module
 from cors_audit.cli import app
 from cors_audit.demo import (
     DEMO_POLICY_TOML,
@@ -64,6 +65,25 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CORS_AUDIT_COOKIE", raising=False)
     monkeypatch.delenv("CORS_AUDIT_HEADER", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _scan_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the CLI's (real, unchanged) `scan` on a worker thread.
+
+    Why: on CPython 3.11, when anyio cancels the task that waits for a new TCP connection
+    (happy-eyeballs, after every successful connect) the coroutines are resumed with
+    ``throw()`` without a trace "call" event, so coverage's tracer loses its stack and the
+    rest of every calling frame — here everything ``cli.py`` does after the scan — goes
+    unrecorded. A throw-away thread has its own tracer; the CLI's thread keeps a sound one.
+    """
+    real = scan_module.scan
+
+    def scan_on_worker(*args: Any, **kwargs: Any) -> Any:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(real, *args, **kwargs).result()
+
+    monkeypatch.setattr(cli, "scan", scan_on_worker)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +148,7 @@ def run_scan(
     result = invoke("scan", *args, "--json", str(out), input=input, env=env)
     assert_clean(result)
     assert out.is_file(), result.output
-    report = json.loads(out.read_text(encoding="utf-8"))
+    report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     validator.validate(report)
     return result, report
 
@@ -138,8 +158,9 @@ def rule_ids(report: dict[str, Any], url: str | None = None) -> set[str]:
 
 
 def target_of(report: dict[str, Any], url: str) -> dict[str, Any]:
-    (target,) = [t for t in report["targets"] if t["url"] == url]
-    return target
+    targets: list[dict[str, Any]] = [t for t in report["targets"] if t["url"] == url]
+    assert len(targets) == 1, [t["url"] for t in report["targets"]]
+    return targets[0]
 
 
 def closed_port_url() -> str:
@@ -483,31 +504,58 @@ def test_acceptance_e_one_header_listing_two_origins_breaks_trusted_origins(
     assert "secure" not in result.stdout.lower()
 
 
+@pytest.mark.parametrize(
+    ("allow_headers", "expected"),
+    [
+        pytest.param("content-type, AUTHORIZATION, x-api-key", set(), id="odd-case-is-fine"),
+        pytest.param("Content-Type, Authorization, X-Api-Key", set(), id="policy-case"),
+        pytest.param(
+            "content-type, x-api-key", {"trusted-origin-denied"}, id="control-missing-header"
+        ),
+    ],
+)
 def test_acceptance_f_header_names_compare_case_insensitively(
-    serve: Callable[..., DemoLab], validator: Draft202012Validator
+    serve: Callable[..., DemoLab],
+    validator: Draft202012Validator,
+    allow_headers: str,
+    expected: set[str],
 ) -> None:
-    # Given a correct allowlist whose preflight lists the header names in odd case
-    server = serve(
-        endpoint("/api/me", allowlist([APP], headers="content-type, AUTHORIZATION, x-api-key"))
-    )
+    # Given a correct allowlist whose preflight lists the header names in some case
+    server = serve(endpoint("/api/me", allowlist([APP], headers=allow_headers)))
     policy = write_policy(
         TRUST_APP + 'allowed_headers = ["Content-Type", "Authorization", "X-Api-Key"]\n'
     )
     url = server.url("/api/me")
 
     # When it is scanned
-    result, report = run_scan(validator, url, "--policy", str(policy), "--fail-on", "info")
+    result, report = run_scan(validator, url, "--policy", str(policy), "--fail-on", "never")
 
-    # Then nothing is found: header names are case-insensitive (CORS-SPEC.md §3.3)
+    # Then case never matters for header names (CORS-SPEC.md §3.3); a missing one does
     assert result.exit_code == 0, result.output
-    assert report["findings"] == []
+    assert rule_ids(report) == expected
+    assert {f["origin"] for f in report["findings"]} <= {APP}
 
 
+@pytest.mark.parametrize(
+    ("allow_methods", "expected"),
+    [
+        # `patch` is also a method of its own that the policy does not list (byte for byte).
+        pytest.param(
+            "patch",
+            {"trusted-origin-denied", "methods-beyond-policy"},
+            id="lowercase-blocks-PATCH",
+        ),
+        pytest.param("GET, PATCH", set(), id="control-exact-PATCH"),
+    ],
+)
 def test_acceptance_f_methods_compare_byte_for_byte(
-    serve: Callable[..., DemoLab], validator: Draft202012Validator
+    serve: Callable[..., DemoLab],
+    validator: Draft202012Validator,
+    allow_methods: str,
+    expected: set[str],
 ) -> None:
-    # Given a PATCH endpoint whose preflight answers Access-Control-Allow-Methods: patch
-    server = serve(endpoint("/posts/1", allowlist([APP], methods="patch"), method="PATCH"))
+    # Given a PATCH endpoint whose preflight answers Access-Control-Allow-Methods: <methods>
+    server = serve(endpoint("/posts/1", allowlist([APP], methods=allow_methods), method="PATCH"))
     policy = write_policy(TRUST_APP + 'allowed_methods = ["PATCH"]\n')
     url = server.url("/posts/1")
 
@@ -516,12 +564,11 @@ def test_acceptance_f_methods_compare_byte_for_byte(
         validator, url, "--method", "PATCH", "--policy", str(policy), "--fail-on", "never"
     )
 
-    # Then Chromium would block the trusted origin: methods match byte for byte (CORS-SPEC m09)
+    # Then `patch` does not allow PATCH: methods match byte for byte (CORS-SPEC.md §1.3 m09)
     assert result.exit_code == 0, result.output
     assert target_of(report, url)["method"] == "PATCH"
-    denied = [f for f in report["findings"] if f["rule"] == "trusted-origin-denied"]
-    assert denied
-    assert {f["origin"] for f in denied} == {APP}
+    assert rule_ids(report) == expected
+    assert {f["origin"] for f in report["findings"]} <= {APP}
 
 
 # -- where targets come from ---------------------------------------------------------------------

@@ -1,0 +1,450 @@
+"""Tests for the scan wiring: adaptive two-round planning, per-target failures as data, labels,
+credentials, callbacks.
+
+The demo lab's pure `respond` answers through an ``httpx.MockTransport`` (the ``transport=``
+seam of `scan`), so nothing goes over the network and every request the scan makes is
+recorded. Target URLs point at 127.0.0.1 so that even a mistake could not reach anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cors_audit import scoring, spec
+from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, ENDPOINTS, RequestView, respond
+from cors_audit.engine import REDACTED, EngineOptions
+from cors_audit.models import (
+    ErrorKind,
+    Exchange,
+    OriginClass,
+    ProbeKind,
+    Target,
+    TargetResult,
+)
+from cors_audit.policy import Policy, load_policy
+from cors_audit.scan import ScanOptions, effective_policy, scan, scan_async
+
+BASE = "http://127.0.0.1:9"
+DEMO_BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
+SECRET_HEADER = ("Authorization", "Bearer SECRET123")
+SECRET_COOKIE = "session=COOKIESECRET"
+ARBITRARY_SKIP = "an arbitrary origin is already allowed"
+STATIC_SKIP = "Access-Control-Allow-Origin does not depend on the request origin"
+NARROW_CLASSES = {
+    OriginClass.NULL,
+    OriginClass.PREFIX,
+    OriginClass.SUFFIX,
+    OriginClass.UNESCAPED_DOT,
+    OriginClass.SUBDOMAIN,
+    OriginClass.INSECURE_SCHEME,
+    OriginClass.SPECIAL_CHARS,
+    OriginClass.THIRD_PARTY,
+}
+
+Fault = Callable[[httpx.Request], Exception | None]
+
+
+class Lab:
+    """The demo lab's behaviour table as a mock transport that records every request."""
+
+    def __init__(self, fault: Fault | None = None) -> None:
+        self.requests: list[httpx.Request] = []
+        self._fault = fault
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self._fault is not None and (error := self._fault(request)) is not None:
+            raise error
+        view = RequestView(
+            request.method,
+            request.url.path,
+            tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw),
+        )
+        reply = respond(view)
+        return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
+    path = tmp_path_factory.mktemp("scan") / "cors-policy.toml"
+    path.write_text(DEMO_POLICY_TOML, encoding="utf-8")
+    return load_policy(path)
+
+
+def target(path: str, *, site_origin: str | None = DEMO_SITE_ORIGIN) -> Target:
+    return Target(url=BASE + path, method=DEMO_BY_PATH[path].method, site_origin=site_origin)
+
+
+def options(**engine: object) -> ScanOptions:
+    return ScanOptions(engine=EngineOptions(retries=0, **engine))  # type: ignore[arg-type]
+
+
+def run(
+    targets: Sequence[Target],
+    policy: Policy | None,
+    lab: Lab | None = None,
+    scan_options: ScanOptions | None = None,
+) -> list[TargetResult]:
+    lab = lab or Lab()
+    return scan(targets, policy, scan_options or options(), transport=lab.transport)
+
+
+def origin_classes(result: TargetResult) -> set[OriginClass]:
+    return {e.probe.origin.cls for e in result.exchanges if e.probe.origin is not None}
+
+
+def wire_origin(exchange: Exchange) -> str | None:
+    return spec.header_get(exchange.request.headers, "Origin")
+
+
+def label_of(exchange: Exchange) -> str:
+    """The per-run label inside an attacker origin, found through the origin's template."""
+    origin = exchange.probe.origin
+    assert origin is not None
+    prefix, suffix = origin.template.split("{label}")
+    assert origin.value.startswith(prefix)
+    assert origin.value.endswith(suffix)
+    return origin.value[len(prefix) : len(origin.value) - len(suffix)]
+
+
+def arbitrary(result: TargetResult) -> list[Exchange]:
+    return [
+        e
+        for e in result.exchanges
+        if e.probe.origin is not None and e.probe.origin.cls is OriginClass.ARBITRARY
+    ]
+
+
+# -- adaptive planning ---------------------------------------------------------------------------
+
+
+def test_reflected_arbitrary_origin_skips_round_two(policy: Policy) -> None:
+    # Given an endpoint that reflects every origin, and one with an exact allowlist
+    reflect, strict = target("/reflect-credentials"), target("/strict")
+
+    # When both are scanned
+    reflected, allowlisted = run([reflect, strict], policy)
+
+    # Then the reflecting one got round 1 only, with a note saying why
+    assert origin_classes(reflected) == {OriginClass.TRUSTED, OriginClass.ARBITRARY}
+    assert any(ARBITRARY_SKIP in note for note in reflected.notes)
+    assert reflected.requests == len(reflected.exchanges)
+    assert reflected.requests < allowlisted.requests
+    assert [f.rule for f in reflected.findings] == ["reflected-origin"]
+    assert reflected.grade == "F"
+    assert reflected.error is None
+
+
+@pytest.mark.parametrize(
+    ("path", "note"),
+    [
+        # `*` lets the arbitrary origin read (without credentials): that reason comes first.
+        pytest.param("/anon/wildcard", ARBITRARY_SKIP, id="static-star"),
+        pytest.param("/public/catalog", ARBITRARY_SKIP, id="public-star"),
+        pytest.param("/wildcard-credentials", ARBITRARY_SKIP, id="star-with-credentials"),
+        pytest.param("/two-origins", STATIC_SKIP, id="static-value"),
+    ],
+)
+def test_static_allow_origin_skips_round_two(policy: Policy, path: str, note: str) -> None:
+    # Given an endpoint whose Access-Control-Allow-Origin never depends on the request origin
+    lab = Lab()
+
+    # When it is scanned
+    (result,) = run([target(path)], policy, lab)
+
+    # Then only round 1 was sent, and one note says why the bypass probes were skipped
+    assert origin_classes(result) == {OriginClass.TRUSTED, OriginClass.ARBITRARY}
+    assert len([n for n in result.notes if "bypass probes were skipped" in n]) == 1
+    assert any(note in n for n in result.notes)
+    assert result.requests == len(lab.requests)
+    assert {f.rule for f in result.findings} == set(DEMO_BY_PATH[path].expected)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/strict", id="correct-allowlist"),
+        pytest.param("/prefix", id="startswith"),
+        pytest.param("/null", id="null-allowed"),
+        pytest.param("/suffix", id="endswith"),
+    ],
+)
+def test_dynamic_allowlist_runs_round_two(policy: Policy, path: str) -> None:
+    # Given an endpoint that answers trusted origins and refuses an arbitrary one
+    lab = Lab()
+
+    # When it is scanned
+    (result,) = run([target(path)], policy, lab)
+
+    # Then the narrower bypass origins were all tried, and the findings are the lab's
+    assert origin_classes(result) >= NARROW_CLASSES | {OriginClass.TRUSTED}
+    assert not any("skipped" in note for note in result.notes)
+    assert result.requests == len(result.exchanges) == len(lab.requests)
+    assert {f.rule for f in result.findings} == set(DEMO_BY_PATH[path].expected)
+    null = [e for e in result.exchanges if wire_origin(e) == "null"]
+    assert null
+    assert all(e.probe.origin is not None for e in null)
+
+
+def test_every_origin_sent_is_browser_sendable(policy: Policy) -> None:
+    # Given endpoints that exercise both rounds, with and without a policy
+    targets = [target(p) for p in ("/strict", "/reflect-credentials", "/anon/wildcard")]
+    lab = Lab()
+
+    # When they are scanned
+    results = run(targets, policy, lab) + run(targets, None, lab)
+
+    # Then every Origin header on the wire is what a browser could send, and matches its probe
+    origins = [wire_origin(e) for r in results for e in r.exchanges]
+    assert len([o for o in origins if o is not None]) > 50
+    for result in results:
+        for exchange in result.exchanges:
+            sent = wire_origin(exchange)
+            if exchange.probe.origin is None:
+                assert sent is None
+                continue
+            assert sent == exchange.probe.origin.value
+            assert spec.is_browser_sendable_origin(sent), sent
+    for request in lab.requests:
+        if "origin" in request.headers:
+            assert spec.is_browser_sendable_origin(request.headers["origin"])
+
+
+def test_each_run_uses_one_fresh_label(policy: Policy) -> None:
+    # Given two separate runs over the same two targets
+    targets = [target("/strict"), target("/anon/wildcard")]
+
+    # When they are scanned
+    first = run(targets, policy)
+    second = run(targets, policy)
+
+    # Then within a run both random arbitrary origins (of every target) share one label
+    def labels(results: list[TargetResult]) -> set[str]:
+        return {label_of(e) for r in results for e in arbitrary(r)}
+
+    for results in (first, second):
+        values = {e.probe.origin.value for r in results for e in arbitrary(r) if e.probe.origin}
+        assert len(values) == 2  # two different attacker origins …
+        assert len(labels(results)) == 1  # … built on the same per-run label
+    # And the next run draws a different label
+    assert labels(first) != labels(second)
+
+
+def test_a_given_label_is_used(policy: Policy) -> None:
+    (result,) = run(
+        [target("/strict")],
+        policy,
+        scan_options=ScanOptions(engine=EngineOptions(retries=0), label="fixedlabel7"),
+    )
+    assert {label_of(e) for e in arbitrary(result)} == {"fixedlabel7"}
+
+
+# -- credentials ---------------------------------------------------------------------------------
+
+
+def test_credentials_go_on_actual_requests_and_never_on_preflights(policy: Policy) -> None:
+    # Given user credentials
+    lab = Lab()
+    scan_options = options(headers=(SECRET_HEADER,), cookie=SECRET_COOKIE)
+
+    # When a target needing both rounds is scanned
+    (result,) = run([target("/strict")], policy, lab, scan_options)
+
+    # Then every actual request carried them, no preflight did
+    preflights = [r for r in lab.requests if r.method == "OPTIONS"]
+    actual = [r for r in lab.requests if r.method != "OPTIONS"]
+    assert preflights
+    assert actual
+    for request in preflights:
+        assert "cookie" not in request.headers
+        assert "authorization" not in request.headers
+    for request in actual:
+        assert request.headers.get_list("cookie") == [SECRET_COOKIE]
+        assert request.headers.get_list("authorization") == [SECRET_HEADER[1]]
+    # And the probes say so, while the records keep only <redacted>
+    for exchange in result.exchanges:
+        assert exchange.probe.credentialed is (exchange.probe.kind is ProbeKind.ACTUAL)
+        text = repr(exchange.request)
+        assert "SECRET123" not in text
+        assert "COOKIESECRET" not in text
+        if not exchange.probe.is_preflight:
+            assert spec.header_get(exchange.request.headers, "Cookie") == REDACTED
+
+
+def test_without_credentials_nothing_is_credentialed(policy: Policy) -> None:
+    lab = Lab()
+    (result,) = run([target("/strict")], policy, lab)
+    assert not any(e.probe.credentialed for e in result.exchanges)
+    assert not any("cookie" in r.headers or "authorization" in r.headers for r in lab.requests)
+
+
+# -- policies ------------------------------------------------------------------------------------
+
+
+def test_effective_policy_without_a_policy_trusts_the_targets_own_origin() -> None:
+    as_site = effective_policy(None, target("/strict"))
+    assert as_site.policy_free is True
+    assert as_site.trusted_origins == (DEMO_SITE_ORIGIN,)
+    own = effective_policy(None, target("/strict", site_origin=None))
+    assert own.trusted_origins == (BASE,)
+    assert own.allowed_methods is None
+
+
+def test_effective_policy_applies_overrides(policy: Policy) -> None:
+    public = effective_policy(policy, target("/public/catalog"))
+    private = effective_policy(policy, target("/strict"))
+    assert public.public is True
+    assert public.allowed_methods == ("GET",)
+    assert private.public is False
+    assert private.allowed_methods == ("GET", "POST", "PATCH")
+    assert private.policy_free is False
+
+
+def test_policy_free_scan_notes_it_and_never_denies_trusted_origins() -> None:
+    # Given endpoints that break the demo policy's trusted origins, and no policy
+    paths = ("/two-origins", "/wildcard-credentials", "/preflight-only", "/strict")
+
+    # When they are scanned policy-free
+    results = run([target(p) for p in paths], None)
+
+    # Then each result is policy-free, says so, and trusted-origin-denied never appears
+    for result in results:
+        assert result.policy.policy_free is True
+        assert result.policy.trusted_origins == (DEMO_SITE_ORIGIN,)
+        assert any("No policy was given" in note for note in result.notes)
+        assert "trusted-origin-denied" not in {f.rule for f in result.findings}
+    by_url = {r.target.url: {f.rule for f in r.findings} for r in results}
+    assert "invalid-allow-origin" in by_url[BASE + "/two-origins"]
+
+
+def test_spec_mode_is_passed_to_the_rules(policy: Policy) -> None:
+    scan_options = ScanOptions(engine=EngineOptions(retries=0), mode="spec")
+    (result,) = run([target("/reflect-credentials")], policy, scan_options=scan_options)
+    assert [f.rule for f in result.findings] == ["reflected-origin"]
+
+
+# -- failures are data ---------------------------------------------------------------------------
+
+
+def _refuse_all(request: httpx.Request) -> Exception:
+    return httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+
+def test_unreachable_target_is_a_result_with_an_error(policy: Policy) -> None:
+    # Given a target that refuses every connection, next to a working one
+    dead = Target(url="http://127.0.0.1:9/down", site_origin=DEMO_SITE_ORIGIN)
+
+    def refuse_down(request: httpx.Request) -> Exception | None:
+        return _refuse_all(request) if request.url.path == "/down" else None
+
+    lab = Lab(refuse_down)
+
+    # When both are scanned (without a policy, so the policy-free note is kept too)
+    down, up = run([dead, target("/reflect-credentials")], None, lab)
+
+    # Then the dead one records why, keeps its round-1 evidence and is not graded
+    assert down.error is not None
+    assert down.error.kind is ErrorKind.CONNECT
+    assert down.findings == ()
+    assert down.grade == scoring.NO_GRADE
+    assert down.score == 0
+    assert down.requests == len(down.exchanges) > 1
+    assert all(e.error is not None for e in down.exchanges)
+    assert any("No policy was given" in note for note in down.notes)
+    assert not any(ARBITRARY_SKIP in note or STATIC_SKIP in note for note in down.notes)
+    # And the working one is fully judged
+    assert up.error is None
+    assert {f.rule for f in up.findings} == {"reflected-origin"}
+
+
+def test_probes_without_reply_are_noted_and_left_out(policy: Policy) -> None:
+    # Given a target whose preflights time out while its actual requests are answered
+    def preflights_time_out(request: httpx.Request) -> Exception | None:
+        if request.method == "OPTIONS":
+            return httpx.ReadTimeout("timed out", request=request)
+        return None
+
+    # When it is scanned
+    (result,) = run([target("/strict")], policy, Lab(preflights_time_out))
+
+    # Then it is still judged, with a note counting the probes that got no reply
+    assert result.error is None
+    failed = [e for e in result.exchanges if e.error is not None]
+    assert failed
+    assert all(e.probe.is_preflight for e in failed)
+    expected = f"{len(failed)} of {len(result.exchanges)} probes got no reply (timeout)"
+    assert any(note.startswith(expected) for note in result.notes), result.notes
+    assert result.grade != scoring.NO_GRADE
+
+
+# -- ordering and callbacks ----------------------------------------------------------------------
+
+
+def test_results_keep_target_order_and_callbacks_see_everything(policy: Policy) -> None:
+    # Given several targets, a per-target callback and a per-exchange observer
+    paths = ["/null", "/strict", "/anon/wildcard", "/reflect-credentials", "/posts/20"]
+    targets = [target(p) for p in paths]
+    finished: list[TargetResult] = []
+    seen: list[Exchange] = []
+
+    class Observer:
+        def on_exchange(self, exchange: Exchange) -> None:
+            seen.append(exchange)
+
+    lab = Lab()
+    scan_options = ScanOptions(engine=EngineOptions(retries=0), max_targets_in_flight=2)
+
+    # When they are scanned with at most two targets in flight
+    results = asyncio.run(
+        scan_async(
+            targets,
+            policy,
+            scan_options,
+            observer=Observer(),
+            on_target=finished.append,
+            transport=lab.transport,
+        )
+    )
+
+    # Then results follow the targets, each reported once to the callback
+    assert [r.target for r in results] == targets
+    assert sorted(r.target.url for r in finished) == sorted(t.url for t in targets)
+    assert all(any(r is f for f in finished) for r in results)
+    # And the observer saw every exchange, as many as requests were made
+    assert len(seen) == sum(r.requests for r in results) == len(lab.requests)
+    for result in results:
+        assert {f.rule for f in result.findings} == set(
+            DEMO_BY_PATH[result.target.url.removeprefix(BASE)].expected
+        )
+        assert result.score == scoring.target_score(result.findings)
+        assert result.grade == scoring.grade_for(result.score)
+
+
+def test_no_targets_no_requests(policy: Policy) -> None:
+    lab = Lab()
+    assert run([], policy, lab) == []
+    assert lab.requests == []
+
+
+def test_demo_lab_is_judged_as_expected_through_the_scan(policy: Policy, tmp_path: Path) -> None:
+    # Given every lab endpoint
+    targets = [target(endpoint.path) for endpoint in ENDPOINTS]
+
+    # When the whole lab is scanned
+    results = run(targets, policy)
+
+    # Then each endpoint's findings (folded ones included) are exactly the expected rules
+    for result in results:
+        found = {f.rule for f in result.findings} | {r for f in result.findings for r in f.folded}
+        assert found == set(DEMO_BY_PATH[result.target.url.removeprefix(BASE)].expected), (
+            result.target.url
+        )

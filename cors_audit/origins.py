@@ -76,6 +76,10 @@ THIRD_PARTY_PLATFORMS = (
 )
 """Shared hosting platforms where anyone gets a subdomain (CORS-SPEC.md §6.1 P-3P, §6.2 C12)."""
 
+SHARED_HOSTING_DOMAINS = frozenset((*THIRD_PARTY_PLATFORMS, "ngrok.io"))
+"""Every domain where anyone can get a subdomain; a policy may not trust all subdomains of one.
+Probes use the shorter `THIRD_PARTY_PLATFORMS` list (one origin each is enough)."""
+
 THIRD_PARTY_FIXED = (
     ("https://fiddle.jshell.net", "shared code playground (JSFiddle)"),
     ("https://cdpn.io", "shared code playground (CodePen)"),

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
-import idna
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -42,6 +41,7 @@ from pydantic import (
 
 from cors_audit import models
 from cors_audit.errors import PolicyError
+from cors_audit.origins import SHARED_HOSTING_DOMAINS, canonical_host
 
 POLICY_FILE_NAME: Final = "cors-policy.toml"
 PYPROJECT_FILE_NAME: Final = "pyproject.toml"
@@ -88,29 +88,9 @@ _NORMALIZED_METHODS: Final = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POS
 _FORBIDDEN_METHODS: Final = frozenset({"CONNECT", "TRACE", "TRACK"})
 """Methods fetch() refuses to send at all (CORS-SPEC.md §1.3, vector x06)."""
 
-_SHARED_PLATFORMS: Final = frozenset(
-    {
-        "github.io",
-        "herokuapp.com",
-        "netlify.app",
-        "vercel.app",
-        "pages.dev",
-        "web.app",
-        "firebaseapp.com",
-        "azurewebsites.net",
-        "cloudfront.net",
-        "s3.amazonaws.com",
-        "appspot.com",
-        "ngrok-free.app",
-        "ngrok.io",
-    }
-)
-"""Domains where anyone can get a subdomain (CORS-SPEC.md §6.1 P-3P): trusting all of their
-subdomains trusts strangers."""
 
 _ORIGIN_EXAMPLE: Final = 'a serialized origin such as "https://app.example.com"'
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-_ASCII_HOST_RE: Final = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
 
 
 def _split_host_port(netloc: str) -> tuple[str, str | None]:
@@ -126,27 +106,10 @@ def _split_host_port(netloc: str) -> tuple[str, str | None]:
 
 def _canonical_host(raw: str, value: str) -> str:
     """The host as a browser serializes it: lowercase ASCII, IDNs in punycode, IPv6 compressed."""
-    if raw.startswith("["):
-        inner = raw[1:].removesuffix("]")
-        try:
-            if "%" in inner:  # browsers reject zone ids in URLs
-                raise ValueError(inner)
-            return f"[{ipaddress.IPv6Address(inner).compressed}]"
-        except ValueError:
-            raise _Invalid(
-                f"{_q(value)} has an invalid IPv6 address {_q(inner)}", _ORIGIN_EXAMPLE
-            ) from None
-    if not raw.isascii():
-        try:
-            return idna.encode(raw, uts46=True).decode("ascii")
-        except idna.IDNAError as exc:
-            raise _Invalid(
-                f"{_q(value)} has a host that is not a valid domain name ({exc})", _ORIGIN_EXAMPLE
-            ) from None
-    host = raw.lower()
-    if not _ASCII_HOST_RE.fullmatch(host):
-        raise _Invalid(f"{_q(value)} has an invalid host {_q(raw)}", _ORIGIN_EXAMPLE)
-    return host
+    try:
+        return canonical_host(raw)
+    except ValueError as exc:
+        raise _Invalid(f"{_q(value)} has an invalid host: {exc}", _ORIGIN_EXAMPLE) from None
 
 
 def _check_origin(value: str) -> str:
@@ -245,7 +208,7 @@ def _check_domain(value: str) -> str:
             "top-level domain",
             _DOMAIN_EXAMPLE,
         )
-    if value in _SHARED_PLATFORMS:
+    if value in SHARED_HOSTING_DOMAINS:
         raise _Invalid(
             f"{_q(value)} is a shared hosting platform where anyone can get a subdomain "
             "(CORS-SPEC.md §6.1 P-3P); list your own origins in trusted_origins instead",

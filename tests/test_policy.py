@@ -77,11 +77,9 @@ ORIGIN_CASES = [
     pytest.param("https://[::g]", "not a valid URL", "serialized origin", id="bad-ipv6"),
     pytest.param("https://[::1", "not a valid URL", "serialized origin", id="unclosed-bracket"),
     pytest.param("https://[v1.fe]", "invalid IPv6", "serialized origin", id="ipvfuture"),
-    pytest.param("https://[fe80::1%25eth0]", "invalid IPv6", "serialized origin", id="zone-id"),
+    pytest.param("https://[fe80::1%25eth0]", "zone identifiers", "serialized origin", id="zone-id"),
     pytest.param("https://[0:0:0:0:0:0:0:1]", "write", '"https://[::1]"', id="ipv6-long"),
-    pytest.param(
-        "https://xn--a.com\u00e9", "not a valid domain", "serialized origin", id="bad-idn"
-    ),
+    pytest.param("https://xn--a.com\u00e9", "invalid punycode", "serialized origin", id="bad-idn"),
     pytest.param("https://a!b.com", "invalid host", "serialized origin", id="bad-host"),
     pytest.param("https://", "no host", "serialized origin", id="no-host"),
 ]

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -33,6 +33,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -40,8 +41,9 @@ from pydantic import (
 )
 
 from cors_audit import models
-from cors_audit.errors import PolicyError
+from cors_audit.errors import PolicyError, UsageError
 from cors_audit.origins import SHARED_HOSTING_DOMAINS, canonical_host
+from cors_audit.targets import parse_shard
 
 POLICY_FILE_NAME: Final = "cors-policy.toml"
 PYPROJECT_FILE_NAME: Final = "pyproject.toml"
@@ -60,6 +62,10 @@ class _Invalid(ValueError):
         self.message = message
         self.expected = expected
         self.index = index
+
+
+InvalidValue = _Invalid
+"""Public name for validators of other TOML files (the baseline) that reuse this machinery."""
 
 
 def _q(value: object) -> str:
@@ -398,6 +404,74 @@ class TargetEntry(BaseModel):
         )
 
 
+def _check_rate(value: str | float) -> float:
+    try:
+        return parse_rate(str(value))
+    except ValueError as exc:
+        raise _Invalid(str(exc), _RATE_EXPECTED) from None
+
+
+def _check_shard(value: str) -> str:
+    try:
+        parse_shard(value)
+    except UsageError:
+        raise _Invalid(f"{_q(value)} is not a shard", 'a shard such as "2/5"') from None
+    return value
+
+
+def _check_path(value: str) -> str:
+    if not value.strip():
+        raise _Invalid("the path is empty", "a file path")
+    return value
+
+
+_RATE_EXPECTED: Final = 'a positive rate such as "20/s" or 20'
+PathStr = Annotated[StrictStr, AfterValidator(_check_path)]
+FAIL_ON_CHOICES: Final = ("critical", "high", "medium", "low", "info", "never")
+FailOn = Literal["critical", "high", "medium", "low", "info", "never"]
+
+
+def parse_rate(text: str) -> float:
+    """``"20/s"`` or ``"20"`` → 20.0; raises ``ValueError`` with the reason otherwise."""
+    number = text.strip().lower().removesuffix("/s")
+    try:
+        rate = float(number)
+    except ValueError:
+        raise ValueError(f"the rate must look like 20/s or 20, not {text!r}") from None
+    if not rate > 0 or rate == float("inf"):
+        raise ValueError(f"the rate must be a positive number, not {text!r}")
+    return rate
+
+
+class ScanSettings(BaseModel):
+    """Defaults for ``cors-audit scan`` options: the ``[scan]`` table of the policy file (or
+    ``[tool.cors-audit.scan]`` in pyproject.toml). Precedence: command line, then
+    ``CORS_AUDIT_*`` environment variables, then this table, then the built-in default. Paths are
+    relative to the file. Secrets (headers, cookies) are deliberately not accepted here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    fail_on: FailOn | None = None
+    allow_errors: StrictBool | None = None
+    baseline: PathStr | None = None
+    json_path: PathStr | None = Field(default=None, alias="json")
+    html: PathStr | None = None
+    sarif: PathStr | None = None
+    junit: PathStr | None = None
+    markdown: PathStr | None = None
+    method: Annotated[StrictStr, AfterValidator(_check_target_method)] | None = None
+    site_origin: OriginStr | None = None
+    proxy: StrictStr | None = None
+    insecure: StrictBool | None = None
+    concurrency: Annotated[StrictInt, Field(ge=1)] | None = None
+    per_host: Annotated[StrictInt, Field(ge=1)] | None = None
+    rate: Annotated[StrictStr | StrictInt | StrictFloat, AfterValidator(_check_rate)] | None = None
+    timeout: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = None
+    retries: Annotated[StrictInt, Field(ge=0)] | None = None
+    browser_mode: Literal["chromium", "spec"] | None = None
+    shard: Annotated[StrictStr, AfterValidator(_check_shard)] | None = None
+
+
 class Policy(BaseModel):
     """The whole policy file. Settings left out are ``None`` ("not stated")."""
 
@@ -414,6 +488,8 @@ class Policy(BaseModel):
     override: tuple[Override, ...] = ()
     """Applied in file order on top of the settings above: later overrides win."""
     target: tuple[TargetEntry, ...] = ()
+    scan: ScanSettings | None = None
+    """Default scan options (not part of the intended CORS policy)."""
     source: str | None = Field(default=None, exclude=True)
     """The file the policy came from (for messages and the report); never read from the file."""
 
@@ -488,13 +564,17 @@ def load_policy(path: Path) -> Policy:
     Raises ``PolicyError`` (all problems of a file at once, see ``PolicyValidationError``).
     """
     file = str(path)
-    text = _read_text(path)
-    data = _parse_toml(text, file)
+    text, data = read_toml(path, "policy")
     prefix: tuple[str, ...] = ()
     if path.name == PYPROJECT_FILE_NAME:
         prefix = PYPROJECT_TABLE
         data = _tool_table(data, text, file)
-    return _validate(data, text, file, prefix)
+    if "source" in data:  # a model field filled by the loader, not a key of the file
+        locator = _Locator(text)
+        raise PolicyValidationError([_unknown_key_error(("source",), file, locator, prefix)])
+    policy = validate_toml(data, text, file, POLICY_SCHEMA, prefix)
+    assert isinstance(policy, Policy)
+    return policy.model_copy(update={"source": file})
 
 
 def discover_policy(cwd: Path) -> Path | None:
@@ -523,16 +603,23 @@ def discover_policy(cwd: Path) -> Path | None:
 _TOOL_HEADER_RE: Final = re.compile(r'^\s*\[\[?\s*tool\s*\.\s*["\']?cors-audit\b', re.MULTILINE)
 
 
-def _read_text(path: Path) -> str:
+def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """The text and parsed data of a TOML file (``what`` names it in errors: "policy",
+    "baseline"); raises ``PolicyError`` with file and line for unreadable or invalid TOML."""
+    text = _read_text(path, what)
+    return text, _parse_toml(text, str(path))
+
+
+def _read_text(path: Path, what: str) -> str:
     file = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise PolicyError(file, "policy file not found") from None
+        raise PolicyError(file, f"{what} file not found") from None
     except IsADirectoryError:
-        raise PolicyError(file, "is a directory, not a policy file") from None
+        raise PolicyError(file, f"is a directory, not a {what} file") from None
     except OSError as exc:
-        raise PolicyError(file, f"cannot read the policy file: {exc.strerror or exc}") from None
+        raise PolicyError(file, f"cannot read the {what} file: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -603,22 +690,32 @@ class PolicyValidationError(PolicyError):
         self.args = ("\n".join(str(e) for e in self.errors),)
 
 
-def _validate(data: dict[str, Any], text: str, file: str, prefix: tuple[str, ...]) -> Policy:
+@dataclass(frozen=True, slots=True)
+class TomlSchema:
+    """How to validate one kind of TOML file and explain its errors."""
+
+    root: type[BaseModel]
+    nested: dict[str, type[BaseModel]]
+    """Key → the model of the table(s) under it (for listing allowed keys)."""
+    hints: dict[str, tuple[str, str]]
+    """Key → (what the whole value should be, what each list element should be)."""
+
+
+def validate_toml(
+    data: dict[str, Any], text: str, file: str, schema: TomlSchema, prefix: tuple[str, ...] = ()
+) -> BaseModel:
+    """``data`` (parsed from ``text``) validated as ``schema.root``; raises
+    ``PolicyValidationError`` listing every problem with its line, key and what was expected."""
     locator = _Locator(text)
-    problems: list[PolicyError] = []
-    if "source" in data:  # a model field filled by the loader, not a key of the file
-        problems.append(_unknown_key_error(("source",), file, locator, prefix))
-        data = {k: v for k, v in data.items() if k != "source"}
     try:
-        policy = Policy.model_validate({**data, "source": file})
+        return schema.root.model_validate(data)
     except ValidationError as exc:
-        problems.extend(
-            _translate(err, file, locator, prefix) for err in exc.errors(include_url=False)
-        )
-    if problems:
-        problems.sort(key=lambda e: (e.line is None, e.line or 0))
-        raise PolicyValidationError(problems)
-    return policy
+        problems = [
+            _translate(err, file, locator, prefix, schema) for err in exc.errors(include_url=False)
+        ]
+    unique = {(p.line, p.key): p for p in reversed(problems)}  # a union reports each member
+    problems = sorted(unique.values(), key=lambda e: (e.line is None, e.line or 0))
+    raise PolicyValidationError(problems)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,13 +751,31 @@ _HINTS: Final[dict[str, tuple[str, str]]] = {
     "url": ('an absolute http(s) URL such as "https://staging.example.com/api"', ""),
     "method": ('an HTTP method such as "GET"', ""),
     "site_origin": (_ORIGIN_EXAMPLE, ""),
+    "scan": ("a table written [scan]", ""),
+    "fail_on": ("one of " + ", ".join(FAIL_ON_CHOICES), ""),
+    "allow_errors": ("true or false", ""),
+    "insecure": ("true or false", ""),
+    "baseline": ("a file path", ""),
+    "json": ("a file path", ""),
+    "html": ("a file path", ""),
+    "sarif": ("a file path", ""),
+    "junit": ("a file path", ""),
+    "markdown": ("a file path", ""),
+    "proxy": ('a proxy URL such as "http://127.0.0.1:8080"', ""),
+    "concurrency": ("a whole number >= 1", ""),
+    "per_host": ("a whole number >= 1", ""),
+    "rate": (_RATE_EXPECTED, ""),
+    "timeout": ("a number of seconds > 0", ""),
+    "retries": ("a whole number >= 0", ""),
+    "browser_mode": ('"chromium" or "spec"', ""),
+    "shard": ('a shard such as "2/5"', ""),
 }
 
-_MODEL_AT: Final[dict[str, type[BaseModel]]] = {
-    "override": Override,
-    "target": TargetEntry,
-    "max_age": MaxAge,
-}
+POLICY_SCHEMA: Final = TomlSchema(
+    root=Policy,
+    nested={"override": Override, "target": TargetEntry, "max_age": MaxAge, "scan": ScanSettings},
+    hints=_HINTS,
+)
 
 
 def _kind(value: object) -> str:
@@ -679,11 +794,11 @@ def _kind(value: object) -> str:
     return "a date/time"
 
 
-def _hint(loc: tuple[str | int, ...]) -> str | None:
+def _hint(loc: tuple[str | int, ...], schema: TomlSchema) -> str | None:
     names = [part for part in loc if isinstance(part, str)]
-    if not names or names[-1] not in _HINTS:
+    if not names or names[-1] not in schema.hints:
         return None
-    whole, element = _HINTS[names[-1]]
+    whole, element = schema.hints[names[-1]]
     return element if isinstance(loc[-1], int) and element else whole
 
 
@@ -698,19 +813,27 @@ def _key_path(prefix: tuple[str, ...], loc: tuple[str | int, ...]) -> str | None
     return text or None
 
 
-def _allowed_keys(loc: tuple[str | int, ...]) -> list[str]:
-    model: type[BaseModel] = Policy
+def _allowed_keys(loc: tuple[str | int, ...], schema: TomlSchema) -> list[str]:
+    model = schema.root
     for part in loc:
-        if isinstance(part, str) and part in _MODEL_AT:
-            model = _MODEL_AT[part]
-    return [name for name in model.model_fields if name != "source"]
+        if isinstance(part, str) and part in schema.nested:
+            model = schema.nested[part]
+    return [
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if not field.exclude  # fields the loader fills (the policy's source)
+    ]
 
 
 def _unknown_key_error(
-    loc: tuple[str | int, ...], file: str, locator: _Locator, prefix: tuple[str, ...]
+    loc: tuple[str | int, ...],
+    file: str,
+    locator: _Locator,
+    prefix: tuple[str, ...],
+    schema: TomlSchema = POLICY_SCHEMA,
 ) -> PolicyError:
     name = str(loc[-1])
-    allowed = _allowed_keys(loc[:-1])
+    allowed = _allowed_keys(loc[:-1], schema)
     close = difflib.get_close_matches(name, allowed, n=1)
     message = f"unknown key {_q(name)}" + (f"; did you mean {_q(close[0])}?" if close else "")
     return PolicyError(
@@ -722,14 +845,20 @@ def _unknown_key_error(
     )
 
 
-def _translate(err: Any, file: str, locator: _Locator, prefix: tuple[str, ...]) -> PolicyError:
+def _translate(
+    err: Any, file: str, locator: _Locator, prefix: tuple[str, ...], schema: TomlSchema
+) -> PolicyError:
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind: str = err["type"]
     value = err.get("input")
-    error = (err.get("ctx") or {}).get("error")
-    expected = _hint(loc)
+    ctx = err.get("ctx") or {}
+    error = ctx.get("error")
+    expected = _hint(loc, schema)
+    # A union of types (rate = "20/s" or 20) reports each member: keep the value's location.
+    while loc and isinstance(loc[-1], str) and loc[-1].startswith(("str", "int", "float")):
+        loc = loc[:-1]
     if kind == "extra_forbidden":
-        return _unknown_key_error(loc, file, locator, prefix)
+        return _unknown_key_error(loc, file, locator, prefix, schema)
     if isinstance(error, _Invalid):
         message, expected = error.message, error.expected
         if error.index is not None:
@@ -737,10 +866,15 @@ def _translate(err: Any, file: str, locator: _Locator, prefix: tuple[str, ...]) 
     elif kind == "missing":
         message = "required key is missing"
     elif kind == "greater_than_equal":
-        message = f"{_q(value)} is negative"
+        bound = ctx.get("ge")
+        message = f"{_q(value)} is negative" if bound == 0 else f"{_q(value)} is below {bound}"
+    elif kind == "greater_than":
+        message = f"{_q(value)} is not above {ctx.get('gt')}"
+    elif kind == "literal_error":
+        message = f"{_q(value)} is not one of the choices"
     elif kind.endswith("_type"):
         message = f"{_q(value)} is {_kind(value)}"
-    else:  # pragma: no cover - every check above raises _Invalid; never show pydantic's prefix
+    else:  # e.g. an impossible date; pydantic's text without its "Value error," prefix
         message = f"{_q(value)}: {error or err['msg']}"
     return PolicyError(
         file,
@@ -991,6 +1125,15 @@ allow_credentials = false
 # url = "https://staging.example.com/api/posts/20"
 # method = "PATCH"                            # the method the application uses (default GET)
 # site_origin = "https://api.example.com"     # the origin browsers see, if you connect by IP
+
+# Default options for `cors-audit scan` (the command line and CORS_AUDIT_* variables win).
+# Paths are relative to this file. Never put secrets here: use CORS_AUDIT_HEADER / _COOKIE.
+# [scan]
+# fail_on = "high"              # critical | high | medium | low | info | never
+# baseline = "cors-baseline.toml"
+# sarif = "reports/cors-audit.sarif"
+# concurrency = 20
+# rate = "50/s"
 """
 """The commented starter policy written by ``cors-audit init``."""
 

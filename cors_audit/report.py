@@ -8,15 +8,18 @@ this model (``json_schema()``) and a test keeps the file in sync. Nothing here d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cors_audit import __version__
+from cors_audit import __version__, scoring
+from cors_audit.baseline import Baseline, BaselineEntry, apply_baseline
+from cors_audit.errors import UsageError
 from cors_audit.models import Exchange, Finding, Headers, ScanError, Severity, TargetResult
 from cors_audit.rules.catalogue import RULES_BY_ID
-from cors_audit.scoring import grade_for, overall_score
 
 SCHEMA_VERSION = "1"
 
@@ -75,6 +78,13 @@ class EvidenceModel(_Model):
     elapsed_ms: float
 
 
+class SuppressionModel(_Model):
+    """Why a finding is suppressed (its baseline entry)."""
+
+    reason: str
+    expires: date | None
+
+
 class FindingModel(_Model):
     """One rule violation on one URL; flat so dashboards need not walk targets."""
 
@@ -93,11 +103,17 @@ class FindingModel(_Model):
     cors_error: str | None
     folded: list[str]
     evidence: list[EvidenceModel]
+    suppressed: bool = False
+    """True when a baseline entry accepts this finding: it never fails the gate or costs score."""
+    suppression: SuppressionModel | None = None
 
 
 class TargetModel(_Model):
     """One scanned URL and its outcome."""
 
+    index: int = Field(
+        description="Position in the whole target list (before --shard), for merging shards."
+    )
     url: str
     method: str
     site_origin: str
@@ -106,21 +122,63 @@ class TargetModel(_Model):
     grade: str
     error: ErrorModel | None
     requests: int
-    findings: int
+    findings: int = Field(description="Findings on this target, suppressed ones excluded.")
     policy_free: bool
     notes: list[str]
 
 
 class SummaryModel(_Model):
-    """Totals over the whole scan."""
+    """Totals over the whole scan; suppressed findings are counted only in ``suppressed``."""
 
     targets: int
     findings: int
+    suppressed: int
     by_severity: dict[str, int]
     score: int
     grade: str
     errors: int
     requests: int
+
+
+class GateModel(_Model):
+    """The CI gate: what fails the run and how the run ended."""
+
+    fail_on: Literal["critical", "high", "medium", "low", "info", "never"]
+    allow_errors: bool
+    failing: int = Field(description="Unsuppressed findings at or above fail_on.")
+    exit_code: Literal[0, 1, 3]
+
+
+class BaselineEntryModel(_Model):
+    """A baseline entry as listed in the report."""
+
+    fingerprint: str
+    reason: str
+    expires: date | None
+    rule: str | None
+    url: str | None
+
+
+class BaselineModel(_Model):
+    """What the baseline (``--baseline``) did."""
+
+    path: str
+    entries: int
+    suppressed: int
+    expired: list[BaselineEntryModel] = Field(
+        description="Entries past their expiry date: they suppress nothing any more."
+    )
+    fixed: list[BaselineEntryModel] = Field(
+        description="Entries whose finding is gone although the URL was scanned."
+    )
+
+
+class ShardModel(_Model):
+    """Which slice of the targets this report covers (``--shard K/N``)."""
+
+    index: int = Field(ge=1)
+    count: int = Field(ge=1)
+    total_targets: int = Field(description="Targets before sharding.")
 
 
 class ToolModel(_Model):
@@ -139,6 +197,9 @@ class Report(_Model):
     finished_at: datetime
     policy: dict[str, Any]
     summary: SummaryModel
+    gate: GateModel
+    baseline: BaselineModel | None = None
+    shard: ShardModel | None = None
     targets: list[TargetModel]
     findings: list[FindingModel]
 
@@ -207,52 +268,183 @@ def finding_model(finding: Finding) -> FindingModel:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class GateSettings:
+    """How the run is gated (``--fail-on``, ``--allow-errors``)."""
+
+    fail_on: Severity | None = Severity.HIGH
+    allow_errors: bool = False
+
+
 def build_report(
     results: Sequence[TargetResult],
     *,
     policy: dict[str, Any],
     started_at: datetime,
     finished_at: datetime,
+    gate: GateSettings | None = None,
+    baseline: Baseline | None = None,
+    today: date | None = None,
+    shard: ShardModel | None = None,
+    indices: Sequence[int] | None = None,
 ) -> Report:
-    """Assemble the report from per-target results (order kept)."""
-    findings = [finding for result in results for finding in result.findings]
+    """Assemble the report from per-target results (order kept). ``indices`` are the targets'
+    positions in the whole (unsharded) target list; ``today`` decides baseline expiry."""
+    findings = [finding_model(f) for result in results for f in result.findings]
+    targets = [
+        TargetModel(
+            index=i if indices is None else indices[i],
+            url=result.target.url,
+            method=result.target.method,
+            site_origin=result.target.origin,
+            source=result.target.source,
+            score=0,
+            grade=scoring.NO_GRADE,
+            error=_error(result.error),
+            requests=result.requests,
+            findings=0,
+            policy_free=result.policy.policy_free,
+            notes=list(result.notes),
+        )
+        for i, result in enumerate(results)
+    ]
+    baseline_model = None
+    if baseline is not None:
+        scanned = {t.url for t in targets if t.error is None}
+        outcome = apply_baseline(baseline, findings, scanned, today or date.today())
+        findings = [_suppress(f, outcome.suppressed.get(f.fingerprint)) for f in findings]
+        baseline_model = BaselineModel(
+            path=baseline.path,
+            entries=len(baseline.entries),
+            suppressed=sum(1 for f in findings if f.suppressed),
+            expired=[_entry(e) for e in outcome.expired],
+            fixed=[_entry(e) for e in outcome.fixed],
+        )
+    return assemble(
+        targets,
+        findings,
+        policy=policy,
+        started_at=started_at,
+        finished_at=finished_at,
+        gate=gate or GateSettings(),
+        baseline=baseline_model,
+        shard=shard,
+    )
+
+
+def _suppress(finding: FindingModel, entry: BaselineEntry | None) -> FindingModel:
+    if entry is None:
+        return finding
+    return finding.model_copy(
+        update={
+            "suppressed": True,
+            "suppression": SuppressionModel(reason=entry.reason, expires=entry.expires),
+        }
+    )
+
+
+def _entry(entry: BaselineEntry) -> BaselineEntryModel:
+    return BaselineEntryModel(
+        fingerprint=entry.fingerprint,
+        reason=entry.reason,
+        expires=entry.expires,
+        rule=entry.rule,
+        url=entry.url,
+    )
+
+
+def assemble(
+    targets: Sequence[TargetModel],
+    findings: Sequence[FindingModel],
+    *,
+    policy: dict[str, Any],
+    started_at: datetime,
+    finished_at: datetime,
+    gate: GateSettings,
+    baseline: BaselineModel | None,
+    shard: ShardModel | None,
+) -> Report:
+    """The report with every derived number (target scores and grades, summary, gate) computed
+    from ``targets`` and ``findings``: used for a fresh scan and to merge shard reports.
+    Suppressed findings cost no score and never fail the gate."""
+    active = [f for f in findings if not f.suppressed]
+    per_target: dict[tuple[str, str], list[FindingModel]] = {}
+    for finding in active:
+        per_target.setdefault((finding.url, finding.method), []).append(finding)
+    scored: list[TargetModel] = []
+    for target in targets:
+        own = per_target.get((target.url, target.method), [])
+        score = 0 if target.error else scoring.target_score(own)
+        scored.append(
+            target.model_copy(
+                update={
+                    "score": score,
+                    "grade": scoring.NO_GRADE if target.error else scoring.grade_for(score),
+                    "findings": len(own),
+                }
+            )
+        )
     by_severity = {severity.value: 0 for severity in Severity}
-    for finding in findings:
+    for finding in active:
         by_severity[finding.severity.value] += 1
-    scanned = [result for result in results if result.error is None]
-    score = overall_score([result.score for result in scanned], findings)
+    score = scoring.overall_score([t.score for t in scored if t.error is None], active)
+    errors = sum(1 for t in scored if t.error is not None)
+    failing = scoring.failing(active, gate.fail_on)
     return Report(
         tool=ToolModel(version=__version__),
         started_at=started_at,
         finished_at=finished_at,
         policy=policy,
         summary=SummaryModel(
-            targets=len(results),
-            findings=len(findings),
+            targets=len(scored),
+            findings=len(active),
+            suppressed=len(findings) - len(active),
             by_severity=by_severity,
             score=score,
-            grade=grade_for(score),
-            errors=sum(1 for result in results if result.error is not None),
-            requests=sum(result.requests for result in results),
+            grade=scoring.grade_for(score),
+            errors=errors,
+            requests=sum(t.requests for t in scored),
         ),
-        targets=[
-            TargetModel(
-                url=result.target.url,
-                method=result.target.method,
-                site_origin=result.target.origin,
-                source=result.target.source,
-                score=result.score,
-                grade=result.grade,
-                error=_error(result.error),
-                requests=result.requests,
-                findings=len(result.findings),
-                policy_free=result.policy.policy_free,
-                notes=list(result.notes),
-            )
-            for result in results
-        ],
-        findings=[finding_model(finding) for finding in findings],
+        gate=GateModel(
+            fail_on="never" if gate.fail_on is None else gate.fail_on.value,
+            allow_errors=gate.allow_errors,
+            failing=failing,
+            exit_code=scoring.exit_code(failing, errors, allow_errors=gate.allow_errors).value,
+        ),
+        baseline=baseline,
+        shard=shard,
+        targets=scored,
+        findings=list(findings),
     )
+
+
+def load_report(path: Path) -> Report:
+    """A JSON report written by ``--json``; raises ``UsageError`` naming the file and what is
+    wrong (unreadable, not JSON, another schema version, a field that does not fit)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: report file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the report: {exc}") from None
+    try:
+        return Report.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            raise UsageError(
+                f"{path}: not a JSON file ({first['msg']}); expected a report written by --json"
+            ) from None
+        pointer = "/" + "/".join(str(part) for part in first["loc"])
+        version = first["loc"] == ("schema_version",)
+        hint = (
+            f"schema_version {SCHEMA_VERSION!r}, written by this version of cors-audit"
+            if version
+            else "a report written by cors-audit --json"
+        )
+        raise UsageError(
+            f"{path}: {pointer}: {first['msg']} ({len(exc.errors())} problem(s); expected {hint})"
+        ) from None
 
 
 def json_schema() -> dict[str, Any]:

@@ -17,8 +17,20 @@ Pure functions over findings; nothing here looks at exchanges or the network.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
-from cors_audit.models import Finding, Severity
+from cors_audit.models import ExitCode, Severity
+
+
+class Scored(Protocol):
+    """What scoring needs of a finding: a scan-time `Finding` or a report's `FindingModel`."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
 
 COST: dict[Severity, int] = {
     Severity.CRITICAL: 60,
@@ -31,7 +43,7 @@ CAP: dict[Severity, int] = {Severity.CRITICAL: 40, Severity.HIGH: 65}
 NO_GRADE = "-"
 
 
-def target_score(findings: Iterable[Finding]) -> int:
+def target_score(findings: Iterable[Scored]) -> int:
     """Score of one target: 100 minus the cost of each rule's worst finding."""
     worst: dict[str, Severity] = {}
     for finding in findings:
@@ -49,7 +61,7 @@ def grade_for(score: int) -> str:
     return "F"
 
 
-def overall_score(target_scores: Sequence[int], findings: Iterable[Finding]) -> int:
+def overall_score(target_scores: Sequence[int], findings: Iterable[Scored]) -> int:
     """Mean of the scanned targets' scores, capped by the worst severity found."""
     score = round(sum(target_scores) / len(target_scores)) if target_scores else 100
     for finding in findings:
@@ -59,8 +71,23 @@ def overall_score(target_scores: Sequence[int], findings: Iterable[Finding]) -> 
     return score
 
 
-def gate_fails(findings: Iterable[Finding], fail_on: Severity | None) -> bool:
-    """True when a finding is at or above ``fail_on`` (``None`` = never fail)."""
+def failing(findings: Iterable[Scored], fail_on: Severity | None) -> int:
+    """How many findings are at or above ``fail_on`` (``None`` = never fail)."""
     if fail_on is None:
-        return False
-    return any(finding.severity.at_least(fail_on) for finding in findings)
+        return 0
+    return sum(1 for finding in findings if finding.severity.at_least(fail_on))
+
+
+def gate_fails(findings: Iterable[Scored], fail_on: Severity | None) -> bool:
+    """True when a finding is at or above ``fail_on`` (``None`` = never fail)."""
+    return failing(findings, fail_on) > 0
+
+
+def exit_code(failing_findings: int, errors: int, *, allow_errors: bool) -> ExitCode:
+    """The process exit code (README "Exit codes"): findings at or above the gate (1) win over
+    unscannable targets (3), which count only without ``--allow-errors``."""
+    if failing_findings:
+        return ExitCode.FINDINGS
+    if errors and not allow_errors:
+        return ExitCode.SCAN_ERRORS
+    return ExitCode.OK

@@ -13,6 +13,7 @@ handed.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 import unicodedata
@@ -281,3 +282,25 @@ def collect_targets(
             target = replace(target, site_origin=global_site)
         targets.append(target)
     return targets
+
+
+# -- shards --------------------------------------------------------------------------------------
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"K/N"`` → ``(K, N)`` with ``1 <= K <= N``; raises ``UsageError`` otherwise."""
+    k_text, sep, n_text = text.strip().partition("/")
+    if not (sep and k_text.isdigit() and n_text.isdigit()):
+        raise UsageError(f"--shard must look like K/N (e.g. 2/5), not {text!r}")
+    k, n = int(k_text), int(n_text)
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text!r}: K must be between 1 and N")
+    return k, n
+
+
+def shard_of(target: Target, count: int) -> int:
+    """The shard (1..count) a target belongs to: a hash of its method and URL, so the split
+    does not depend on the order or number of the other targets, and every runner of a CI
+    matrix computes the same one."""
+    digest = hashlib.sha256(f"{target.method} {target.url}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count + 1

@@ -21,6 +21,7 @@ LEVELS: dict[str, int] = {
     "engine": 4,
     "rules": 4,
     "scoring": 4,
+    "baseline": 4,
     "report": 5,
     "formats": 6,
     "demo": 6,

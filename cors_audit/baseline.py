@@ -1,0 +1,228 @@
+"""Baselines: findings a team has accepted for now, suppressed by fingerprint.
+
+A baseline is a TOML file (``cors-audit baseline create`` writes one from a JSON report)::
+
+    version = 1
+
+    [[finding]]
+    fingerprint = "3f0c…"          # required: what is suppressed
+    reason = "legacy partner API"  # required: why
+    expires = 2027-03-01           # optional: from this day on it no longer suppresses
+    rule = "reflected-origin"      # informational (rule, severity, method, url, origin)
+
+Suppressed findings stay in every report (``suppressed: true``) but never fail the gate and do
+not lower scores. Expired entries stop suppressing and are listed; entries whose target was
+scanned without producing their finding are listed as fixed. Pure apart from ``load_baseline``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Final, Literal, Protocol
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
+
+from cors_audit.policy import InvalidValue, TomlSchema, read_toml, validate_toml
+
+BASELINE_FILE_NAME: Final = "cors-baseline.toml"
+_FINGERPRINT_RE: Final = re.compile(r"[0-9a-f]{32}")
+
+
+def _check_fingerprint(value: str) -> str:
+    if not _FINGERPRINT_RE.fullmatch(value):
+        raise InvalidValue(
+            f"{json.dumps(value)} is not a finding fingerprint",
+            "32 lowercase hex digits, as in findings[].fingerprint of a JSON report",
+        )
+    return value
+
+
+def _check_reason(value: str) -> str:
+    if not value.strip():
+        raise InvalidValue("the reason is empty", "why this finding is accepted, in words")
+    return value
+
+
+def _unique_fingerprints(entries: tuple[BaselineEntry, ...]) -> tuple[BaselineEntry, ...]:
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        if entry.fingerprint in seen:
+            raise InvalidValue(
+                f"fingerprint {entry.fingerprint} is listed twice", "each fingerprint once", index
+            )
+        seen.add(entry.fingerprint)
+    return entries
+
+
+class BaselineEntry(BaseModel):
+    """One accepted finding."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fingerprint: Annotated[StrictStr, AfterValidator(_check_fingerprint)]
+    reason: Annotated[StrictStr, AfterValidator(_check_reason)]
+    expires: date | None = None
+    """The first day on which the entry no longer suppresses."""
+    rule: StrictStr | None = None
+    severity: StrictStr | None = None
+    method: StrictStr | None = None
+    url: StrictStr | None = None
+    origin: StrictStr | None = None
+
+    def expired(self, today: date) -> bool:
+        """True from the ``expires`` day on."""
+        return self.expires is not None and today >= self.expires
+
+
+class BaselineFile(BaseModel):
+    """The whole baseline file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    finding: Annotated[tuple[BaselineEntry, ...], AfterValidator(_unique_fingerprints)] = ()
+
+
+_SCHEMA: Final = TomlSchema(
+    root=BaselineFile,
+    nested={"finding": BaselineEntry},
+    hints={
+        "version": ("1", ""),
+        "finding": ("an array of tables written [[finding]]", "a table written [[finding]]"),
+        "fingerprint": ("32 lowercase hex digits", ""),
+        "reason": ("a string saying why the finding is accepted", ""),
+        "expires": ("a TOML date such as 2027-03-01", ""),
+        "rule": ("a rule id", ""),
+        "severity": ("a severity", ""),
+        "method": ("an HTTP method", ""),
+        "url": ("a URL", ""),
+        "origin": ("an origin", ""),
+    },
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """A loaded baseline."""
+
+    path: str
+    entries: tuple[BaselineEntry, ...]
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read and validate a baseline file; raises ``PolicyError`` naming file, line and key."""
+    text, data = read_toml(path, "baseline")
+    loaded = validate_toml(data, text, str(path), _SCHEMA)
+    assert isinstance(loaded, BaselineFile)
+    return Baseline(path=str(path), entries=loaded.finding)
+
+
+class Matchable(Protocol):
+    """What the baseline needs of a finding."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineOutcome:
+    """What a baseline did to one scan."""
+
+    suppressed: dict[str, BaselineEntry]
+    """Fingerprint → the (unexpired) entry that suppresses it."""
+    expired: tuple[BaselineEntry, ...]
+    """Entries past their ``expires`` date: they suppress nothing any more."""
+    fixed: tuple[BaselineEntry, ...]
+    """Unexpired entries that matched no finding although their URL was scanned (or that name no
+    URL): the problem they accepted is gone and the entry can be deleted."""
+
+
+def apply_baseline(
+    baseline: Baseline, findings: Iterable[Matchable], scanned_urls: set[str], today: date
+) -> BaselineOutcome:
+    """Match ``findings`` against the baseline (by fingerprint only: the other keys of an entry
+    are for people). ``scanned_urls`` are the URLs scanned without error in this run, so that a
+    shard does not call fixed what another shard scans."""
+    present = {finding.fingerprint for finding in findings}
+    suppressed: dict[str, BaselineEntry] = {}
+    expired: list[BaselineEntry] = []
+    fixed: list[BaselineEntry] = []
+    for entry in baseline.entries:
+        if entry.expired(today):
+            expired.append(entry)
+        elif entry.fingerprint in present:
+            suppressed[entry.fingerprint] = entry
+        elif entry.url is None or entry.url in scanned_urls:
+            fixed.append(entry)
+    return BaselineOutcome(suppressed=suppressed, expired=tuple(expired), fixed=tuple(fixed))
+
+
+class Accepted(Matchable, Protocol):
+    """What ``render_baseline`` needs of a finding."""
+
+    @property
+    def rule(self) -> str: ...
+
+    @property
+    def method(self) -> str: ...
+
+    @property
+    def origin(self) -> str | None: ...
+
+
+def _toml_string(value: str) -> str:
+    # json escapes quotes, backslashes and C0 controls in a form TOML accepts; TOML additionally
+    # forbids a raw DEL. Non-ASCII stays literal (json's \\ud83d surrogate escapes are not TOML).
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def render_baseline(
+    findings: Sequence[tuple[Accepted, str, str, str | None]],
+    *,
+    source: str,
+    created: date,
+) -> str:
+    """The text of a baseline file accepting ``findings``, given as ``(finding, severity,
+    reason, expires ISO date or None)``, in order."""
+    lines = [
+        "# cors-audit baseline: findings accepted for now. Each [[finding]] suppresses one finding",
+        "# by fingerprint; suppressed findings stay in reports but never fail the gate.",
+        f"# Created {created.isoformat()} from {source.replace(chr(10), ' ')}.",
+        "# Review every reason; give entries an `expires` date so they come back.",
+        "version = 1",
+    ]
+    for finding, severity, reason, expires in findings:
+        lines += [
+            "",
+            "[[finding]]",
+            f"fingerprint = {_toml_string(finding.fingerprint)}",
+            f"rule = {_toml_string(finding.rule)}",
+            f"severity = {_toml_string(severity)}",
+            f"method = {_toml_string(finding.method)}",
+            f"url = {_toml_string(finding.url)}",
+        ]
+        if finding.origin is not None:
+            lines.append(f"origin = {_toml_string(finding.origin)}")
+        lines.append(f"reason = {_toml_string(reason)}")
+        if expires is not None:
+            lines.append(f"expires = {expires}")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "BASELINE_FILE_NAME",
+    "Baseline",
+    "BaselineEntry",
+    "BaselineOutcome",
+    "apply_baseline",
+    "load_baseline",
+    "render_baseline",
+]

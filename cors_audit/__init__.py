@@ -7,4 +7,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+HOMEPAGE = "https://github.com/cors-audit/cors-audit"
+"""The project page; README sections (one per rule id) are linked from SARIF and Markdown."""
+
+__all__ = ["HOMEPAGE", "__version__"]

@@ -13,25 +13,42 @@ import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cors_audit import __version__, scoring
+from cors_audit import __version__
+from cors_audit.baseline import BASELINE_FILE_NAME, load_baseline, render_baseline
 from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
 from cors_audit.engine import EngineOptions
 from cors_audit.errors import CorsAuditError, UsageError
 from cors_audit.formats import ReportFormat, console, render
 from cors_audit.models import ExitCode, Severity, TargetResult
-from cors_audit.policy import STARTER_POLICY, Policy, discover_policy, load_policy, resolved_dict
-from cors_audit.report import Report, build_report
+from cors_audit.policy import (
+    FAIL_ON_CHOICES,
+    STARTER_POLICY,
+    Policy,
+    ScanSettings,
+    discover_policy,
+    load_policy,
+    parse_rate,
+    resolved_dict,
+)
+from cors_audit.report import (
+    GateSettings,
+    Report,
+    ShardModel,
+    build_report,
+    load_report,
+    merge_reports,
+)
 from cors_audit.rules import RULES, get_rule
 from cors_audit.scan import ScanOptions, scan
-from cors_audit.targets import collect_targets
+from cors_audit.targets import collect_targets, parse_shard, shard_of
 
 app = typer.Typer(
     name="cors-audit",
@@ -41,7 +58,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "never")
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -51,24 +67,20 @@ def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     raise typer.Exit(int(code))
 
 
-def _parse_fail_on(value: str) -> Severity | None:
+def _parse_fail_on(value: str, where: str = "--fail-on") -> Severity | None:
     value = value.lower()
     if value not in FAIL_ON_CHOICES:
-        raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}")
+        raise UsageError(f"{where} must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}")
     return None if value == "never" else Severity(value)
 
 
 def _parse_rate(value: str | None) -> float | None:
     if value is None:
         return None
-    text = value.strip().lower().removesuffix("/s")
     try:
-        rate = float(text)
-    except ValueError:
-        raise UsageError(f"--rate must look like 20/s or 20, not {value!r}") from None
-    if rate <= 0:
-        raise UsageError(f"--rate must be positive, not {value!r}")
-    return rate
+        return parse_rate(value)
+    except ValueError as error:
+        raise UsageError(f"--rate {error}") from None
 
 
 def _parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -84,21 +96,20 @@ def _parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
-@dataclass(frozen=True, slots=True)
-class Outputs:
-    """Where to write each report format."""
-
-    paths: dict[ReportFormat, Path]
-
-
-def _write_outputs(report: Report, outputs: Outputs) -> None:
-    rendered = {fmt: render(fmt, report) for fmt in outputs.paths}  # render all before writing
-    for fmt, path in outputs.paths.items():
+def _write_outputs(report: Report, outputs: dict[ReportFormat, Path]) -> None:
+    rendered = {fmt: render(fmt, report) for fmt in outputs}  # render all before writing
+    for fmt, path in outputs.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(rendered[fmt], encoding="utf-8")
         except OSError as error:
             _fail(f"cannot write {fmt.value} report to {path}: {error.strerror or error}")
+
+
+def _print_summary(report: Report, outputs: dict[ReportFormat, Path], *, verbose: bool) -> None:
+    _out.print(console.render(report, verbose=verbose), markup=False, end="")
+    for fmt, path in outputs.items():
+        _out.print(f"{fmt.value} report: {path}", markup=False)
 
 
 class _TargetProgress:
@@ -132,56 +143,67 @@ class _TargetProgress:
             self._progress.advance(self._task)
 
 
-def _run(
-    targets_args: Sequence[str],
-    files: Sequence[str],
-    policy_path: Path | None,
-    options: ScanOptions,
-    outputs: Outputs,
-    *,
-    method: str,
-    site_origin: str | None,
-    fail_on: Severity | None,
-    allow_errors: bool,
-    quiet: bool,
-    verbose: bool,
-) -> tuple[ExitCode, Report]:
-    policy: Policy | None = None
-    if policy_path is None:
-        policy_path = discover_policy(Path.cwd())
-    if policy_path is not None:
-        policy = load_policy(policy_path)
+@dataclass(frozen=True, slots=True)
+class RunSpec:
+    """One scan run, fully resolved from the command line, environment and policy file."""
+
+    targets_args: Sequence[str]
+    files: Sequence[str]
+    policy: Policy | None
+    options: ScanOptions
+    outputs: dict[ReportFormat, Path]
+    method: str
+    site_origin: str | None
+    gate: GateSettings
+    baseline: Path | None = None
+    shard: tuple[int, int] | None = None
+    quiet: bool = False
+    verbose: bool = False
+
+
+def _run(run: RunSpec) -> Report:
+    """Collect targets, scan, build the report, write the files; the exit code is in
+    ``report.gate.exit_code``."""
+    policy = run.policy
+    baseline = None if run.baseline is None else load_baseline(run.baseline)
     policy_targets = [(t.url, t.method, t.site_origin) for t in policy.targets] if policy else []
     targets = collect_targets(
-        targets_args,
-        files,
+        run.targets_args,
+        run.files,
         policy_targets,
-        method=method,
-        site_origin=site_origin,
+        method=run.method,
+        site_origin=run.site_origin,
         stdin=sys.stdin,
     )
     if not targets:
         raise UsageError(
             "no targets: give URLs, -f FILE (or -f - for stdin), or [[target]] in the policy"
         )
+    indices = list(range(len(targets)))
+    shard = None
+    if run.shard is not None:
+        k, n = run.shard
+        indices = [i for i, target in enumerate(targets) if shard_of(target, n) == k]
+        shard = ShardModel(index=k, count=n, total_targets=len(targets))
+        targets = [targets[i] for i in indices]
     started = datetime.now(UTC)
-    with _TargetProgress(len(targets), not quiet) as on_target:
-        results = scan(targets, policy, options, on_target=on_target)
+    with _TargetProgress(len(targets), not run.quiet) as on_target:
+        results = scan(targets, policy, run.options, on_target=on_target)
     finished = datetime.now(UTC)
     report = build_report(
-        results, policy=resolved_dict(policy), started_at=started, finished_at=finished
+        results,
+        policy=resolved_dict(policy),
+        started_at=started,
+        finished_at=finished,
+        gate=run.gate,
+        baseline=baseline,
+        shard=shard,
+        indices=indices,
     )
-    _write_outputs(report, outputs)
-    if not quiet:
-        _out.print(console.render(report, verbose=verbose), markup=False, end="")
-        for fmt, path in outputs.paths.items():
-            _out.print(f"{fmt.value} report: {path}", markup=False)
-    findings = [f for r in results for f in r.findings]
-    if scoring.gate_fails(findings, fail_on):
-        return ExitCode.FINDINGS, report
-    if any(r.error is not None for r in results) and not allow_errors:
-        return ExitCode.SCAN_ERRORS, report
-    return ExitCode.OK, report
+    _write_outputs(report, run.outputs)
+    if not run.quiet:
+        _print_summary(report, run.outputs, verbose=run.verbose)
+    return report
 
 
 def _engine_options(
@@ -215,6 +237,45 @@ def _engine_options(
     )
 
 
+def _env(name: str) -> str:
+    return f"CORS_AUDIT_{name}"
+
+
+_T = TypeVar("_T")
+
+
+def _pick(cli: _T | None, file: _T | None, default: _T) -> _T:
+    """Precedence: command line or environment (typer merges those), then the file, then the
+    built-in default."""
+    if cli is not None:
+        return cli
+    return default if file is None else file
+
+
+def _load_policy(path: Path | None) -> Policy | None:
+    if path is None:
+        path = discover_policy(Path.cwd())
+    return None if path is None else load_policy(path)
+
+
+def _file_path(settings: ScanSettings, key: str, policy: Policy | None) -> Path | None:
+    """A path from the ``[scan]`` table, relative to the policy file."""
+    value = getattr(settings, key)
+    if value is None:
+        return None
+    base = Path(policy.source).parent if policy and policy.source else Path.cwd()
+    return base / Path(value).expanduser()
+
+
+_FORMAT_KEYS: dict[ReportFormat, str] = {
+    ReportFormat.JSON: "json_path",
+    ReportFormat.HTML: "html",
+    ReportFormat.SARIF: "sarif",
+    ReportFormat.JUNIT: "junit",
+    ReportFormat.MARKDOWN: "markdown",
+}
+
+
 @app.command("scan")
 def scan_command(
     urls: Annotated[
@@ -222,36 +283,82 @@ def scan_command(
     ] = None,
     file: Annotated[
         list[str] | None,
-        typer.Option("-f", "--file", help="File with one URL per line ('-' = stdin); repeatable."),
+        typer.Option(
+            "-f",
+            "--file",
+            help="File with one URL per line ('-' = stdin); repeatable.",
+            envvar=_env("FILE"),
+        ),
     ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
             help="Policy TOML (or a pyproject.toml with [tool.cors-audit]). Default: "
-            "./cors-policy.toml or ./pyproject.toml if present; else policy-free."
+            "./cors-policy.toml or ./pyproject.toml if present; else policy-free.",
+            envvar=_env("POLICY"),
         ),
     ] = None,
     json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the JSON report here.")
+        Path | None,
+        typer.Option("--json", help="Write the JSON report here.", envvar=_env("JSON")),
     ] = None,
     html_out: Annotated[
-        Path | None, typer.Option("--html", help="Write the HTML report here.")
+        Path | None,
+        typer.Option("--html", help="Write the HTML report here.", envvar=_env("HTML")),
+    ] = None,
+    sarif_out: Annotated[
+        Path | None,
+        typer.Option("--sarif", help="Write a SARIF 2.1.0 log here.", envvar=_env("SARIF")),
+    ] = None,
+    junit_out: Annotated[
+        Path | None,
+        typer.Option("--junit", help="Write JUnit XML here.", envvar=_env("JUNIT")),
+    ] = None,
+    markdown_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--markdown",
+            help="Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).",
+            envvar=_env("MARKDOWN"),
+        ),
     ] = None,
     fail_on: Annotated[
-        str,
-        typer.Option(help="Exit 1 on findings at or above: critical|high|medium|low|info|never."),
-    ] = "high",
+        str | None,
+        typer.Option(
+            help="Exit 1 on findings at or above: critical|high|medium|low|info|never "
+            "[default: high].",
+            envvar=_env("FAIL_ON"),
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            help="Baseline TOML: findings it lists are suppressed (see `baseline create`).",
+            envvar=_env("BASELINE"),
+        ),
+    ] = None,
     allow_errors: Annotated[
-        bool, typer.Option("--allow-errors", help="Do not exit 3 when a target cannot be scanned.")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--allow-errors/--no-allow-errors",
+            help="Do not exit 3 when a target cannot be scanned.",
+            envvar=_env("ALLOW_ERRORS"),
+            show_default=False,
+        ),
+    ] = None,
     method: Annotated[
-        str, typer.Option(help="Method the application uses on the URLs given.")
-    ] = "GET",
+        str | None,
+        typer.Option(
+            help="Method the application uses on the URLs given [default: GET].",
+            envvar=_env("METHOD"),
+        ),
+    ] = None,
     site_origin: Annotated[
         str | None,
         typer.Option(
             help="The origin browsers see for these URLs (when scanning via IP, ingress "
-            "or port-forward); probe origins derive from it."
+            "or port-forward); probe origins derive from it.",
+            envvar=_env("SITE_ORIGIN"),
         ),
     ] = None,
     header: Annotated[
@@ -261,64 +368,270 @@ def scan_command(
             "--header",
             help="Extra request header 'Name: value' for actual "
             "requests (e.g. auth); never written to reports.",
-            envvar="CORS_AUDIT_HEADER",
+            envvar=_env("HEADER"),
         ),
     ] = None,
     cookie: Annotated[
         str | None,
         typer.Option(
             help="Cookie header for actual requests; never written to reports.",
-            envvar="CORS_AUDIT_COOKIE",
-            show_envvar=True,
+            envvar=_env("COOKIE"),
         ),
     ] = None,
-    proxy: Annotated[str | None, typer.Option(help="Send requests through this proxy URL.")] = None,
-    insecure: Annotated[bool, typer.Option(help="Do not verify TLS certificates.")] = False,
-    concurrency: Annotated[int, typer.Option(help="Requests in flight overall.")] = 20,
-    per_host: Annotated[int, typer.Option(help="Requests in flight per host.")] = 6,
-    rate: Annotated[str | None, typer.Option(help="Request rate limit, e.g. 20/s.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
-    retries: Annotated[int, typer.Option(help="Retries on connection errors only.")] = 1,
+    proxy: Annotated[
+        str | None,
+        typer.Option(help="Send requests through this proxy URL.", envvar=_env("PROXY")),
+    ] = None,
+    insecure: Annotated[
+        bool | None,
+        typer.Option(
+            "--insecure/--verify-tls",
+            help="Do not verify TLS certificates [default: verify].",
+            envvar=_env("INSECURE"),
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Requests in flight overall [default: 20].", envvar=_env("CONCURRENCY")),
+    ] = None,
+    per_host: Annotated[
+        int | None,
+        typer.Option(help="Requests in flight per host [default: 6].", envvar=_env("PER_HOST")),
+    ] = None,
+    rate: Annotated[
+        str | None,
+        typer.Option(help="Request rate limit, e.g. 20/s [default: none].", envvar=_env("RATE")),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds per request [default: 10].", envvar=_env("TIMEOUT")),
+    ] = None,
+    retries: Annotated[
+        int | None,
+        typer.Option(
+            help="Retries on connection errors only [default: 1].", envvar=_env("RETRIES")
+        ),
+    ] = None,
     browser_mode: Annotated[
-        str, typer.Option(help="Browser model: chromium (default) or spec (Fetch standard).")
-    ] = "chromium",
+        str | None,
+        typer.Option(
+            help="Browser model: chromium (default) or spec (Fetch standard).",
+            envvar=_env("BROWSER_MODE"),
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            help="Scan only slice K of N (e.g. 2/5), chosen by a stable hash of each target; "
+            "combine the reports with `cors-audit merge`.",
+            envvar=_env("SHARD"),
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print details and fixes.")
     ] = False,
 ) -> None:
-    """Audit URLs: send CORS probes, judge replies as Chromium would, report findings."""
+    """Audit URLs: send CORS probes, judge replies as Chromium would, report findings.
+
+    Every option can also come from a CORS_AUDIT_<OPTION> environment variable or from the
+    [scan] table of the policy file; the command line wins over the environment, which wins
+    over the file.
+    """
     try:
-        gate = _parse_fail_on(fail_on)
-        if browser_mode not in ("chromium", "spec"):
-            raise UsageError(f"--browser-mode must be chromium or spec, not {browser_mode!r}")
+        loaded = _load_policy(policy)
+        settings = (loaded.scan if loaded else None) or ScanSettings()
+        gate = _parse_fail_on(_pick(fail_on, settings.fail_on, "high"))
+        mode = _pick(browser_mode, settings.browser_mode, "chromium")
+        if mode not in ("chromium", "spec"):
+            raise UsageError(f"--browser-mode must be chromium or spec, not {mode!r}")
+        file_rate = None if settings.rate is None else str(settings.rate)
         options = ScanOptions(
             engine=_engine_options(
-                header or [], cookie, proxy, insecure, concurrency, per_host, rate, timeout, retries
+                header or [],
+                cookie,
+                _pick(proxy, settings.proxy, None),
+                _pick(insecure, settings.insecure, False),
+                _pick(concurrency, settings.concurrency, 20),
+                _pick(per_host, settings.per_host, 6),
+                _pick(rate, file_rate, None),
+                _pick(timeout, None if settings.timeout is None else float(settings.timeout), 10.0),
+                _pick(retries, settings.retries, 1),
             ),
-            mode="spec" if browser_mode == "spec" else "chromium",
+            mode="spec" if mode == "spec" else "chromium",
         )
-        outputs = {}
-        if json_out is not None:
-            outputs[ReportFormat.JSON] = json_out
-        if html_out is not None:
-            outputs[ReportFormat.HTML] = html_out
-        code, _ = _run(
-            urls or [],
-            file or [],
-            policy,
-            options,
-            Outputs(outputs),
-            method=method,
-            site_origin=site_origin,
-            fail_on=gate,
-            allow_errors=allow_errors,
-            quiet=quiet,
-            verbose=verbose,
+        given = {
+            ReportFormat.JSON: json_out,
+            ReportFormat.HTML: html_out,
+            ReportFormat.SARIF: sarif_out,
+            ReportFormat.JUNIT: junit_out,
+            ReportFormat.MARKDOWN: markdown_out,
+        }
+        outputs: dict[ReportFormat, Path] = {}
+        for fmt, path in given.items():
+            chosen = path if path is not None else _file_path(settings, _FORMAT_KEYS[fmt], loaded)
+            if chosen is not None:
+                outputs[fmt] = chosen
+        shard_text = _pick(shard, settings.shard, None)
+        report = _run(
+            RunSpec(
+                targets_args=urls or [],
+                files=file or [],
+                policy=loaded,
+                options=options,
+                outputs=outputs,
+                method=_pick(method, settings.method, "GET"),
+                site_origin=_pick(site_origin, settings.site_origin, None),
+                gate=GateSettings(
+                    fail_on=gate,
+                    allow_errors=_pick(allow_errors, settings.allow_errors, False),
+                ),
+                baseline=baseline
+                if baseline is not None
+                else _file_path(settings, "baseline", loaded),
+                shard=None if shard_text is None else parse_shard(shard_text),
+                quiet=quiet,
+                verbose=verbose,
+            )
         )
     except CorsAuditError as error:
         _fail(str(error))
-    raise typer.Exit(int(code))
+    raise typer.Exit(report.gate.exit_code)
+
+
+@app.command("merge")
+def merge_command(
+    reports: Annotated[
+        list[Path], typer.Argument(help="JSON reports to combine (e.g. one per shard).")
+    ],
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the merged JSON report here.")
+    ] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write HTML here.")] = None,
+    sarif_out: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF here.")] = None,
+    junit_out: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    markdown_out: Annotated[
+        Path | None, typer.Option("--markdown", help="Write a Markdown summary here.")
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            help="Exit 1 on findings at or above: critical|high|medium|low|info|never.",
+            envvar=_env("FAIL_ON"),
+        ),
+    ] = "high",
+    allow_errors: Annotated[
+        bool,
+        typer.Option(
+            "--allow-errors",
+            help="Do not exit 3 for unscannable targets.",
+            envvar=_env("ALLOW_ERRORS"),
+        ),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+) -> None:
+    """Combine shard reports into one: scores, summary and exit code are recomputed."""
+    try:
+        gate = GateSettings(fail_on=_parse_fail_on(fail_on), allow_errors=allow_errors)
+        merged = merge_reports([(str(path), load_report(path)) for path in reports], gate)
+    except CorsAuditError as error:
+        _fail(str(error))
+    given = {
+        ReportFormat.JSON: json_out,
+        ReportFormat.HTML: html_out,
+        ReportFormat.SARIF: sarif_out,
+        ReportFormat.JUNIT: junit_out,
+        ReportFormat.MARKDOWN: markdown_out,
+    }
+    outputs = {fmt: path for fmt, path in given.items() if path is not None}
+    _write_outputs(merged, outputs)
+    if not quiet:
+        _print_summary(merged, outputs, verbose=False)
+    raise typer.Exit(merged.gate.exit_code)
+
+
+baseline_app = typer.Typer(
+    name="baseline",
+    help="Accept known findings: a baseline file suppresses them by fingerprint.",
+    no_args_is_help=True,
+)
+app.add_typer(baseline_app)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"{option} must be an ISO date such as 2027-03-01, not {value!r}"
+        ) from None
+
+
+@baseline_app.command("create")
+def baseline_create_command(
+    report_path: Annotated[Path, typer.Argument(help="A JSON report written by --json.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write the baseline.")
+    ] = Path(BASELINE_FILE_NAME),
+    reason: Annotated[
+        str, typer.Option(help="Why these findings are accepted (written on every entry).")
+    ] = "accepted when the baseline was created; triage pending",
+    expires: Annotated[
+        str | None,
+        typer.Option(help="ISO date from which the entries stop suppressing, e.g. 2027-03-01."),
+    ] = None,
+    min_severity: Annotated[
+        str, typer.Option(help="Only accept findings at or above this severity.")
+    ] = "info",
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a baseline accepting every finding of a report (suppressed ones keep their reason)."""
+    try:
+        until = _parse_date(expires, "--expires")
+        lowest = _parse_fail_on(min_severity, "--min-severity") or Severity.INFO
+        if not reason.strip():
+            raise UsageError("--reason must not be empty")
+        if output.exists() and not force:
+            raise UsageError(f"{output} already exists (use --force to overwrite)")
+        report = load_report(report_path)
+    except CorsAuditError as error:
+        _fail(str(error))
+    entries = []
+    for finding in report.findings:
+        if not finding.severity.at_least(lowest):
+            continue
+        kept = finding.suppression
+        if kept is not None and (kept.expires is None or kept.expires > date.today()):
+            entries.append((finding, finding.severity.value, kept.reason, _iso(kept.expires)))
+        else:
+            entries.append((finding, finding.severity.value, reason, _iso(until)))
+    text = render_baseline(entries, source=str(report_path), created=date.today())
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+    _out.print(
+        f"wrote {output} accepting {len(entries)} finding(s); "
+        f"use it with: cors-audit scan … --baseline {output}",
+        markup=False,
+    )
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+DEMO_SUFFIXES: dict[ReportFormat, str] = {
+    ReportFormat.JSON: "json",
+    ReportFormat.HTML: "html",
+    ReportFormat.SARIF: "sarif",
+    ReportFormat.JUNIT: "junit.xml",
+    ReportFormat.MARKDOWN: "md",
+}
 
 
 @app.command("demo")
@@ -334,29 +647,24 @@ def demo_command(
         policy_path.write_text(DEMO_POLICY_TOML, encoding="utf-8")
         urls_path = Path(tmp) / "urls.txt"
         urls_path.write_text("".join(f"{m} {u}\n" for u, m in lab.urls()), encoding="utf-8")
-        outputs = Outputs(
-            {
-                ReportFormat.JSON: out_dir / "cors-audit.json",
-                ReportFormat.HTML: out_dir / "cors-audit.html",
-            }
-        )
+        outputs = {fmt: out_dir / f"cors-audit.{DEMO_SUFFIXES[fmt]}" for fmt in ReportFormat}
         if not quiet:
             _out.print(
                 f"demo lab listening on {lab.base_url} (judged as {DEMO_SITE_ORIGIN})", markup=False
             )
         try:
-            _, report = _run(
-                [],
-                [str(urls_path)],
-                policy_path,
-                ScanOptions(engine=EngineOptions(timeout=5.0)),
-                outputs,
-                method="GET",
-                site_origin=DEMO_SITE_ORIGIN,
-                fail_on=None,
-                allow_errors=True,
-                quiet=quiet,
-                verbose=False,
+            report = _run(
+                RunSpec(
+                    targets_args=[],
+                    files=[str(urls_path)],
+                    policy=load_policy(policy_path),
+                    options=ScanOptions(engine=EngineOptions(timeout=5.0)),
+                    outputs=outputs,
+                    method="GET",
+                    site_origin=DEMO_SITE_ORIGIN,
+                    gate=GateSettings(fail_on=None, allow_errors=True),
+                    quiet=quiet,
+                )
             )
         except CorsAuditError as error:  # pragma: no cover - the demo's own inputs are valid
             _fail(str(error))
@@ -434,5 +742,15 @@ def _root(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point. A bug must not look like a finding (exit 1) to CI: an
+    unexpected exception is reported in one line and exits 2, like any run that produced no
+    verdict."""
+    try:
+        app()
+    except Exception as error:  # the last line of defence, see above
+        _err.print(
+            f"cors-audit: internal error: {type(error).__name__}: {error}\n"
+            "This is a bug in cors-audit; please report it with the command you ran.",
+            markup=False,
+        )
+        raise SystemExit(int(ExitCode.USAGE)) from None

@@ -408,7 +408,7 @@ def _check_rate(value: str | float) -> float:
     try:
         return parse_rate(str(value))
     except ValueError as exc:
-        raise _Invalid(str(exc), _RATE_EXPECTED) from None
+        raise _Invalid(f"the rate {exc}", _RATE_EXPECTED) from None
 
 
 def _check_shard(value: str) -> str:
@@ -437,9 +437,9 @@ def parse_rate(text: str) -> float:
     try:
         rate = float(number)
     except ValueError:
-        raise ValueError(f"the rate must look like 20/s or 20, not {text!r}") from None
+        raise ValueError(f"must look like 20/s or 20, not {text!r}") from None
     if not rate > 0 or rate == float("inf"):
-        raise ValueError(f"the rate must be a positive number, not {text!r}")
+        raise ValueError(f"must be positive, not {text!r}")
     return rate
 
 

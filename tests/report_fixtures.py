@@ -72,7 +72,7 @@ TRUSTED = ProbeOrigin(
 
 def fingerprint(*parts: str) -> str:
     """A stable fingerprint like the rules make (sha256 of the identifying parts)."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def exchange(

@@ -16,20 +16,17 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import assert_clean, invoke
 from jsonschema import Draft202012Validator
 from rich.console import Console
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-import cors_audit
 from cors_audit import __version__, cli
-from cors_audit import scan as scan_module
-from cors_audit.cli import app
 from cors_audit.demo import (
     DEMO_POLICY_TOML,
     DEMO_SITE_ORIGIN,
@@ -50,40 +47,14 @@ ACAM = "Access-Control-Allow-Methods"
 ACAH = "Access-Control-Allow-Headers"
 ACMA = "Access-Control-Max-Age"
 
-SCHEMA_PATH = Path(cors_audit.__file__).parent / "schema" / "report-v1.schema.json"
 DEMO_BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
+
+pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
 
 Handler = Callable[[RequestView], Reply]
 
 
 # -- fixtures and helpers ------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Run in an empty directory, with no credentials leaking in from the environment."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CORS_AUDIT_COOKIE", raising=False)
-    monkeypatch.delenv("CORS_AUDIT_HEADER", raising=False)
-
-
-@pytest.fixture(autouse=True)
-def _scan_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run the CLI's (real, unchanged) `scan` on a worker thread.
-
-    Why: on CPython 3.11, when anyio cancels the task that waits for a new TCP connection
-    (happy-eyeballs, after every successful connect) the coroutines are resumed with
-    ``throw()`` without a trace "call" event, so coverage's tracer loses its stack and the
-    rest of every calling frame — here everything ``cli.py`` does after the scan — goes
-    unrecorded. A throw-away thread has its own tracer; the CLI's thread keeps a sound one.
-    """
-    real = scan_module.scan
-
-    def scan_on_worker(*args: Any, **kwargs: Any) -> Any:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(real, *args, **kwargs).result()
-
-    monkeypatch.setattr(cli, "scan", scan_on_worker)
 
 
 @pytest.fixture(scope="module")
@@ -109,25 +80,8 @@ def serve() -> Iterator[Callable[..., DemoLab]]:
         assert server.errors == ()
 
 
-@pytest.fixture(scope="module")
-def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
 def endpoint(path: str, handler: Handler, method: str = "GET") -> Endpoint:
     return Endpoint(path, path, method, frozenset(), handler)
-
-
-def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(app, list(args), input=input, env=env, catch_exceptions=True)
-
-
-def assert_clean(result: Result) -> None:
-    """No Python exception escaped and nothing printed a traceback."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
 
 
 def write_policy(text: str, name: str = "policy.toml") -> Path:
@@ -993,6 +947,22 @@ def test_main_entry_point(
         cli.main()
     assert exit_info.value.code == 0
     assert capsys.readouterr().out == f"cors-audit {__version__}\n"
+
+
+def test_an_internal_error_exits_2_with_one_line_not_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(_results: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "get_rule", broken)
+    monkeypatch.setattr(sys, "argv", ["cors-audit", "explain", "reflected-origin"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err
+    assert "Traceback" not in err
 
 
 def test_python_dash_m() -> None:

@@ -21,8 +21,9 @@ class ReportFormat(StrEnum):
 
     JSON = "json"
     HTML = "html"
-    # SARIF, JUNIT and MARKDOWN come later (DESIGN.md "Command line"); add the member here and
-    # its branch in `_renderer`, and mypy points at anything still missing.
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
 
 
 # The renderer modules are imported on first use: the console path then never loads jinja2,
@@ -39,11 +40,35 @@ def _render_html(report: Report) -> str:
     return html.render(report)
 
 
+def _render_sarif(report: Report) -> str:
+    from cors_audit.formats import sarif
+
+    return sarif.render(report)
+
+
+def _render_junit(report: Report) -> str:
+    from cors_audit.formats import junit
+
+    return junit.render(report)
+
+
+def _render_markdown(report: Report) -> str:
+    from cors_audit.formats import markdown
+
+    return markdown.render(report)
+
+
 def _renderer(fmt: ReportFormat) -> Callable[[Report], str]:
     if fmt is ReportFormat.JSON:
         return _render_json
     if fmt is ReportFormat.HTML:
         return _render_html
+    if fmt is ReportFormat.SARIF:
+        return _render_sarif
+    if fmt is ReportFormat.JUNIT:
+        return _render_junit
+    if fmt is ReportFormat.MARKDOWN:
+        return _render_markdown
     assert_never(fmt)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cors_audit import HOMEPAGE
 from cors_audit.models import Severity
 
 
@@ -314,6 +315,11 @@ ORIGIN_RULES: tuple[str, ...] = (
     "insecure-scheme",
 )
 """Narrower origin rules that fold into ``reflected-origin`` on the same target."""
+
+
+def help_uri(rule_id: str) -> str:
+    """Where a rule is documented: its section (``### <id>``) in README.md on the project page."""
+    return f"{HOMEPAGE}#{rule_id}"
 
 
 def get_rule(rule_id: str) -> Rule:

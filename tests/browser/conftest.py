@@ -1,0 +1,51 @@
+"""Fixtures of the model-vs-Chromium suite (``-m browser``).
+
+One Chromium run per session: the ``chromium_run`` fixture starts the §7.1 server and Chromium
+once, replays every vector and keeps the observations, so each test (and the self-check that
+re-runs a mutated model) only reads them. Without Playwright or a Chromium binary the fixture
+skips with the reason, so a default test run on a machine without a browser still passes.
+
+This conftest must not start a browser at import or collection time.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from browser_vectors import REPLAYED
+from harness import BrowserRun, find_chromium, run_in_chromium
+
+HERE = Path(__file__).parent
+
+_RUNS: list[BrowserRun] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser carries the ``browser`` marker."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_run() -> BrowserRun:
+    """Chromium's observation of every replayed vector, computed once per session."""
+    if importlib.util.find_spec("playwright") is None:
+        pytest.skip("playwright is not installed: pip install 'cors-audit[browser]'")
+    executable = find_chromium()
+    if executable is None:
+        pytest.skip("no Chromium binary: apt-get install chromium (or set CORS_AUDIT_CHROMIUM)")
+    run = run_in_chromium(executable, REPLAYED)
+    _RUNS.append(run)
+    return run
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say what ran: the browser, how many vectors, how long Chromium took."""
+    for run in _RUNS:
+        terminalreporter.write_line(
+            f"model vs Chromium: {run.version}: {len(run.observations)} vectors replayed "
+            f"in {run.seconds:.1f} s (server port {run.port})"
+        )

@@ -142,6 +142,10 @@ class CorsError(StrEnum):
     PREFLIGHT_MISSING_PRIVATE_NETWORK_ACCESS_NAME = "PreflightMissingPrivateNetworkAccessName"
     PRIVATE_NETWORK_ACCESS_PERMISSION_UNAVAILABLE = "PrivateNetworkAccessPermissionUnavailable"
     PRIVATE_NETWORK_ACCESS_PERMISSION_DENIED = "PrivateNetworkAccessPermissionDenied"
+    # Local Network Access names, which Chromium 156 reports in Network.loadingFailed for the
+    # LNA blocks of §5.2 (observed with tests/browser: l01, bl01, bl02).
+    INSECURE_LOCAL_NETWORK = "InsecureLocalNetwork"
+    LOCAL_NETWORK_ACCESS_PERMISSION_DENIED = "LocalNetworkAccessPermissionDenied"
 
     @property
     def preflight_variant(self) -> CorsError:
@@ -1159,26 +1163,30 @@ def _is_potentially_trustworthy(origin: str) -> bool:
         return False
 
 
-def _lna_block(request: SimRequest) -> FetchOutcome | None:
+def _lna_block(request: SimRequest, mode: Mode) -> FetchOutcome | None:
     # §5.2: Chromium ≥142 gates requests to a more private address space behind a permission
     # that only secure contexts can get; nothing is sent (l01). ACAPN is never consulted.
+    # Chromium names the errors after LNA; spec mode keeps the PNA draft's names.
     source, target = request.initiator_address_space, request.target_address_space
     if source is None or target is None or _SPACE_RANK[target] <= _SPACE_RANK[source]:
         return None
     secure = request.secure_context
     if secure is None:
         secure = _is_potentially_trustworthy(request.initiator)
+    chromium = mode == "chromium"
     if not secure:
         return FetchOutcome(
             False,
-            CorsError.INSECURE_PRIVATE_NETWORK,
+            CorsError.INSECURE_LOCAL_NETWORK if chromium else CorsError.INSECURE_PRIVATE_NETWORK,
             "The request client is not a secure context and the resource is in more-private "
             f"address space `{target}`.",
         )
     if not request.lna_permission:
         return FetchOutcome(
             False,
-            CorsError.PRIVATE_NETWORK_ACCESS_PERMISSION_DENIED,
+            CorsError.LOCAL_NETWORK_ACCESS_PERMISSION_DENIED
+            if chromium
+            else CorsError.PRIVATE_NETWORK_ACCESS_PERMISSION_DENIED,
             f"Permission was denied for this request to access the `{target}` address space.",
         )
     return None
@@ -1238,7 +1246,7 @@ def simulate_fetch(
         return _fail(None, f"'{method}' HTTP method is unsupported.", [])  # x06
     if request.mode == "no-cors" and not is_cors_safelisted_method(method):
         return _fail(None, f"'{method}' is unsupported in no-cors mode.", [])
-    blocked = _lna_block(request)
+    blocked = _lna_block(request, mode)
     if blocked is not None:
         return blocked
 
@@ -1260,7 +1268,10 @@ def simulate_fetch(
         ):
             preflighted = True
             unsafe = cors_unsafe_request_header_names(headers, mode)
-            if not state.preflight.can_skip_preflight(
+            # Chromium never reuses a preflight made for an opaque (null) initiator: two PUTs
+            # from a sandboxed iframe send two preflights (tests/browser bn08).
+            opaque_initiator = mode == "chromium" and serialized == "null"
+            if opaque_initiator or not state.preflight.can_skip_preflight(
                 serialized,
                 url,
                 request.credentials,
@@ -1297,9 +1308,10 @@ def simulate_fetch(
                         state.preflight.clear(serialized, url)
                     return _fail(verdict.error, "", wire)
                 lifetime = max_age(pf_response.headers, lifetime_engine)
-                state.preflight.store(
-                    serialized, url, request.credentials, verdict, lifetime, now, mode
-                )
+                if not opaque_initiator:
+                    state.preflight.store(
+                        serialized, url, request.credentials, verdict, lifetime, now, mode
+                    )
 
         send_origin = cors or method not in ("GET", "HEAD")
         actual_headers = tuple(headers) + ((("Origin", serialized),) if send_origin else ())

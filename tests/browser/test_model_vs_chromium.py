@@ -40,28 +40,12 @@ from cors_audit.rules.catalogue import RULES_BY_ID
 
 pytestmark = pytest.mark.browser
 
-_LNA_NAMES = (
-    "Chromium 156 names LNA failures with the LocalNetworkAccess-era CorsError values: "
-    "InsecureLocalNetwork (not a secure context) and LocalNetworkAccessPermissionDenied; "
-    "spec.CorsError has only the PNA-era InsecurePrivateNetwork / "
-    "PrivateNetworkAccessPermissionDenied (allowed/blocked and the 0 requests sent agree)"
-)
+MODEL_GAPS: dict[str, str] = {}
+"""Vector id → where real Chromium disagrees with ``spec.simulate_fetch`` (strict xfail). Empty:
+the gaps this suite found (LNA error names: l01, bl01, bl02; no preflight-cache reuse for a
+null initiator: bn08) are fixed in spec.py."""
 
-MODEL_GAPS: dict[str, str] = {
-    "l01": _LNA_NAMES,
-    "bl01": _LNA_NAMES,
-    "bl02": _LNA_NAMES,
-    "bn08": "Chromium does not reuse a preflight-cache entry made for an opaque (null) "
-    "initiator: two PUTs from a sandboxed iframe with Max-Age 600 send 2 preflights; the "
-    "model's PreflightCache serves the second one (1 preflight)",
-}
-"""Vector id → where real Chromium disagrees with ``spec.simulate_fetch`` (strict xfail)."""
-
-TABLE_ERRORS: dict[str, str] = {
-    "l01": "spec_vectors records CorsError InsecurePrivateNetwork; Chromium 156 reports "
-    "InsecureLocalNetwork in Network.loadingFailed.corsErrorStatus (the §7.2 row quotes only "
-    "the console text)",
-}
+TABLE_ERRORS: dict[str, str] = {}
 """§7 vector id → where real Chromium disagrees with the recorded ``chromium`` expectation."""
 
 

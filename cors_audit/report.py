@@ -85,6 +85,27 @@ class SuppressionModel(_Model):
     expires: date | None
 
 
+class VerificationModel(_Model):
+    """What a real browser did when the finding was replayed (``--verify-browser``)."""
+
+    browser: str = Field(description='e.g. "Chromium 156.0.8078.108"')
+    result: Literal["confirmed", "not-reproduced", "error"]
+    cors_error: str | None = Field(
+        description="DevTools Network.CorsError name when the browser blocked the request."
+    )
+    detail: str
+
+
+class RemediationModel(_Model):
+    """A configuration snippet that fixes the finding for one stack."""
+
+    stack: str = Field(description='"nginx", "express-cors", "starlette", … or "generic".')
+    title: str
+    language: str = Field(description="Syntax of the snippet: nginx, javascript, python, …")
+    snippet: str
+    notes: list[str] = Field(default_factory=list)
+
+
 class FindingModel(_Model):
     """One rule violation on one URL; flat so dashboards need not walk targets."""
 
@@ -106,6 +127,19 @@ class FindingModel(_Model):
     suppressed: bool = False
     """True when a baseline entry accepts this finding: it never fails the gate or costs score."""
     suppression: SuppressionModel | None = None
+    verified: VerificationModel | None = None
+    remediation: list[RemediationModel] = Field(
+        default_factory=list,
+        description="Fix snippets: the detected stack's first, then a generic one.",
+    )
+
+
+class StackModel(_Model):
+    """The server stack guessed from the replies (never changes a finding)."""
+
+    name: str = Field(description='"nginx", "express-cors", "starlette", … or "unknown".')
+    confidence: float = Field(ge=0, le=1)
+    evidence: list[str]
 
 
 class TargetModel(_Model):
@@ -125,6 +159,7 @@ class TargetModel(_Model):
     findings: int = Field(description="Findings on this target, suppressed ones excluded.")
     policy_free: bool
     notes: list[str]
+    stack: StackModel | None = None
 
 
 class SummaryModel(_Model):
@@ -202,6 +237,11 @@ class Report(_Model):
     shard: ShardModel | None = None
     targets: list[TargetModel]
     findings: list[FindingModel]
+    interrupted: bool = Field(
+        default=False,
+        description="True when the scan was stopped (Ctrl-C, SIGTERM); results cover what "
+        "finished.",
+    )
 
     def to_json(self) -> str:
         """The report as pretty-printed JSON text."""

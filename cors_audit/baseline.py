@@ -178,7 +178,8 @@ class Accepted(Matchable, Protocol):
     def origin(self) -> str | None: ...
 
 
-def _toml_string(value: str) -> str:
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string."""
     # json escapes quotes, backslashes and C0 controls in a form TOML accepts; TOML additionally
     # forbids a raw DEL. Non-ASCII stays literal (json's \\ud83d surrogate escapes are not TOML).
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -203,15 +204,15 @@ def render_baseline(
         lines += [
             "",
             "[[finding]]",
-            f"fingerprint = {_toml_string(finding.fingerprint)}",
-            f"rule = {_toml_string(finding.rule)}",
-            f"severity = {_toml_string(severity)}",
-            f"method = {_toml_string(finding.method)}",
-            f"url = {_toml_string(finding.url)}",
+            f"fingerprint = {toml_string(finding.fingerprint)}",
+            f"rule = {toml_string(finding.rule)}",
+            f"severity = {toml_string(severity)}",
+            f"method = {toml_string(finding.method)}",
+            f"url = {toml_string(finding.url)}",
         ]
         if finding.origin is not None:
-            lines.append(f"origin = {_toml_string(finding.origin)}")
-        lines.append(f"reason = {_toml_string(reason)}")
+            lines.append(f"origin = {toml_string(finding.origin)}")
+        lines.append(f"reason = {toml_string(reason)}")
         if expires is not None:
             lines.append(f"expires = {expires}")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from cors_audit import __version__
 from cors_audit.baseline import BASELINE_FILE_NAME, load_baseline, render_baseline
+from cors_audit.compare import diff_reports, render_diff
 from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
+from cors_audit.drafting import draft_policy
 from cors_audit.engine import EngineOptions
 from cors_audit.errors import CorsAuditError, UsageError
 from cors_audit.formats import ReportFormat, console, render
@@ -714,22 +716,62 @@ def explain_command(
 
 @app.command("init")
 def init_command(
-    path: Annotated[Path, typer.Argument(help="Where to write the starter policy.")] = Path(
+    path: Annotated[Path, typer.Argument(help="Where to write the policy.")] = Path(
         "cors-policy.toml"
     ),
+    from_report: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-report",
+            help="Draft the policy from what a scan's JSON report saw the servers do today.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter policy file."""
+    """Write a commented starter policy, or draft one from a report (--from-report)."""
     if path.exists() and not force:
         _fail(f"{path} already exists (use --force to overwrite)")
+    text = STARTER_POLICY
+    if from_report is not None:
+        try:
+            text = draft_policy(load_report(from_report), source=str(from_report))
+        except CorsAuditError as error:
+            _fail(str(error))
     try:
-        path.write_text(STARTER_POLICY, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as error:
         _fail(f"cannot write {path}: {error.strerror or error}")
+    what = "review the FLAGGED items" if from_report is not None else "edit trusted_origins"
     _out.print(
-        f"wrote {path}; edit trusted_origins, then run: cors-audit scan URL --policy {path}",
+        f"wrote {path}; {what}, then run: cors-audit scan URL --policy {path}",
         markup=False,
     )
+
+
+@app.command("diff")
+def diff_command(
+    old: Annotated[Path, typer.Argument(help="The earlier JSON report.")],
+    new: Annotated[Path, typer.Argument(help="The later JSON report.")],
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            help="Exit 1 when findings at or above this appeared or got worse "
+            "(critical|high|medium|low|info|never).",
+            envvar=_env("FAIL_ON"),
+        ),
+    ] = "high",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
+) -> None:
+    """List findings that appeared, disappeared or changed severity between two reports."""
+    try:
+        gate = _parse_fail_on(fail_on)
+        result = diff_reports(load_report(old), load_report(new))
+    except CorsAuditError as error:
+        _fail(str(error))
+    if not quiet:
+        _out.print(render_diff(result), markup=False, end="")
+    failing = result.failing(gate)
+    raise typer.Exit(int(ExitCode.FINDINGS if failing else ExitCode.OK))
 
 
 @app.callback(invoke_without_command=True)

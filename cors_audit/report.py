@@ -19,6 +19,7 @@ from cors_audit import __version__, scoring
 from cors_audit.baseline import Baseline, BaselineEntry, apply_baseline
 from cors_audit.errors import UsageError
 from cors_audit.models import Exchange, Finding, Headers, ScanError, Severity, TargetResult
+from cors_audit.observed import observe
 from cors_audit.rules.catalogue import RULES_BY_ID
 
 SCHEMA_VERSION = "1"
@@ -134,6 +135,24 @@ class FindingModel(_Model):
     )
 
 
+class ObservedModel(_Model):
+    """What the target's CORS configuration does today (description, not judgement)."""
+
+    allowed_origins: list[str] = Field(
+        description="Trusted origins (the policy's or the target's own) that passed the CORS check."
+    )
+    credentialed_origins: list[str]
+    untrusted_allowed: list[str] = Field(
+        description="Attacker-class probe origins that passed (each one is behind a finding)."
+    )
+    wildcard: bool
+    methods: list[str]
+    headers: list[str]
+    exposed: list[str]
+    max_age: int | None
+    private_network: bool
+
+
 class StackModel(_Model):
     """The server stack guessed from the replies (never changes a finding)."""
 
@@ -160,6 +179,7 @@ class TargetModel(_Model):
     policy_free: bool
     notes: list[str]
     stack: StackModel | None = None
+    observed: ObservedModel | None = None
 
 
 class SummaryModel(_Model):
@@ -345,6 +365,7 @@ def build_report(
             findings=0,
             policy_free=result.policy.policy_free,
             notes=list(result.notes),
+            observed=None if result.error else _observed(result),
         )
         for i, result in enumerate(results)
     ]
@@ -369,6 +390,21 @@ def build_report(
         gate=gate or GateSettings(),
         baseline=baseline_model,
         shard=shard,
+    )
+
+
+def _observed(result: TargetResult) -> ObservedModel:
+    seen = observe(result.exchanges)
+    return ObservedModel(
+        allowed_origins=list(seen.allowed_origins),
+        credentialed_origins=list(seen.credentialed_origins),
+        untrusted_allowed=list(seen.untrusted_allowed),
+        wildcard=seen.wildcard,
+        methods=list(seen.methods),
+        headers=list(seen.headers),
+        exposed=list(seen.exposed),
+        max_age=seen.max_age,
+        private_network=seen.private_network,
     )
 
 

@@ -1,0 +1,113 @@
+"""What a target's CORS configuration does today, summarised from every exchange of its scan.
+
+This is description, not judgement: which probe origins a browser would let read (or preflight
+to) the target, with or without credentials, which methods and request headers successful
+preflights grant, what they expose and for how long a browser caches them. ``cors-audit init
+--from-report`` turns it into a draft policy. Every browser judgement comes from ``spec.py``
+(CORS-SPEC.md §2, §3.3, §3.5, §4); nothing here sends anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cors_audit import spec
+from cors_audit.models import Exchange, OriginClass, ProbeKind
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """A target's CORS behaviour as seen by the scan."""
+
+    allowed_origins: tuple[str, ...] = ()
+    """Trusted-class probe origins (the policy's, or the target's own) whose actual response or
+    preflight passed the CORS check, in scan order."""
+    credentialed_origins: tuple[str, ...] = ()
+    """The subset that passed with ``credentials: 'include'`` (CORS-SPEC.md §2.2)."""
+    untrusted_allowed: tuple[str, ...] = ()
+    """Attacker-class probe origins (arbitrary, null, look-alikes…) that passed: each is what a
+    finding reports."""
+    wildcard: bool = False
+    """``Access-Control-Allow-Origin: *`` was answered."""
+    methods: tuple[str, ...] = ()
+    """Methods granted by a successful preflight's Access-Control-Allow-Methods (as written)."""
+    headers: tuple[str, ...] = ()
+    """Request headers granted by Access-Control-Allow-Headers (as written)."""
+    exposed: tuple[str, ...] = ()
+    """Response headers named in Access-Control-Expose-Headers (as written)."""
+    max_age: int | None = None
+    """The largest Access-Control-Max-Age of a successful preflight, in seconds, as sent."""
+    private_network: bool = False
+    """``Access-Control-Allow-Private-Network: true`` was granted to some origin."""
+
+
+def _add(values: list[str], new: Iterable[str], fold: bool) -> None:
+    seen = {v.lower() if fold else v for v in values}
+    for value in new:
+        key = value.lower() if fold else value
+        if key not in seen:
+            seen.add(key)
+            values.append(value)
+
+
+def observe(exchanges: Iterable[Exchange]) -> Observed:
+    """Summarise the exchanges of one target (order-preserving, de-duplicated)."""
+    allowed: list[str] = []
+    credentialed: list[str] = []
+    untrusted: list[str] = []
+    methods: list[str] = []
+    headers: list[str] = []
+    exposed: list[str] = []
+    wildcard = private_network = False
+    max_age: int | None = None
+    for exchange in exchanges:
+        probe, response = exchange.probe, exchange.response
+        if response is None or probe.origin is None:
+            continue
+        origin = probe.origin.value
+        wire = response.headers
+        wildcard = wildcard or spec.header_get(wire, spec.ACAO) == "*"
+        if not spec.cors_check(origin, "omit", wire).allowed:
+            continue
+        # Preflights only count when the browser would accept them as a whole (§3.3).
+        if probe.kind is not ProbeKind.ACTUAL and not spec.is_ok_status(response.status):
+            continue
+        if probe.origin.cls is OriginClass.TRUSTED:
+            _add(allowed, [origin], fold=False)
+            if spec.cors_check(origin, "include", wire).allowed:
+                _add(credentialed, [origin], fold=False)
+        else:
+            _add(untrusted, [origin], fold=False)
+        if probe.kind is ProbeKind.ACTUAL:
+            listed = spec.extract_header_list_values(wire, spec.ACEH)
+            if isinstance(listed, list):
+                _add(exposed, listed, fold=True)
+            continue
+        listed = spec.extract_header_list_values(wire, spec.ACAM)
+        if isinstance(listed, list):
+            _add(methods, listed, fold=False)
+        listed = spec.extract_header_list_values(wire, spec.ACAH)
+        if isinstance(listed, list):
+            # The beyond-policy probe asks for a made-up x-<label> header: a server that echoes
+            # it grants nothing anyone uses (that is headers-beyond-policy's business).
+            probed = set(probe.request_headers) if probe.purpose == "beyond-policy" else set()
+            _add(headers, [h for h in listed if h.lower() not in probed], fold=True)
+        raw_age = spec.header_get(wire, spec.ACMA)
+        if raw_age is not None and raw_age.strip().isdigit():
+            max_age = max(max_age or 0, int(raw_age.strip()))
+        if probe.kind is ProbeKind.PRIVATE_NETWORK:
+            private_network = (
+                private_network or (spec.header_get(wire, spec.ACAPN) or "").strip() == "true"
+            )
+    return Observed(
+        allowed_origins=tuple(allowed),
+        credentialed_origins=tuple(credentialed),
+        untrusted_allowed=tuple(untrusted),
+        wildcard=wildcard,
+        methods=tuple(methods),
+        headers=tuple(headers),
+        exposed=tuple(exposed),
+        max_age=max_age,
+        private_network=private_network,
+    )

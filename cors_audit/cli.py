@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cors_audit import __version__
+from cors_audit.auth import cookie_from_jar, headers_from_env, read_header_file
 from cors_audit.baseline import BASELINE_FILE_NAME, load_baseline, render_baseline
 from cors_audit.compare import diff_reports, render_diff
 from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
@@ -159,6 +160,7 @@ class RunSpec:
     gate: GateSettings
     baseline: Path | None = None
     shard: tuple[int, int] | None = None
+    cookie_file: Path | None = None
     quiet: bool = False
     verbose: bool = False
 
@@ -181,6 +183,12 @@ def _run(run: RunSpec) -> Report:
         raise UsageError(
             "no targets: give URLs, -f FILE (or -f - for stdin), or [[target]] in the policy"
         )
+    options = run.options
+    if run.cookie_file is not None:
+        if options.engine.cookie is not None:
+            raise UsageError("give either --cookie or --cookie-file, not both")
+        cookie = cookie_from_jar(run.cookie_file, [t.url for t in targets])
+        options = replace(options, engine=replace(options.engine, cookie=cookie))
     indices = list(range(len(targets)))
     shard = None
     if run.shard is not None:
@@ -190,7 +198,7 @@ def _run(run: RunSpec) -> Report:
         targets = [targets[i] for i in indices]
     started = datetime.now(UTC)
     with _TargetProgress(len(targets), not run.quiet) as on_target:
-        results = scan(targets, policy, run.options, on_target=on_target)
+        results = scan(targets, policy, options, on_target=on_target)
     finished = datetime.now(UTC)
     report = build_report(
         results,
@@ -209,7 +217,7 @@ def _run(run: RunSpec) -> Report:
 
 
 def _engine_options(
-    headers: Sequence[str],
+    headers: Sequence[tuple[str, str]],
     cookie: str | None,
     proxy: str | None,
     insecure: bool,
@@ -233,7 +241,7 @@ def _engine_options(
         rate=_parse_rate(rate),
         proxy=proxy,
         insecure=insecure,
-        headers=_parse_headers(headers),
+        headers=tuple(headers),
         cookie=cookie,
         user_agent=f"cors-audit/{__version__}",
     )
@@ -373,11 +381,27 @@ def scan_command(
             envvar=_env("HEADER"),
         ),
     ] = None,
+    header_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of 'Name: value' lines added like -H (keeps secrets off the command "
+            "line); CORS_AUDIT_HEADER_<NAME> variables add headers too.",
+            envvar=_env("HEADER_FILE"),
+        ),
+    ] = None,
     cookie: Annotated[
         str | None,
         typer.Option(
             help="Cookie header for actual requests; never written to reports.",
             envvar=_env("COOKIE"),
+        ),
+    ] = None,
+    cookie_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Netscape cookie jar (curl/browser export); the cookies a browser would send "
+            "to the targets are used like --cookie.",
+            envvar=_env("COOKIE_FILE"),
         ),
     ] = None,
     proxy: Annotated[
@@ -449,9 +473,14 @@ def scan_command(
         if mode not in ("chromium", "spec"):
             raise UsageError(f"--browser-mode must be chromium or spec, not {mode!r}")
         file_rate = None if settings.rate is None else str(settings.rate)
+        headers = [
+            *_parse_headers(header or []),
+            *(read_header_file(header_file) if header_file is not None else ()),
+            *headers_from_env(),
+        ]
         options = ScanOptions(
             engine=_engine_options(
-                header or [],
+                headers,
                 cookie,
                 _pick(proxy, settings.proxy, None),
                 _pick(insecure, settings.insecure, False),
@@ -493,6 +522,7 @@ def scan_command(
                 if baseline is not None
                 else _file_path(settings, "baseline", loaded),
                 shard=None if shard_text is None else parse_shard(shard_text),
+                cookie_file=cookie_file,
                 quiet=quiet,
                 verbose=verbose,
             )

@@ -17,6 +17,7 @@ LEVELS: dict[str, int] = {
     "origins": 2,
     "policy": 2,
     "targets": 2,
+    "auth": 2,
     "probes": 3,
     "engine": 4,
     "rules": 4,

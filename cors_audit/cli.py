@@ -9,6 +9,7 @@ actionable signal, and both fail a CI job.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -30,7 +31,16 @@ from cors_audit.drafting import draft_policy
 from cors_audit.engine import EngineOptions
 from cors_audit.errors import CorsAuditError, UsageError
 from cors_audit.formats import ReportFormat, console, render
-from cors_audit.models import ExitCode, Severity, TargetResult
+from cors_audit.models import (
+    EffectivePolicy,
+    ExitCode,
+    Headers,
+    Probe,
+    Severity,
+    Target,
+    TargetResult,
+)
+from cors_audit.origins import new_label, probe_origins
 from cors_audit.policy import (
     FAIL_ON_CHOICES,
     STARTER_POLICY,
@@ -41,6 +51,7 @@ from cors_audit.policy import (
     parse_rate,
     resolved_dict,
 )
+from cors_audit.probes import plan_target
 from cors_audit.report import (
     GateSettings,
     Report,
@@ -50,8 +61,8 @@ from cors_audit.report import (
     merge_reports,
 )
 from cors_audit.rules import RULES, get_rule
-from cors_audit.scan import ScanOptions, scan
-from cors_audit.targets import collect_targets, parse_shard, shard_of
+from cors_audit.scan import ScanOptions, effective_policy, scan
+from cors_audit.targets import check_scope, collect_targets, parse_shard, shard_of
 
 app = typer.Typer(
     name="cors-audit",
@@ -161,13 +172,15 @@ class RunSpec:
     baseline: Path | None = None
     shard: tuple[int, int] | None = None
     cookie_file: Path | None = None
+    scope: Sequence[str] = ()
+    dry_run: bool = False
     quiet: bool = False
     verbose: bool = False
 
 
-def _run(run: RunSpec) -> Report:
+def _run(run: RunSpec) -> Report | None:
     """Collect targets, scan, build the report, write the files; the exit code is in
-    ``report.gate.exit_code``."""
+    ``report.gate.exit_code``. ``None`` after a dry run (nothing was sent)."""
     policy = run.policy
     baseline = None if run.baseline is None else load_baseline(run.baseline)
     policy_targets = [(t.url, t.method, t.site_origin) for t in policy.targets] if policy else []
@@ -183,6 +196,8 @@ def _run(run: RunSpec) -> Report:
         raise UsageError(
             "no targets: give URLs, -f FILE (or -f - for stdin), or [[target]] in the policy"
         )
+    scope = [*(policy.scope if policy else ()), *run.scope]
+    check_scope(targets, scope)
     options = run.options
     if run.cookie_file is not None:
         if options.engine.cookie is not None:
@@ -196,6 +211,9 @@ def _run(run: RunSpec) -> Report:
         indices = [i for i, target in enumerate(targets) if shard_of(target, n) == k]
         shard = ShardModel(index=k, count=n, total_targets=len(targets))
         targets = [targets[i] for i in indices]
+    if run.dry_run:
+        _dry_run(targets, policy, options, run)
+        return None
     started = datetime.now(UTC)
     with _TargetProgress(len(targets), not run.quiet) as on_target:
         results = scan(targets, policy, options, on_target=on_target)
@@ -214,6 +232,72 @@ def _run(run: RunSpec) -> Report:
     if not run.quiet:
         _print_summary(report, run.outputs, verbose=run.verbose)
     return report
+
+
+def _dry_run(
+    targets: Sequence[Target], policy: Policy | None, options: ScanOptions, run: RunSpec
+) -> None:
+    """Print (and with --json write) every request the scan may send; send nothing."""
+    label = options.label or new_label()
+    credentialed = bool(options.engine.headers or options.engine.cookie)
+    secret_names = [name for name, _ in options.engine.headers]
+    if options.engine.cookie:
+        secret_names.append("Cookie")
+    plan: list[tuple[Target, list[tuple[int, Probe, Headers]]]] = []
+    for target in targets:
+        effective = effective_policy(policy, target)
+        origins = probe_origins(target.origin, effective, label)
+        rounds = plan_target(target, effective, origins, label, credentialed=credentialed)
+        requests: list[tuple[int, Probe, Headers]] = []
+        for number, probes in enumerate(rounds, 1):
+            for probe in probes:
+                user = probe.credentialed and not probe.is_preflight
+                masked = tuple((name, "<redacted>") for name in secret_names) if user else ()
+                requests.append((number, probe, probe.wire_headers() + masked))
+        plan.append((target, requests))
+    json_path = run.outputs.get(ReportFormat.JSON)
+    if json_path is not None:
+        document = {
+            "dry_run": True,
+            "label": label,
+            "note": "round 2 is sent only when round 1 shows it can change the verdict",
+            "targets": [
+                {
+                    "url": target.url,
+                    "method": target.method,
+                    "requests": [
+                        {
+                            "round": number,
+                            "kind": probe.kind.value,
+                            "purpose": probe.purpose,
+                            "origin_class": probe.origin.cls.value if probe.origin else None,
+                            "method": probe.method,
+                            "url": probe.url,
+                            "headers": [list(header) for header in headers],
+                        }
+                        for number, probe, headers in requests
+                    ],
+                }
+                for target, requests in plan
+            ],
+        }
+        try:
+            json_path.parent.mkdir(parents=True, exist_ok=True)
+            json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write the dry-run plan to {json_path}: {error.strerror or error}")
+    if run.quiet:
+        return
+    for target, requests in plan:
+        _out.print(f"{target.method} {target.url}: up to {len(requests)} requests", markup=False)
+        for number, probe, headers in requests:
+            shown = "; ".join(f"{name}: {value}" for name, value in headers)
+            _out.print(f"  [{number}] {probe.method} {probe.url}  {shown}", markup=False)
+    total = sum(len(requests) for _, requests in plan)
+    _out.print(
+        f"dry run: up to {total} requests to {len(targets)} target(s); nothing was sent",
+        markup=False,
+    )
 
 
 def _engine_options(
@@ -245,6 +329,14 @@ def _engine_options(
         cookie=cookie,
         user_agent=f"cors-audit/{__version__}",
     )
+
+
+def _check_label(label: str) -> str:
+    try:
+        probe_origins("https://example.com", EffectivePolicy(trusted_origins=()), label)
+    except ValueError as error:
+        raise UsageError(f"--label: {error}") from None
+    return label
 
 
 def _env(name: str) -> str:
@@ -454,6 +546,30 @@ def scan_command(
             envvar=_env("SHARD"),
         ),
     ] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Host glob a scan may contact (repeatable; adds to the policy's scope); a "
+            "target outside it is refused before anything is sent.",
+            envvar=_env("SCOPE"),
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Print every request the scan may send (secrets masked; --json writes the "
+            "plan) and exit 0 without sending anything.",
+        ),
+    ] = False,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            help="The random label of attacker origins (default: a fresh one per run); fix it "
+            "to compare a --dry-run with a scan.",
+            envvar=_env("LABEL"),
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing on success.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Print details and fixes.")
@@ -491,6 +607,7 @@ def scan_command(
                 _pick(retries, settings.retries, 1),
             ),
             mode="spec" if mode == "spec" else "chromium",
+            label=None if label is None else _check_label(label),
         )
         given = {
             ReportFormat.JSON: json_out,
@@ -523,13 +640,15 @@ def scan_command(
                 else _file_path(settings, "baseline", loaded),
                 shard=None if shard_text is None else parse_shard(shard_text),
                 cookie_file=cookie_file,
+                scope=scope or (),
+                dry_run=dry_run,
                 quiet=quiet,
                 verbose=verbose,
             )
         )
     except CorsAuditError as error:
         _fail(str(error))
-    raise typer.Exit(report.gate.exit_code)
+    raise typer.Exit(ExitCode.OK if report is None else report.gate.exit_code)
 
 
 @app.command("merge")
@@ -700,6 +819,7 @@ def demo_command(
             )
         except CorsAuditError as error:  # pragma: no cover - the demo's own inputs are valid
             _fail(str(error))
+        assert report is not None  # the demo never dry-runs
         expected = lab.expected()
     found: dict[str, set[str]] = {}
     for finding in report.findings:

@@ -419,6 +419,14 @@ def _check_shard(value: str) -> str:
     return value
 
 
+def _check_scope_glob(value: str) -> str:
+    if not value.strip() or "/" in value or any(c.isspace() for c in value):
+        raise _Invalid(
+            f"{_q(value)} is not a host glob", 'a host glob such as "*.staging.example.com"'
+        )
+    return value
+
+
 def _check_path(value: str) -> str:
     if not value.strip():
         raise _Invalid("the path is empty", "a file path")
@@ -488,6 +496,8 @@ class Policy(BaseModel):
     override: tuple[Override, ...] = ()
     """Applied in file order on top of the settings above: later overrides win."""
     target: tuple[TargetEntry, ...] = ()
+    scope: tuple[Annotated[StrictStr, AfterValidator(_check_scope_glob)], ...] = ()
+    """Host globs a scan may contact (``--scope`` adds to them); empty: the targets given."""
     scan: ScanSettings | None = None
     """Default scan options (not part of the intended CORS policy)."""
     source: str | None = Field(default=None, exclude=True)
@@ -752,6 +762,10 @@ _HINTS: Final[dict[str, tuple[str, str]]] = {
     "method": ('an HTTP method such as "GET"', ""),
     "site_origin": (_ORIGIN_EXAMPLE, ""),
     "scan": ("a table written [scan]", ""),
+    "scope": (
+        'an array of host globs, e.g. ["*.staging.example.com"]',
+        'a host glob such as "*.staging.example.com"',
+    ),
     "fail_on": ("one of " + ", ".join(FAIL_ON_CHOICES), ""),
     "allow_errors": ("true or false", ""),
     "insecure": ("true or false", ""),
@@ -1125,6 +1139,10 @@ allow_credentials = false
 # url = "https://staging.example.com/api/posts/20"
 # method = "PATCH"                            # the method the application uses (default GET)
 # site_origin = "https://api.example.com"     # the origin browsers see, if you connect by IP
+
+# Hosts a scan may ever contact (host globs, optionally with :port). A target outside them is
+# refused before anything is sent. --scope on the command line adds to this list.
+# scope = ["*.staging.example.com", "api.example.com"]
 
 # Default options for `cors-audit scan` (the command line and CORS_AUDIT_* variables win).
 # Paths are relative to this file. Never put secrets here: use CORS_AUDIT_HEADER / _COOKIE.

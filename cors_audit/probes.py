@@ -191,6 +191,12 @@ def plan_followup(
             "Access-Control-Allow-Origin does not depend on the request origin, so narrower "
             "bypass probes were skipped"
         )
+    return _narrow(target, policy, origins, credentialed), None
+
+
+def _narrow(
+    target: Target, policy: EffectivePolicy, origins: Sequence[ProbeOrigin], credentialed: bool
+) -> tuple[Probe, ...]:
     request = policy_request(target, policy)
     probes: list[Probe] = []
     narrow = [
@@ -202,4 +208,18 @@ def plan_followup(
         probes.append(_actual(target, origin, ATTACK, credentialed))
         if request.needs_preflight:
             probes.append(_preflight(target, origin, request, ATTACK))
-    return tuple(probes), None
+    return tuple(probes)
+
+
+def plan_target(
+    target: Target,
+    policy: EffectivePolicy,
+    origins: Sequence[ProbeOrigin],
+    label: str,
+    *,
+    credentialed: bool,
+) -> tuple[tuple[Probe, ...], tuple[Probe, ...]]:
+    """Everything a scan of ``target`` may send (``--dry-run``): round 1, and the round-2
+    probes that follow only when round 1 shows they can change the verdict."""
+    first = plan_initial(target, policy, origins, label, credentialed=credentialed)
+    return first, _narrow(target, policy, origins, credentialed)

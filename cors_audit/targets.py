@@ -13,6 +13,7 @@ handed.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import re
 import string
@@ -304,3 +305,35 @@ def shard_of(target: Target, count: int) -> int:
     matrix computes the same one."""
     digest = hashlib.sha256(f"{target.method} {target.url}".encode()).digest()
     return int.from_bytes(digest[:8], "big") % count + 1
+
+
+# -- scope ---------------------------------------------------------------------------------------
+
+
+def in_scope(url: str, scope: Sequence[str]) -> bool:
+    """Whether ``url``'s host matches one of the host globs (``*.staging.example.com``,
+    ``127.0.0.1``, ``api.example.com:8443``); a glob with a port matches ``host:port``.
+    An empty scope allows everything."""
+    if not scope:
+        return True
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+    for glob in scope:
+        pattern = glob.lower().replace("[", "").replace("]", "")
+        if pattern.count(":") == 1 and not pattern.endswith(":"):
+            if fnmatch.fnmatchcase(f"{host}:{port}", pattern):
+                return True
+        elif fnmatch.fnmatchcase(host, pattern):
+            return True
+    return False
+
+
+def check_scope(targets: Sequence[Target], scope: Sequence[str]) -> None:
+    """Raise ``UsageError`` (before anything is sent) for the first target outside ``scope``."""
+    for target in targets:
+        if not in_scope(target.url, scope):
+            raise UsageError(
+                f"{target.source}: {target.url} is outside the scope ({', '.join(scope)}); "
+                "nothing was sent"
+            )

@@ -1,0 +1,148 @@
+"""--scope (hosts a scan may contact) and --dry-run (the plan, nothing sent), end to end on a
+loopback server that records every request it receives."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from cli_support import assert_clean, invoke
+
+from cors_audit.demo import DemoLab, Endpoint, Reply, RequestView
+
+pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
+
+TRUSTED = ("https://app.example.com", "https://admin.example.com")
+POLICY = (
+    'trusted_origins = ["https://app.example.com", "https://admin.example.com"]\n'
+    'allow_credentials = true\nallowed_methods = ["GET", "POST"]\n'
+    'allowed_headers = ["Content-Type", "Authorization"]\nmax_age = { min = 600 }\n'
+)
+SECRET = "S3CR3T-dry-5c1e"
+
+
+def allowlist(seen: list[RequestView]) -> Callable[[RequestView], Reply]:
+    def handler(request: RequestView) -> Reply:
+        seen.append(request)
+        lines: list[tuple[str, str]] = [("Vary", "Origin")]
+        if request.origin in TRUSTED:
+            lines += [("Access-Control-Allow-Origin", request.origin),
+                      ("Access-Control-Allow-Credentials", "true")]  # fmt: skip
+            if request.method == "OPTIONS":
+                lines += [("Access-Control-Allow-Methods", "GET, POST"),
+                          ("Access-Control-Allow-Headers", "Content-Type, Authorization"),
+                          ("Access-Control-Max-Age", "600")]  # fmt: skip
+        if request.method == "OPTIONS":
+            return Reply(204, tuple(lines))
+        return Reply(200, (("Content-Type", "application/json"), *lines), b"{}")
+
+    return handler
+
+
+@pytest.fixture
+def recording() -> Iterator[tuple[DemoLab, list[RequestView]]]:
+    seen: list[RequestView] = []
+    endpoint = Endpoint("/api/items", "allowlist", "GET", frozenset(), allowlist(seen))
+    with DemoLab(endpoints=[endpoint]) as lab:
+        yield lab, seen
+
+
+def wire_key(method: str, path: str, headers: dict[str, str]) -> tuple[str, ...]:
+    return (
+        method,
+        path,
+        headers.get("origin", ""),
+        headers.get("access-control-request-method", ""),
+        headers.get("access-control-request-headers", ""),
+        headers.get("access-control-request-private-network", ""),
+    )
+
+
+def test_target_outside_the_scope_is_refused_before_anything_is_sent(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    result = invoke("scan", lab.url("/api/items"), "--scope", "*.staging.example.com")
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert "is outside the scope (*.staging.example.com); nothing was sent" in result.stderr
+    assert seen == []
+    # In scope (host, or host:port), the scan runs
+    port = lab.url("/").split(":")[2].split("/")[0]
+    for glob in ("127.0.0.1", f"127.0.0.*:{port}"):
+        result = invoke("scan", lab.url("/api/items"), "--scope", glob, "-q")
+        assert result.exit_code in (0, 1), result.output
+    assert seen
+
+
+def test_scope_in_the_policy_adds_to_the_command_line(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, _ = recording
+    Path("p.toml").write_text(POLICY + 'scope = ["*.example.com"]\n', encoding="utf-8")
+    result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"))
+    assert result.exit_code == 2
+    assert "outside the scope (*.example.com)" in result.stderr
+    result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"), "--scope", "127.0.0.1")
+    assert result.exit_code == 0, result.output
+    Path("bad.toml").write_text(POLICY + 'scope = ["https://x/y"]\n', encoding="utf-8")
+    result = invoke("scan", "--policy", "bad.toml", lab.url("/api/items"))
+    assert result.exit_code == 2
+    assert "bad.toml:6: scope[0]:" in result.stderr
+
+
+def test_dry_run_sends_nothing_masks_secrets_and_writes_the_plan(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(POLICY, encoding="utf-8")
+    result = invoke(
+        "scan", "--policy", "p.toml", lab.url("/api/items"), "--dry-run", "--json", "plan.json",
+        "-H", f"Authorization: Bearer {SECRET}", "--cookie", f"s={SECRET}",
+    )  # fmt: skip
+    assert_clean(result)
+    assert result.exit_code == 0, result.output
+    assert seen == []
+    assert SECRET not in result.stdout
+    assert "Authorization: <redacted>" in result.stdout
+    assert "nothing was sent" in result.stdout
+    plan = json.loads(Path("plan.json").read_text(encoding="utf-8"))
+    assert SECRET not in Path("plan.json").read_text(encoding="utf-8")
+    assert plan["dry_run"] is True
+    assert {r["round"] for r in plan["targets"][0]["requests"]} == {1, 2}
+
+
+def test_dry_run_plan_matches_what_the_server_then_receives(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(POLICY, encoding="utf-8")
+    args = ["--policy", "p.toml", lab.url("/api/items"), "--label", "fixedlabel1"]
+    invoke("scan", *args, "--dry-run", "--json", "plan.json", "-q")
+    plan = json.loads(Path("plan.json").read_text(encoding="utf-8"))
+    planned = Counter(
+        wire_key(
+            r["method"],
+            "/" + r["url"].split("/", 3)[3],
+            {name.lower(): value for name, value in r["headers"]},
+        )
+        for r in plan["targets"][0]["requests"]
+    )
+    result = invoke("scan", *args, "-q")
+    assert result.exit_code == 0, result.output
+    received = Counter(
+        wire_key(r.method, r.path, {name.lower(): value for name, value in r.headers}) for r in seen
+    )
+    # An exact allowlist makes the answer origin-dependent, so round 2 is sent in full.
+    assert received == planned
+
+
+def test_bad_label_is_a_usage_error(recording: tuple[DemoLab, list[RequestView]]) -> None:
+    lab, _ = recording
+    result = invoke("scan", lab.url("/api/items"), "--label", "Bad Label", "--dry-run")
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert "--label:" in result.stderr

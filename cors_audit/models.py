@@ -267,6 +267,48 @@ class EffectivePolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class CookieInfo:
+    """A cookie the target sets, with the attributes that decide whether Chromium attaches it
+    to a cross-site request (CORS-SPEC.md §6.0 factor 4)."""
+
+    name: str
+    same_site: str
+    """``None``, ``Lax``, ``Strict`` or ``unspecified`` (Chromium treats that as Lax)."""
+    secure: bool
+    http_only: bool
+
+    @property
+    def sent_cross_site(self) -> bool:
+        """Chromium attaches it to a cross-site fetch: ``SameSite=None; Secure`` only."""
+        return self.same_site == "None" and self.secure
+
+
+@dataclass(frozen=True, slots=True)
+class Exploitability:
+    """What the target's replies reveal that matters for severity (CORS-SPEC.md §6.0)."""
+
+    cookies: tuple[CookieInfo, ...] = ()
+    """Cookies set by any reply of the scan, first occurrence of each name."""
+    hsts: bool | None = None
+    """``Strict-Transport-Security`` on an https target (None for http targets)."""
+    content_type: str | None = None
+    """Media type of the target's own reply."""
+    per_user: bool | None = None
+    """True when the credentialed reply differed from an anonymous one (status, length or
+    content); None when no credentials were given."""
+    http_auth: bool = False
+    """A reply challenged for HTTP authentication (``WWW-Authenticate``): such credentials are
+    attached cross-site regardless of SameSite."""
+
+    @property
+    def cross_site_cookies(self) -> bool | None:
+        """Whether some cookie would ride along a cross-site fetch; None when none was seen."""
+        if not self.cookies:
+            return None
+        return any(cookie.sent_cross_site for cookie in self.cookies)
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One rule violation on one target, with everything needed to understand and reproduce it."""
 
@@ -287,6 +329,8 @@ class Finding:
     """The DevTools ``Network.CorsError`` name a browser reports, for breakage findings."""
     folded: tuple[str, ...] = ()
     """Narrower rule ids folded into this finding (their evidence is kept here)."""
+    exploitability: Exploitability | None = None
+    """The severity factors the replies revealed (cookies, HSTS, content type)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cors_audit import __version__, scoring
 from cors_audit.baseline import Baseline, BaselineEntry, apply_baseline
 from cors_audit.errors import UsageError
-from cors_audit.models import Exchange, Finding, Headers, ScanError, Severity, TargetResult
+from cors_audit.models import (
+    Exchange,
+    Exploitability,
+    Finding,
+    Headers,
+    ScanError,
+    Severity,
+    TargetResult,
+)
 from cors_audit.observed import observe
 from cors_audit.rules.catalogue import RULES_BY_ID
 
@@ -107,6 +115,32 @@ class RemediationModel(_Model):
     notes: list[str] = Field(default_factory=list)
 
 
+class CookieModel(_Model):
+    """A cookie the target sets and the attributes that decide cross-site sending."""
+
+    name: str
+    same_site: str
+    secure: bool
+    http_only: bool
+
+
+class ExploitabilityModel(_Model):
+    """The severity factors the replies revealed (CORS-SPEC.md §6.0)."""
+
+    cookies: list[CookieModel]
+    cross_site_cookies: bool | None = Field(
+        description="Some cookie is SameSite=None; Secure (sent cross-site by Chromium); "
+        "null when the target set no cookie."
+    )
+    http_auth: bool
+    hsts: bool | None
+    content_type: str | None
+    per_user: bool | None = Field(
+        description="The credentialed reply differed from an anonymous one; null when no "
+        "credentials were given."
+    )
+
+
 class FindingModel(_Model):
     """One rule violation on one URL; flat so dashboards need not walk targets."""
 
@@ -128,6 +162,7 @@ class FindingModel(_Model):
     suppressed: bool = False
     """True when a baseline entry accepts this finding: it never fails the gate or costs score."""
     suppression: SuppressionModel | None = None
+    exploitability: ExploitabilityModel | None = None
     verified: VerificationModel | None = None
     remediation: list[RemediationModel] = Field(
         default_factory=list,
@@ -325,6 +360,23 @@ def finding_model(finding: Finding) -> FindingModel:
         cors_error=finding.cors_error,
         folded=list(finding.folded),
         evidence=[evidence_model(exchange) for exchange in finding.evidence],
+        exploitability=_exploitability(finding.exploitability),
+    )
+
+
+def _exploitability(context: Exploitability | None) -> ExploitabilityModel | None:
+    if context is None:
+        return None
+    return ExploitabilityModel(
+        cookies=[
+            CookieModel(name=c.name, same_site=c.same_site, secure=c.secure, http_only=c.http_only)
+            for c in context.cookies
+        ],
+        cross_site_cookies=context.cross_site_cookies,
+        http_auth=context.http_auth,
+        hsts=context.hsts,
+        content_type=context.content_type,
+        per_user=context.per_user,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from cors_audit import spec
 from cors_audit.models import EffectivePolicy, Exchange, Finding, Severity, Target
-from cors_audit.rules import config, origin
+from cors_audit.rules import config, exploit, origin
 from cors_audit.rules.catalogue import RULES, RULES_BY_ID, Rule, get_rule
 from cors_audit.rules.context import Evidence
 
@@ -28,7 +28,15 @@ def evaluate(
     credentials_given: bool = False,
 ) -> tuple[Finding, ...]:
     """Every finding for one target, worst first, in catalogue order within a severity."""
-    evidence = Evidence(target, policy, tuple(exchanges), mode, credentials_given)
+    https = target.url.startswith("https://")
+    evidence = Evidence(
+        target,
+        policy,
+        tuple(exchanges),
+        mode,
+        credentials_given,
+        exploit.context_of(exchanges, https=https),
+    )
     findings = origin.check(evidence)
     for check in config.CHECKS:
         findings += check(evidence)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cors_audit import spec
 from cors_audit.models import (
     EffectivePolicy,
     Exchange,
+    Exploitability,
     Finding,
     OriginClass,
     ProbeKind,
@@ -49,6 +50,8 @@ class Evidence:
     exchanges: tuple[Exchange, ...]
     mode: spec.Mode = "chromium"
     credentials_given: bool = False
+    context: Exploitability = field(default_factory=Exploitability)
+    """Severity factors from the replies (CORS-SPEC.md §6.0), see ``rules/exploit.py``."""
 
     @property
     def request(self) -> PolicyRequest:
@@ -162,4 +165,5 @@ def make_finding(
         evidence=tuple(proof),
         credentialed=credentialed,
         cors_error=cors_error,
+        exploitability=evidence.context,
     )

@@ -16,6 +16,7 @@ from cors_audit import spec
 from cors_audit.models import Exchange, Finding, OriginClass, ProbeKind, Severity
 from cors_audit.rules.catalogue import ORIGIN_RULES
 from cors_audit.rules.context import Evidence, make_finding
+from cors_audit.rules.exploit import cookies_stay_home, note
 
 RULE_FOR_CLASS: dict[OriginClass, str] = {
     OriginClass.ARBITRARY: "reflected-origin",
@@ -30,6 +31,11 @@ RULE_FOR_CLASS: dict[OriginClass, str] = {
 }
 
 _LOCAL_DEV = ("http://localhost", "http://127.0.0.1", "https://localhost")
+
+_CROSS_SITE = frozenset(set(OriginClass) - {OriginClass.TRUSTED, OriginClass.SUBDOMAIN})
+"""Classes whose origin is cross-site to the target: SameSite=Lax/Strict (and unspecified)
+cookies stay home (CORS-SPEC.md §6.0 factor 4; http:// is cross-site under schemeful
+same-site). A subdomain on the same scheme is same-site: its requests carry Lax cookies."""
 
 # (with credentials, without) per DESIGN.md's catalogue.
 _SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
@@ -127,6 +133,15 @@ def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
         # Only a cross-origin write is possible, no read: one level lower (§6.0 "state-changing
         # preflighted endpoint open to arbitrary origins" is Medium).
         severity = severity.lowered()
+    if (
+        exp.credentialed
+        and cls in _CROSS_SITE
+        and severity is Severity.CRITICAL
+        and cookies_stay_home(evidence.context)
+    ):
+        # §6.0 scale: an arbitrary/null origin with credentials where the session cookie is
+        # Lax/unspecified needs a same-site foothold or a non-default browser: High.
+        severity = Severity.HIGH
     return severity
 
 
@@ -151,6 +166,9 @@ def check(evidence: Evidence) -> list[Finding]:
             continue
         best = max(exposures, key=lambda e: (e.credentialed, e.reads))
         detail = _describe(best, evidence)
+        cookie_note = note(evidence.context) if best.credentialed else None
+        if cookie_note:
+            detail += " " + cookie_note
         others = [exp.origin for exp in exposures if exp is not best]
         if others:
             detail += " Also allowed: " + ", ".join(others) + "."

@@ -174,6 +174,7 @@ class RunSpec:
     cookie_file: Path | None = None
     scope: Sequence[str] = ()
     dry_run: bool = False
+    verify_browser: bool = False
     quiet: bool = False
     verbose: bool = False
 
@@ -228,10 +229,32 @@ def _run(run: RunSpec) -> Report | None:
         shard=shard,
         indices=indices,
     )
+    if run.verify_browser:
+        report = _verify(report, options, quiet=run.quiet)
     _write_outputs(report, run.outputs)
     if not run.quiet:
         _print_summary(report, run.outputs, verbose=run.verbose)
     return report
+
+
+def _verify(report: Report, options: ScanOptions, *, quiet: bool) -> Report:
+    """Replay every (unsuppressed) finding in a real Chromium and record what it did."""
+    from cors_audit import verify
+
+    findings = [f for f in report.findings if not f.suppressed]
+    if not quiet and findings:
+        _err.print(f"verifying {len(findings)} finding(s) in Chromium…", markup=False)
+    results = verify.verify_findings(
+        findings, timeout=options.engine.timeout, insecure=options.engine.insecure
+    )
+    return report.model_copy(
+        update={
+            "findings": [
+                f.model_copy(update={"verified": results.get(f.fingerprint)})
+                for f in report.findings
+            ]
+        }
+    )
 
 
 def _dry_run(
@@ -562,6 +585,15 @@ def scan_command(
             "plan) and exit 0 without sending anything.",
         ),
     ] = False,
+    verify_browser: Annotated[
+        bool,
+        typer.Option(
+            "--verify-browser",
+            help="Replay each finding in a real Chromium (extra 'browser') and record whether "
+            "it reproduces.",
+            envvar=_env("VERIFY_BROWSER"),
+        ),
+    ] = False,
     label: Annotated[
         str | None,
         typer.Option(
@@ -582,6 +614,12 @@ def scan_command(
     over the file.
     """
     try:
+        if verify_browser and not dry_run:
+            # Fail fast (exit 2) before scanning when no browser can be used.
+            from cors_audit import verify
+
+            verify.find_chromium()
+            verify.require_playwright()
         loaded = _load_policy(policy)
         settings = (loaded.scan if loaded else None) or ScanSettings()
         gate = _parse_fail_on(_pick(fail_on, settings.fail_on, "high"))
@@ -642,6 +680,7 @@ def scan_command(
                 cookie_file=cookie_file,
                 scope=scope or (),
                 dry_run=dry_run,
+                verify_browser=verify_browser,
                 quiet=quiet,
                 verbose=verbose,
             )

@@ -300,6 +300,10 @@ def _result(finding: FindingModel, rule_index: int) -> dict[str, Any]:
             "folded": list(finding.folded),
         },
     }
+    if finding.verified is not None:
+        result["properties"]["verification"] = finding.verified.model_dump(mode="json")
+    if finding.exploitability is not None:
+        result["properties"]["exploitability"] = finding.exploitability.model_dump(mode="json")
     if finding.suppressed:
         suppression: dict[str, Any] = {"kind": "external", "status": "accepted"}
         if finding.suppression is not None:

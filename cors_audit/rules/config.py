@@ -176,6 +176,7 @@ def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
                     + "; ".join(reasons)
                     + ".",
                     proof,
+                    credentialed=mode == "include",
                     cors_error=error,
                 )
             )

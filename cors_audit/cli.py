@@ -10,6 +10,7 @@ actionable signal, and both fail a CI job.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -491,9 +492,8 @@ def scan_command(
         typer.Option(
             "-H",
             "--header",
-            help="Extra request header 'Name: value' for actual "
-            "requests (e.g. auth); never written to reports.",
-            envvar=_env("HEADER"),
+            help="Extra request header 'Name: value' for actual requests (e.g. auth); never "
+            "written to reports. Also CORS_AUDIT_HEADER (one header per line).",
         ),
     ] = None,
     header_file: Annotated[
@@ -627,8 +627,11 @@ def scan_command(
         if mode not in ("chromium", "spec"):
             raise UsageError(f"--browser-mode must be chromium or spec, not {mode!r}")
         file_rate = None if settings.rate is None else str(settings.rate)
+        # Read by hand, not through click: click splits a list option's environment variable
+        # on whitespace, which would cut "Authorization: Bearer x" into three values.
+        env_headers = [line for line in os.environ.get(_env("HEADER"), "").splitlines() if line]
         headers = [
-            *_parse_headers(header or []),
+            *_parse_headers(header or env_headers),
             *(read_header_file(header_file) if header_file is not None else ()),
             *headers_from_env(),
         ]

@@ -147,6 +147,20 @@ def test_credentials_from_files_and_env_reach_actual_requests_and_no_output(
     assert any(f["credentialed"] for f in report["findings"])
 
 
+def test_cors_audit_header_keeps_spaces_and_takes_one_header_per_line(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    env = {"CORS_AUDIT_HEADER": f"Authorization: Bearer {SECRET}\nX-Trace: a b c\n"}
+    result = invoke("scan", lab.url("/me"), "-q", env=env)
+    assert_clean(result)
+    assert result.exit_code == 1, result.output
+    credentialed = [r for r in seen if r.get_all("Authorization")]
+    assert credentialed
+    assert credentialed[0].get_all("Authorization") == (f"Bearer {SECRET}",)
+    assert credentialed[0].get_all("X-Trace") == ("a b c",)
+
+
 def test_cookie_and_cookie_file_together_is_a_usage_error(
     recording: tuple[DemoLab, list[RequestView]],
 ) -> None:

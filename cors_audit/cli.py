@@ -32,6 +32,7 @@ from cors_audit.drafting import draft_policy
 from cors_audit.engine import EngineOptions
 from cors_audit.errors import CorsAuditError, UsageError
 from cors_audit.formats import ReportFormat, console, render
+from cors_audit.inventory import load_har, load_openapi
 from cors_audit.models import (
     EffectivePolicy,
     ExitCode,
@@ -53,6 +54,7 @@ from cors_audit.policy import (
     resolved_dict,
 )
 from cors_audit.probes import plan_target
+from cors_audit.remediation import remediation_for
 from cors_audit.report import (
     GateSettings,
     Report,
@@ -62,7 +64,13 @@ from cors_audit.report import (
     merge_reports,
 )
 from cors_audit.rules import RULES, get_rule
-from cors_audit.scan import ScanOptions, effective_policy, scan
+from cors_audit.scan import (
+    DEFAULT_MAX_REQUESTS_PER_TARGET,
+    DEFAULT_TARGET_DEADLINE,
+    ScanOptions,
+    effective_policy,
+    scan,
+)
 from cors_audit.targets import check_scope, collect_targets, parse_shard, shard_of
 
 app = typer.Typer(
@@ -174,6 +182,10 @@ class RunSpec:
     shard: tuple[int, int] | None = None
     cookie_file: Path | None = None
     scope: Sequence[str] = ()
+    openapi: Path | None = None
+    base_url: str | None = None
+    har: Path | None = None
+    har_credentials: bool = False
     dry_run: bool = False
     verify_browser: bool = False
     quiet: bool = False
@@ -186,6 +198,7 @@ def _run(run: RunSpec) -> Report | None:
     policy = run.policy
     baseline = None if run.baseline is None else load_baseline(run.baseline)
     policy_targets = [(t.url, t.method, t.site_origin) for t in policy.targets] if policy else []
+    imported, run_notes, har_headers = _imports(run)
     targets = collect_targets(
         run.targets_args,
         run.files,
@@ -193,6 +206,7 @@ def _run(run: RunSpec) -> Report | None:
         method=run.method,
         site_origin=run.site_origin,
         stdin=sys.stdin,
+        imported=imported,
     )
     if not targets:
         raise UsageError(
@@ -201,6 +215,9 @@ def _run(run: RunSpec) -> Report | None:
     scope = [*(policy.scope if policy else ()), *run.scope]
     check_scope(targets, scope)
     options = run.options
+    if har_headers:
+        engine = options.engine
+        options = replace(options, engine=replace(engine, headers=engine.headers + har_headers))
     if run.cookie_file is not None:
         if options.engine.cookie is not None:
             raise UsageError("give either --cookie or --cookie-file, not both")
@@ -230,12 +247,50 @@ def _run(run: RunSpec) -> Report | None:
         shard=shard,
         indices=indices,
     )
+    if run_notes:
+        report = report.model_copy(update={"notes": run_notes})
     if run.verify_browser:
         report = _verify(report, options, quiet=run.quiet)
     _write_outputs(report, run.outputs)
     if not run.quiet:
         _print_summary(report, run.outputs, verbose=run.verbose)
     return report
+
+
+def _imports(run: RunSpec) -> tuple[list[Target], list[str], Headers]:
+    """Targets from --openapi / --har, run notes, and the HAR's credentials (only with
+    --har-credentials)."""
+    if run.base_url is not None and run.openapi is None:
+        raise UsageError("--base-url needs --openapi")
+    if run.har_credentials and run.har is None:
+        raise UsageError("--har-credentials needs --har")
+    targets: list[Target] = []
+    notes: list[str] = []
+    headers: Headers = ()
+    for inventory in (
+        None if run.openapi is None else load_openapi(run.openapi, run.base_url),
+        None if run.har is None else load_har(run.har, with_credentials=run.har_credentials),
+    ):
+        if inventory is None:
+            continue
+        targets += [
+            replace(t, request_headers=inventory.request_headers.get((t.method, t.url), ()))
+            for t in inventory.targets
+        ]
+        notes += inventory.notes
+        if inventory.origin_candidates:
+            notes.append(
+                "origins seen calling these URLs in the HAR (candidates only, never trusted "
+                "automatically; add them to trusted_origins if intended): "
+                + ", ".join(inventory.origin_candidates)
+            )
+        if run.har_credentials and not inventory.credentials and inventory.credentials_by_origin:
+            raise UsageError(
+                f"{run.har}: its credentials belong to several origins "
+                f"({', '.join(inventory.credentials_by_origin)}); import one site per run"
+            )
+        headers += inventory.credentials
+    return targets, notes, headers
 
 
 def _verify(report: Report, options: ScanOptions, *, quiet: bool) -> Report:
@@ -270,8 +325,10 @@ def _dry_run(
     plan: list[tuple[Target, list[tuple[int, Probe, Headers]]]] = []
     for target in targets:
         effective = effective_policy(policy, target)
-        origins = probe_origins(target.origin, effective, label)
-        rounds = plan_target(target, effective, origins, label, credentialed=credentialed)
+        origins = probe_origins(target.origin, effective, label, thorough=options.thorough)
+        rounds = plan_target(
+            target, effective, origins, label, credentialed=credentialed, thorough=options.thorough
+        )
         requests: list[tuple[int, Probe, Headers]] = []
         for number, probes in enumerate(rounds, 1):
             for probe in probes:
@@ -376,6 +433,10 @@ def _pick(cli: _T | None, file: _T | None, default: _T) -> _T:
     if cli is not None:
         return cli
     return default if file is None else file
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _load_policy(path: Path | None) -> Policy | None:
@@ -585,6 +646,68 @@ def scan_command(
             "plan) and exit 0 without sending anything.",
         ),
     ] = False,
+    openapi: Annotated[
+        Path | None,
+        typer.Option(
+            help="OpenAPI 3.x / Swagger 2.0 file (JSON or YAML): one target per path and "
+            "method, with the request headers each operation declares.",
+            envvar=_env("OPENAPI"),
+        ),
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL for --openapi (default: the document's first server).",
+            envvar=_env("BASE_URL"),
+        ),
+    ] = None,
+    har: Annotated[
+        Path | None,
+        typer.Option(
+            help="HAR file (browser DevTools export): one target per cross-origin method + URL.",
+            envvar=_env("HAR"),
+        ),
+    ] = None,
+    har_credentials: Annotated[
+        bool,
+        typer.Option(
+            "--har-credentials",
+            help="Use the cookies and auth headers recorded in the HAR (never by default).",
+        ),
+    ] = False,
+    target_deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds one target may take in all (waiting behind other targets not "
+            "counted) [default: 60].",
+            envvar=_env("TARGET_DEADLINE"),
+        ),
+    ] = None,
+    request_deadline: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds one request may take from connect to last byte, however slowly the "
+            "server trickles [default: 3 x --timeout].",
+            envvar=_env("REQUEST_DEADLINE"),
+        ),
+    ] = None,
+    max_requests_per_target: Annotated[
+        int | None,
+        typer.Option(
+            help="Most probes sent to one target; the rest are skipped with a note [default: 200].",
+            envvar=_env("MAX_REQUESTS_PER_TARGET"),
+        ),
+    ] = None,
+    thorough: Annotated[
+        bool | None,
+        typer.Option(
+            "--thorough",
+            help="Derive bypass origins from every trusted origin, probe every hosting "
+            "platform and send both probe kinds at once (about 3x the requests).",
+            envvar=_env("THOROUGH"),
+            show_default=False,
+        ),
+    ] = None,
     verify_browser: Annotated[
         bool,
         typer.Option(
@@ -649,7 +772,21 @@ def scan_command(
             ),
             mode="spec" if mode == "spec" else "chromium",
             label=None if label is None else _check_label(label),
+            thorough=_pick(thorough, settings.thorough, False),
+            target_deadline=_pick(
+                target_deadline, _float(settings.target_deadline), DEFAULT_TARGET_DEADLINE
+            ),
+            max_requests_per_target=_pick(
+                max_requests_per_target,
+                settings.max_requests_per_target,
+                DEFAULT_MAX_REQUESTS_PER_TARGET,
+            ),
         )
+        deadline = _pick(request_deadline, _float(settings.request_deadline), None)
+        if deadline is not None:
+            if deadline <= 0:
+                raise UsageError("--request-deadline must be positive")
+            options = replace(options, engine=replace(options.engine, request_deadline=deadline))
         given = {
             ReportFormat.JSON: json_out,
             ReportFormat.HTML: html_out,
@@ -684,6 +821,10 @@ def scan_command(
                 scope=scope or (),
                 dry_run=dry_run,
                 verify_browser=verify_browser,
+                openapi=openapi,
+                base_url=base_url,
+                har=har,
+                har_credentials=har_credentials,
                 quiet=quiet,
                 verbose=verbose,
             )
@@ -892,8 +1033,19 @@ def rules_command() -> None:
 @app.command("explain")
 def explain_command(
     rule_id: Annotated[str, typer.Argument(help="A rule id, e.g. reflected-origin.")],
+    stack: Annotated[
+        str | None,
+        typer.Option(
+            help="Show the fix for this stack: nginx, express-cors, starlette, flask-cors, "
+            "django-cors-headers, spring, aspnetcore, go-rs-cors.",
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(help="Build the fix snippet from this policy (default: a sample one)."),
+    ] = None,
 ) -> None:
-    """Explain one rule: what it means, why it matters, how to fix it."""
+    """Explain one rule: what it means, why it matters, how to fix it (in your stack)."""
     try:
         rule = get_rule(rule_id)
     except KeyError as error:
@@ -904,6 +1056,30 @@ def explain_command(
         f"Why it matters:\n  {rule.why}\n\nFix:\n  {rule.fix}",
         markup=False,
     )
+    if stack is None:
+        return
+    try:
+        loaded = load_policy(policy) if policy is not None else None
+        effective = (
+            loaded.for_url("https://api.example.com/")
+            if loaded is not None
+            else EffectivePolicy(
+                trusted_origins=("https://app.example.com",),
+                allow_credentials=True,
+                allowed_methods=("GET", "POST"),
+                allowed_headers=("Content-Type", "Authorization"),
+                max_age_min=600,
+                max_age_max=86400,
+            )
+        )
+        fixes = remediation_for(rule.id, stack, effective)
+    except CorsAuditError as error:
+        _fail(str(error))
+    for fix in fixes:
+        notes = "".join(f"\n  - {note}" for note in fix.notes)
+        _out.print(
+            f"\n{fix.title} ({fix.stack}, {fix.language}):\n\n{fix.snippet}{notes}", markup=False
+        )
 
 
 @app.command("init")

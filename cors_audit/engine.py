@@ -7,8 +7,15 @@ rate limit, and records what went out and what came back as ``Exchange`` data.
 It must not judge responses (that is ``spec.py`` and the rules), must not follow redirects (a
 3xx and its ``Location`` are evidence), must not carry cookies from one response into another
 request, must never put the user's credentials on a preflight (CORS-SPEC.md §3.2) and must never
-record their values. It never raises on a network failure: every failure becomes a
-``ScanError`` on the exchange.
+record their values, not even when a server echoes them back in a response header (they are
+replaced by ``<redacted>`` there too). It never raises on a network failure: every failure
+becomes a ``ScanError`` on the exchange.
+
+Hostile servers: every attempt has an overall deadline (``request_deadline``) on top of httpx's
+per-phase timeouts, whose read timeout restarts with every byte, so a server trickling its reply
+cannot hold a request open for ever. The body is read raw (``Accept-Encoding: identity``, no
+decoding) and never past ``body_cap``, so a gzip bomb is never inflated. A response head over
+h11's 100 KiB buffer or with more than `MAX_RESPONSE_HEADERS` lines is a ``too-large`` error.
 
 Environment proxies: the client is built with ``trust_env=False`` unless ``--proxy`` is given, so
 ``HTTP(S)_PROXY``/``ALL_PROXY`` in the environment can never silently send scan traffic (with
@@ -20,6 +27,7 @@ the environment's proxy variables anyway; ``trust_env`` is then on only so that
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno
 import hashlib
 import re
@@ -31,7 +39,8 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Protocol, Self, cast
+from typing import Final, Protocol, Self, cast
+from urllib.parse import quote, quote_plus
 from urllib.request import Request as UrllibRequest
 
 import httpx
@@ -62,6 +71,17 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 _sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 """The retry backoff's sleep; a module attribute so tests can record the delays."""
+
+MAX_RESPONSE_HEADERS: Final = 1000
+"""Most header lines a response may have. Beyond it the response is a ``too-large`` error: no
+real CORS reply needs that many, and every line is kept in every report."""
+
+MAX_HEAD_BYTES: Final = 100 * 1024
+"""The response-head size at which h11 (httpx's HTTP/1.1 parser, as set by httpcore) gives up;
+named in the ``too-large`` message."""
+
+DEADLINE_FACTOR: Final = 3
+"""``request_deadline`` defaults to this many times ``timeout``: connect, send and wait."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +116,10 @@ class EngineOptions:
     user_agent: str = DEFAULT_USER_AGENT
     http2: bool = False
     """Offer HTTP/2 (needs the ``h2`` package)."""
+    request_deadline: float | None = None
+    """Seconds one attempt may take in total, from connecting to the last body byte read
+    (``None``: ``DEADLINE_FACTOR * timeout``). httpx's read timeout restarts with every byte
+    received; this does not, so a server that trickles its reply is cut off."""
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -112,6 +136,11 @@ class EngineOptions:
             raise UsageError(f"--rate must be a positive number of requests/s (got {self.rate})")
         if self.body_cap < 0:
             raise UsageError(f"body cap must be 0 or more bytes (got {self.body_cap})")
+        if self.request_deadline is not None and not self.request_deadline > 0:
+            raise UsageError(
+                f"request deadline must be a positive number of seconds "
+                f"(got {self.request_deadline})"
+            )
         for name, value in self.headers:
             if not _TOKEN.match(name):
                 raise UsageError(f"-H {name!r}: not a valid header name (expected a token)")
@@ -122,6 +151,13 @@ class EngineOptions:
             raise UsageError("--cookie: the value contains a line break or control byte")
         if _has_control(self.user_agent):
             raise UsageError("user agent: contains a line break or control byte")
+
+    @property
+    def attempt_deadline(self) -> float:
+        """The overall deadline of one attempt in seconds (``request_deadline`` or its default)."""
+        if self.request_deadline is not None:
+            return self.request_deadline
+        return DEADLINE_FACTOR * self.timeout
 
     def secret_values(self) -> tuple[str, ...]:
         """Every secret value that must never appear in a record or a message."""
@@ -140,6 +176,14 @@ class ProgressObserver(Protocol):
 
     def on_exchange(self, exchange: Exchange) -> None:
         """Called once per probe, after its exchange is complete (response or error)."""
+
+
+class WireMeter(Protocol):
+    """Told when a request starts waiting for a slot and when it goes on and off the wire, so
+    a caller (the scan's per-target deadline) can tell waiting behind others from working."""
+
+    def update(self, queued: int, on_wire: int) -> None:
+        """Add ``queued`` to the waiting and ``on_wire`` to the sending count (±1 or 0)."""
 
 
 class TokenBucket:
@@ -193,6 +237,10 @@ class _NoCookies(DefaultCookiePolicy):
         return False
 
 
+_Consumed = tuple[bytes, bool, ScanError | None] | ScanError
+"""A read response: (capped body, truncated, error while reading), or why it was refused."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Attempt:
     response: ResponseRecord | None
@@ -224,7 +272,12 @@ class Engine:
         self._hosts: dict[tuple[str, str, int], asyncio.Semaphore] = {}
         self._bucket = TokenBucket(options.rate) if options.rate is not None else None
         self._secrets = options.secret_values()
+        self._echoes = _echo_forms(self._secrets)
         self._sent = 0
+        self._deadlines: dict[int, float] = {}
+        """Loop-time deadline of each request on the wire, by ``id(request)``."""
+        self._early: dict[int, tuple[httpx.Response, _Consumed]] = {}
+        """Redirects read by the response hook, by ``id(request)``."""
 
     @property
     def requests_sent(self) -> int:
@@ -264,6 +317,7 @@ class Engine:
                 cookies=CookieJar(policy=_NoCookies()),
                 # identity: the body cap counts raw bytes and a gzip bomb cannot expand.
                 headers={"User-Agent": o.user_agent, "Accept-Encoding": "identity"},
+                event_hooks={"response": [self._on_response]},
             )
         except ImportError as exc:
             if "socksio" in str(exc):
@@ -280,13 +334,15 @@ class Engine:
                 "(expected http://, https:// or socks5:// and a host)"
             ) from None
 
-    async def send_many(self, probes: Sequence[Probe]) -> list[Exchange]:
+    async def send_many(
+        self, probes: Sequence[Probe], *, meter: WireMeter | None = None
+    ) -> list[Exchange]:
         """Send all probes concurrently under the limits; exchanges in the order of ``probes``."""
-        return list(await asyncio.gather(*(self.send(probe) for probe in probes)))
+        return list(await asyncio.gather(*(self.send(probe, meter=meter) for probe in probes)))
 
-    async def send(self, probe: Probe) -> Exchange:
+    async def send(self, probe: Probe, *, meter: WireMeter | None = None) -> Exchange:
         """Send one probe (retrying connect failures) and record the exchange. Never raises
-        on a network failure."""
+        on a network failure. ``meter`` is told when each attempt waits and sends."""
         client = self._client
         if client is None or self._global is None:
             raise RuntimeError("Engine.send() used outside 'async with Engine(...)'")
@@ -301,12 +357,12 @@ class Engine:
             return self._finish(Exchange(probe, record, None, error, _ms_since(started)))
         sent = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
         record = RequestRecord(probe.method, probe.url, _redact(sent, secret_names))
-        attempt = await self._attempt(client, request)
+        attempt = await self._attempt(client, request, meter)
         for retry in range(1, self._options.retries + 1):
             if not attempt.retryable:
                 break
             await _sleep(backoff_delay(self._options.backoff, retry))
-            attempt = await self._attempt(client, request)
+            attempt = await self._attempt(client, request, meter)
         return self._finish(
             Exchange(probe, record, attempt.response, attempt.error, attempt.elapsed_ms)
         )
@@ -350,46 +406,121 @@ class Engine:
             semaphore = self._hosts[key] = asyncio.Semaphore(self._options.per_host)
         return semaphore
 
-    async def _attempt(self, client: httpx.AsyncClient, request: httpx.Request) -> _Attempt:
+    async def _attempt(
+        self, client: httpx.AsyncClient, request: httpx.Request, meter: WireMeter | None
+    ) -> _Attempt:
         assert self._global is not None
-        # Per-host first: a request waiting for its busy host must not hold a global slot that
-        # a request to an idle host could use.
-        async with self._host_semaphore(request.url), self._global:
-            if self._bucket is not None:
-                await self._bucket.acquire()
-            self._sent += 1
-            started = time.perf_counter()
-            try:
-                response = await client.send(request, stream=True, follow_redirects=False)
-            except Exception as exc:  # every failure becomes data
-                failure = self._error(exc, str(request.url))
-                # Retry only what failed before the request could reach the server.
-                retryable = isinstance(exc, httpx.ConnectTimeout) or (
-                    failure.kind is ErrorKind.CONNECT
-                    and isinstance(exc, httpx.ConnectError | ConnectionError)
-                )
-                return _Attempt(None, failure, _ms_since(started), retryable)
-            try:
-                body, truncated, error = await self._read_body(response)
-            finally:
-                await response.aclose()
-            reason = response.extensions.get("reason_phrase", b"")
-            record = ResponseRecord(
-                status=response.status_code,
-                reason=reason.decode("latin-1") if isinstance(reason, bytes) else "",
-                http_version=response.http_version,
-                headers=tuple(
-                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw
-                ),
-                body_bytes=len(body),
-                body_truncated=truncated,
-                body_sha256=hashlib.sha256(body).hexdigest(),
-            )
-            # A failure while reading the body keeps the head: its headers are the evidence.
-            return _Attempt(record, error, _ms_since(started))
+        waiting = True
+        if meter is not None:
+            meter.update(1, 0)
+        try:
+            # Per-host first: a request waiting for its busy host must not hold a global slot
+            # that a request to an idle host could use.
+            async with self._host_semaphore(request.url), self._global:
+                if self._bucket is not None:
+                    await self._bucket.acquire()
+                waiting = False
+                if meter is not None:
+                    meter.update(-1, 1)
+                return await self._on_wire(client, request)
+        finally:
+            if meter is not None:
+                meter.update(-1, 0) if waiting else meter.update(0, -1)
 
-    async def _read_body(self, response: httpx.Response) -> tuple[bytes, bool, ScanError | None]:
-        """Raw (undecoded) body bytes up to the cap; stop reading as soon as it is exceeded.
+    async def _on_wire(self, client: httpx.AsyncClient, request: httpx.Request) -> _Attempt:
+        self._sent += 1
+        started = time.perf_counter()
+        # One deadline for the whole attempt (head and body), fixed now: see the docstring.
+        when = asyncio.get_running_loop().time() + self._options.attempt_deadline
+        key = id(request)
+        self._deadlines[key] = when
+        try:
+            try:
+                async with asyncio.timeout_at(when) as deadline:
+                    response = await client.send(request, stream=True, follow_redirects=False)
+            except Exception as exc:  # every failure becomes data
+                if deadline.expired():
+                    return _Attempt(None, self._deadline_error(request), _ms_since(started))
+                early = self._early.get(key)
+                if early is None or not isinstance(exc, httpx.RemoteProtocolError):
+                    failure = self._error(exc, str(request.url))
+                    # Retry only what failed before the request could reach the server.
+                    retryable = isinstance(exc, httpx.ConnectTimeout) or (
+                        failure.kind is ErrorKind.CONNECT
+                        and isinstance(exc, httpx.ConnectError | ConnectionError)
+                    )
+                    return _Attempt(None, failure, _ms_since(started), retryable)
+                # httpx could not parse the Location of a complete redirect (it prepares the
+                # next request even when not following): the reply is evidence all the same.
+                response, consumed = early
+            else:
+                try:
+                    early = self._early.get(key)
+                    consumed = early[1] if early else await self._consume(response, when)
+                finally:
+                    await response.aclose()
+        finally:
+            self._deadlines.pop(key, None)
+            self._early.pop(key, None)
+        if isinstance(consumed, ScanError):
+            return _Attempt(None, consumed, _ms_since(started))
+        body, truncated, error = consumed
+        reason = response.extensions.get("reason_phrase", b"")
+        record = ResponseRecord(
+            status=response.status_code,
+            reason=self._unecho(reason.decode("latin-1") if isinstance(reason, bytes) else ""),
+            http_version=response.http_version,
+            headers=tuple(
+                (k.decode("latin-1"), self._unecho(v.decode("latin-1")))
+                for k, v in response.headers.raw
+            ),
+            body_bytes=len(body),
+            body_truncated=truncated,
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
+        # A failure while reading the body keeps the head: its headers are the evidence.
+        return _Attempt(record, error, _ms_since(started))
+
+    async def _on_response(self, response: httpx.Response) -> None:
+        """httpx's response hook: read a redirect's body before httpx looks at its Location
+        (see `_on_wire`); every other response is read by `_on_wire` itself."""
+        if response.has_redirect_location:
+            key = id(response.request)
+            self._early[key] = (response, await self._consume(response, self._deadlines.get(key)))
+
+    async def _consume(self, response: httpx.Response, when: float | None) -> _Consumed:
+        """The capped body, or a ``too-large`` error for a head with too many lines."""
+        lines = len(response.headers.raw)
+        if lines > MAX_RESPONSE_HEADERS:
+            host = _where(str(response.request.url))[1]
+            return ScanError(
+                ErrorKind.TOO_LARGE,
+                f"response head from {host} has {lines} header lines "
+                f"(more than {MAX_RESPONSE_HEADERS}); it was not recorded",
+            )
+        return await self._read_body(response, when)
+
+    def _unecho(self, value: str) -> str:
+        """``value`` with every secret the server echoed back replaced by ``<redacted>``."""
+        for form in self._echoes:
+            if form in value:
+                value = value.replace(form, REDACTED)
+        return value
+
+    def _deadline_error(self, request: httpx.Request) -> ScanError:
+        seconds = f"{self._options.attempt_deadline:g} s"
+        host = _where(str(request.url))[1]
+        return ScanError(
+            ErrorKind.TIMEOUT,
+            f"request deadline: {host} did not deliver a complete response within {seconds} "
+            f"(each request gets at most {seconds} in total, however slowly data trickles in)",
+        )
+
+    async def _read_body(
+        self, response: httpx.Response, when: float | None = None
+    ) -> tuple[bytes, bool, ScanError | None]:
+        """Raw (undecoded) body bytes up to the cap; stop reading as soon as it is exceeded, or
+        at the loop time ``when`` (the attempt's deadline).
 
         The raw stream is read rather than ``aiter_raw()`` because responses built in memory
         (mock transports) arrive already read, and only their stream still holds the bytes as
@@ -400,8 +531,9 @@ class Engine:
         assert isinstance(stream, httpx.AsyncByteStream)  # always, under an AsyncClient
         body = bytearray()
         chunks = cast("AsyncGenerator[bytes, None]", aiter(stream))
+        deadline = asyncio.timeout_at(when)
         try:
-            async with aclosing(chunks):
+            async with deadline, aclosing(chunks):
                 async for chunk in chunks:
                     room = cap - len(body)
                     if len(chunk) > room:
@@ -413,6 +545,8 @@ class Engine:
             content = response.content
             return content[:cap], len(content) > cap, None
         except Exception as exc:
+            if deadline.expired():
+                return bytes(body), False, self._deadline_error(response.request)
             return bytes(body), False, self._error(exc, str(response.request.url))
         return bytes(body), False, None
 
@@ -444,6 +578,28 @@ def _redact(headers: Headers, secret_names: frozenset[str]) -> Headers:
     return tuple(
         (name, REDACTED if name.lower() in secret_names else value) for name, value in headers
     )
+
+
+def _echo_forms(secrets: Sequence[str]) -> tuple[str, ...]:
+    """What a server echoing the user's credentials into a response header would show: each
+    secret value, its longer pieces (the token of ``Bearer <token>``, the value of
+    ``name=value``) and their URL-encoded and base64 forms; longest first, so a whole value is
+    replaced before its pieces."""
+    forms: set[str] = set()
+    for secret in secrets:
+        pieces = [secret, *(p for p in re.split(r"[\s;,=]+", secret) if len(p) >= 8)]
+        for piece in pieces:
+            raw = _encode(piece)
+            forms.update(
+                {
+                    piece,
+                    quote(piece, safe=""),
+                    quote_plus(piece, safe=""),
+                    base64.b64encode(raw).decode("ascii").rstrip("="),
+                    base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
+                }
+            )
+    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
 
 
 def _scrub(message: str, secrets: Sequence[str]) -> str:
@@ -566,7 +722,9 @@ def classify_error(
     if isinstance(exc, httpx.RemoteProtocolError | httpx.LocalProtocolError):
         if "too long" in texts or "too large" in texts:
             return ScanError(
-                ErrorKind.TOO_LARGE, f"response head from {hostport} is too large: {_text(exc)}"
+                ErrorKind.TOO_LARGE,
+                f"response head from {hostport} is too large (over "
+                f"{MAX_HEAD_BYTES // 1024} KiB without the end of the headers): {_text(exc)}",
             )
         return ScanError(
             ErrorKind.PROTOCOL, f"malformed HTTP exchange with {hostport}: {_text(exc)}"

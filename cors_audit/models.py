@@ -100,6 +100,9 @@ class Target:
     ingress, a port-forward). Probe origins derive from it; requests still go to ``url``."""
     source: str = "argument"
     """Where the target came from, for messages: ``argument``, ``file.txt:3``, ``policy``."""
+    request_headers: tuple[str, ...] = ()
+    """CORS-unsafe request headers the application sends here (lowercased, sorted), e.g. from
+    an OpenAPI operation or a HAR; the policy preflight asks for them too."""
 
     @property
     def origin(self) -> str:

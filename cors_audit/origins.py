@@ -76,6 +76,10 @@ THIRD_PARTY_PLATFORMS = (
 )
 """Shared hosting platforms where anyone gets a subdomain (CORS-SPEC.md §6.1 P-3P, §6.2 C12)."""
 
+COMMON_PLATFORMS = ("github.io", "vercel.app", "netlify.app", "pages.dev", "herokuapp.com")
+"""The platforms probed by default: where preview deployments live, so where allowlists most
+often trust every subdomain (``.*\\.vercel\\.app``)."""
+
 SHARED_HOSTING_DOMAINS = frozenset((*THIRD_PARTY_PLATFORMS, "ngrok.io"))
 """Every domain where anyone can get a subdomain; a policy may not trust all subdomains of one.
 Probes use the shorter `THIRD_PARTY_PLATFORMS` list (one origin each is enough)."""
@@ -88,6 +92,9 @@ THIRD_PARTY_FIXED = (
     ("http://127.0.0.1:8080", "local development server"),
 )
 """Fixed third-party and local-development origins of CORS-SPEC.md §6.1 P-3P."""
+
+COMMON_FIXED = THIRD_PARTY_FIXED[2:4]
+"""The local development origins probed by default (``localhost`` is the usual allowlist slip)."""
 
 # Not generated, on purpose (CORS-SPEC.md §6.1 P-SPECIAL, §6.2 C09): the backtick, ``{``/``}``
 # and ``%60`` forms (``https://app.example.com`.attacker.net`` …). Chromium and Firefox reject or
@@ -449,13 +456,21 @@ class _Collector:
         self.origins.append(ProbeOrigin(value=value, cls=cls, template=template, note=note))
 
 
-def probe_origins(site_origin: str, policy: EffectivePolicy, label: str) -> tuple[ProbeOrigin, ...]:
+def probe_origins(
+    site_origin: str, policy: EffectivePolicy, label: str, *, thorough: bool = False
+) -> tuple[ProbeOrigin, ...]:
     """Every probe origin for one target (DESIGN.md "Probes", CORS-SPEC.md §6.1).
 
     Variants derive from the policy's trusted origins and from ``site_origin`` (the origin a
     browser attributes to the target), so a policy-free scan still gets them. ``label`` is the
     run's random label (``new_label()``); each ``template`` holds ``{label}`` in its place.
-    Raises ``ValueError`` if ``site_origin`` or ``label`` is malformed.
+
+    By default the narrow variants derive from the *first* trusted origin and the site origin
+    only, and shared hosting is probed on the platforms most used for preview deployments:
+    allowlist code applies one matching function to every entry, so a bug class shows on the
+    first entry as on the others. ``thorough`` derives from every trusted origin and probes
+    every platform (about twice the requests). Raises ``ValueError`` if ``site_origin`` or
+    ``label`` is malformed.
     """
     _check_label(label)
     site = normalize_origin(site_origin)
@@ -470,8 +485,17 @@ def probe_origins(site_origin: str, policy: EffectivePolicy, label: str) -> tupl
             continue  # policy.py reports invalid origins; nothing sendable to derive here
     out = _Collector(label, policy, frozenset(trusted), site)
 
-    bases = [_base(t, f"trusted origin {t}") for t in trusted]
-    bases.append(_base(site, f"target origin {site}"))
+    derived_from = trusted if thorough else trusted[:1]
+    bases = [_base(t, f"trusted origin {t}") for t in derived_from]
+    site_base = _base(site, f"target origin {site}")
+    domains = {b.domain for b in bases if b is not None}
+    site_domain = None if site_base is None else site_base.domain
+    if thorough or not bases or (site_domain is not None and site_domain not in domains):
+        # By default the target's own origin adds variants only for a domain the trusted
+        # origin does not cover: servers rarely list their own origin, but ``endswith`` checks
+        # on their own domain are the classic bug (CORS-SPEC.md §6.2 C07). An IP or a
+        # localhost site has no domain to get wrong.
+        bases.append(site_base)
     web_bases = [b for b in dict.fromkeys(bases) if b is not None]
 
     trusted_note = (
@@ -491,14 +515,14 @@ def probe_origins(site_origin: str, policy: EffectivePolicy, label: str) -> tupl
     for base in web_bases:
         _suffix(out, base)
     for base in web_bases:
-        _unescaped_dot(out, base)
+        _unescaped_dot(out, base, registrable_only=not thorough)
     for base in web_bases:
         _subdomain(out, base)
     for base in web_bases:
         _insecure(out, base)
     for base in web_bases:
         _special(out, base)
-    _third_party(out)
+    _third_party(out, thorough=thorough)
     return tuple(out.origins)
 
 
@@ -557,7 +581,7 @@ def _suffix(out: _Collector, base: _Base) -> None:
         )
 
 
-def _unescaped_dot(out: _Collector, base: _Base) -> None:
+def _unescaped_dot(out: _Collector, base: _Base, *, registrable_only: bool = False) -> None:
     # CORS-SPEC.md §6.2 C08: a regex with an unescaped ``.`` matches any character there. Only
     # some positions give a name the attacker can register; the note says which (the severity is
     # one step lower for the others).
@@ -578,6 +602,8 @@ def _unescaped_dot(out: _Collector, base: _Base) -> None:
             status = f"not registrable (a subdomain of {base.domain})"
         else:
             status = f"registrable as {candidate_domain}"
+        if registrable_only and not status.startswith("registrable"):
+            continue  # no attacker can own it; only --thorough asks
         out.add(
             OriginClass.UNESCAPED_DOT,
             _format(base.scheme, candidate, base.port),
@@ -631,13 +657,13 @@ def _special(out: _Collector, base: _Base) -> None:
         )
 
 
-def _third_party(out: _Collector) -> None:
+def _third_party(out: _Collector, *, thorough: bool) -> None:
     # CORS-SPEC.md §6.1 P-3P / §6.2 C12.
-    for platform in THIRD_PARTY_PLATFORMS:
+    for platform in THIRD_PARTY_PLATFORMS if thorough else COMMON_PLATFORMS:
         out.add(
             OriginClass.THIRD_PARTY,
             f"https://{{label}}.{platform}",
             f"shared hosting: anyone can get a subdomain of {platform}",
         )
-    for value, note in THIRD_PARTY_FIXED:
+    for value, note in THIRD_PARTY_FIXED if thorough else COMMON_FIXED:
         out.add(OriginClass.THIRD_PARTY, value, note)

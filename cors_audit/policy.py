@@ -476,6 +476,10 @@ class ScanSettings(BaseModel):
     rate: Annotated[StrictStr | StrictInt | StrictFloat, AfterValidator(_check_rate)] | None = None
     timeout: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = None
     retries: Annotated[StrictInt, Field(ge=0)] | None = None
+    target_deadline: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = None
+    request_deadline: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = None
+    max_requests_per_target: Annotated[StrictInt, Field(ge=1)] | None = None
+    thorough: StrictBool | None = None
     browser_mode: Literal["chromium", "spec"] | None = None
     shard: Annotated[StrictStr, AfterValidator(_check_shard)] | None = None
 
@@ -782,6 +786,10 @@ _HINTS: Final[dict[str, tuple[str, str]]] = {
     "timeout": ("a number of seconds > 0", ""),
     "retries": ("a whole number >= 0", ""),
     "browser_mode": ('"chromium" or "spec"', ""),
+    "target_deadline": ("a number of seconds > 0", ""),
+    "request_deadline": ("a number of seconds > 0", ""),
+    "max_requests_per_target": ("a whole number >= 1", ""),
+    "thorough": ("true or false", ""),
     "shard": ('a shard such as "2/5"', ""),
 }
 
@@ -859,6 +867,10 @@ def _unknown_key_error(
     )
 
 
+_UNION_TAGS: Final = frozenset({"str", "int", "float", "bool"})
+"""How pydantic names the members of a union in an error location."""
+
+
 def _translate(
     err: Any, file: str, locator: _Locator, prefix: tuple[str, ...], schema: TomlSchema
 ) -> PolicyError:
@@ -869,7 +881,13 @@ def _translate(
     error = ctx.get("error")
     expected = _hint(loc, schema)
     # A union of types (rate = "20/s" or 20) reports each member: keep the value's location.
-    while loc and isinstance(loc[-1], str) and loc[-1].startswith(("str", "int", "float")):
+    # (Never for an unknown key: its name is the last part, whatever it is called.)
+    while (
+        kind != "extra_forbidden"
+        and len(loc) > 1
+        and isinstance(loc[-1], str)
+        and (loc[-1] in _UNION_TAGS or loc[-1].startswith("function-"))
+    ):
         loc = loc[:-1]
     if kind == "extra_forbidden":
         return _unknown_key_error(loc, file, locator, prefix, schema)

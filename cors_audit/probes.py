@@ -57,8 +57,9 @@ def policy_request(target: Target, policy: EffectivePolicy) -> PolicyRequest:
     """The request the policy says trusted pages make to this target.
 
     The method is the target's, or — for a safelisted target method — the first non-safelisted
-    method the policy allows, so the preflight is exercised. Header names are the policy's,
-    lowercased and sorted as Chromium sends them (CORS-SPEC.md §3.2); ``Content-Type`` is
+    method the policy allows, so the preflight is exercised. Header names are the policy's and
+    the target's own (``Target.request_headers``), lowercased and sorted as Chromium sends them
+    (CORS-SPEC.md §3.2); ``Content-Type`` is
     assumed to carry a non-safelisted value such as ``application/json``.
     """
     method = target.method
@@ -71,8 +72,9 @@ def policy_request(target: Target, policy: EffectivePolicy) -> PolicyRequest:
             ),
             method,
         )
-    names = sorted({h.lower() for h in policy.allowed_headers or () if h != "*"})
-    return PolicyRequest(method=method, headers=tuple(names))
+    names = {h.lower() for h in policy.allowed_headers or () if h != "*"}
+    names.update(target.request_headers)  # what the application really sends (OpenAPI, HAR)
+    return PolicyRequest(method=method, headers=tuple(sorted(names)))
 
 
 def beyond_request(policy: EffectivePolicy, label: str, base: PolicyRequest) -> PolicyRequest:
@@ -182,8 +184,15 @@ def plan_followup(
     round1: Sequence[Exchange],
     *,
     credentialed: bool,
+    thorough: bool = False,
 ) -> tuple[tuple[Probe, ...], str | None]:
-    """Round 2 for one target, and a note saying why it was skipped (``None`` if not)."""
+    """Round 2 for one target, and a note saying why it was skipped (``None`` if not).
+
+    Each narrow origin gets its *gate* probe: the actual request when the target's method is
+    safelisted (that is what decides a read), else the preflight (nothing is read or written
+    without it). `plan_complement` adds the other kind where it can matter. ``thorough`` sends
+    both kinds at once.
+    """
     if _arbitrary_allowed(round1):
         return (), "an arbitrary origin is already allowed, so narrower bypass probes were skipped"
     if not origin_dependent(round1):
@@ -191,13 +200,68 @@ def plan_followup(
             "Access-Control-Allow-Origin does not depend on the request origin, so narrower "
             "bypass probes were skipped"
         )
-    return _narrow(target, policy, origins, credentialed), None
+    return _narrow(target, policy, origins, credentialed, kinds=None if thorough else "gate"), None
+
+
+def plan_complement(
+    target: Target,
+    policy: EffectivePolicy,
+    origins: Sequence[ProbeOrigin],
+    exchanges: Sequence[Exchange],
+    *,
+    credentialed: bool,
+) -> tuple[Probe, ...]:
+    """Round 3: the non-gate probe for each narrow origin whose gate probe a browser would let
+    through (so the finding knows both what it can read and what it can send), or for every
+    narrow origin when round 1 showed preflights and actual requests treated some origin
+    differently (CORS-SPEC.md §6.2: preflight-only allowlists)."""
+    sent = {(e.probe.origin.value, e.probe.kind) for e in exchanges if e.probe.origin}
+    passed = {
+        e.probe.origin.value
+        for e in exchanges
+        if e.probe.origin is not None
+        and e.response is not None
+        and e.probe.purpose == ATTACK
+        and spec.cors_check(e.probe.origin.value, "omit", e.response.headers).allowed
+    }
+    everything = _kinds_disagree(exchanges)
+    complement = _narrow(target, policy, origins, credentialed, kinds=None)
+    return tuple(
+        probe
+        for probe in complement
+        if probe.origin is not None
+        and (probe.origin.value, probe.kind) not in sent
+        and (everything or probe.origin.value in passed)
+    )
+
+
+def _kinds_disagree(exchanges: Sequence[Exchange]) -> bool:
+    """Some origin passed the access check on a preflight but not on the actual request, or
+    the other way round."""
+    verdicts: dict[str, set[bool]] = {}
+    for e in exchanges:
+        # Same request shape only: a beyond-policy preflight may be refused without CORS headers
+        # by a correct server, and the private-network one asks something else.
+        if e.probe.origin is None or e.response is None or e.probe.purpose not in (POLICY, ATTACK):
+            continue
+        if e.probe.kind is ProbeKind.PRIVATE_NETWORK:
+            continue
+        allowed = spec.cors_check(e.probe.origin.value, "omit", e.response.headers).allowed
+        verdicts.setdefault(e.probe.origin.value, set()).add(allowed)
+    return any(len(v) > 1 for v in verdicts.values())
 
 
 def _narrow(
-    target: Target, policy: EffectivePolicy, origins: Sequence[ProbeOrigin], credentialed: bool
+    target: Target,
+    policy: EffectivePolicy,
+    origins: Sequence[ProbeOrigin],
+    credentialed: bool,
+    *,
+    kinds: str | None,
 ) -> tuple[Probe, ...]:
+    """Probes for the narrow origins: both kinds (``kinds=None``) or the gate kind only."""
     request = policy_request(target, policy)
+    gate_is_preflight = not spec.is_cors_safelisted_method(target.method)
     probes: list[Probe] = []
     narrow = [
         origin
@@ -205,8 +269,9 @@ def _narrow(
         if origin.cls not in (OriginClass.TRUSTED, OriginClass.ARBITRARY)
     ]
     for origin in narrow:
-        probes.append(_actual(target, origin, ATTACK, credentialed))
-        if request.needs_preflight:
+        if kinds is None or not gate_is_preflight:
+            probes.append(_actual(target, origin, ATTACK, credentialed))
+        if request.needs_preflight and (kinds is None or gate_is_preflight):
             probes.append(_preflight(target, origin, request, ATTACK))
     return tuple(probes)
 
@@ -218,8 +283,14 @@ def plan_target(
     label: str,
     *,
     credentialed: bool,
-) -> tuple[tuple[Probe, ...], tuple[Probe, ...]]:
-    """Everything a scan of ``target`` may send (``--dry-run``): round 1, and the round-2
-    probes that follow only when round 1 shows they can change the verdict."""
+    thorough: bool = False,
+) -> tuple[tuple[Probe, ...], ...]:
+    """Everything a scan of ``target`` may send (``--dry-run``), by round: round 1; round 2
+    (the narrow origins' gate probes), sent only when round 1 shows it can change the verdict;
+    round 3 (the other kind), sent for narrow origins a browser let through."""
     first = plan_initial(target, policy, origins, label, credentialed=credentialed)
-    return first, _narrow(target, policy, origins, credentialed)
+    if thorough:
+        return first, _narrow(target, policy, origins, credentialed, kinds=None)
+    gate = _narrow(target, policy, origins, credentialed, kinds="gate")
+    both = _narrow(target, policy, origins, credentialed, kinds=None)
+    return first, gate, tuple(p for p in both if p not in gate)

@@ -28,7 +28,9 @@ from cors_audit.models import (
     TargetResult,
 )
 from cors_audit.observed import observe
+from cors_audit.remediation import remediation_for
 from cors_audit.rules.catalogue import RULES_BY_ID
+from cors_audit.stack import Stack, StackGuess, detect_stack
 
 SCHEMA_VERSION = "1"
 
@@ -292,6 +294,11 @@ class Report(_Model):
     shard: ShardModel | None = None
     targets: list[TargetModel]
     findings: list[FindingModel]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Run notes: skipped imports, origins seen in a HAR (candidates, never "
+        "trusted automatically), …",
+    )
     interrupted: bool = Field(
         default=False,
         description="True when the scan was stopped (Ctrl-C, SIGTERM); results cover what "
@@ -342,7 +349,7 @@ def evidence_model(exchange: Exchange) -> EvidenceModel:
     )
 
 
-def finding_model(finding: Finding) -> FindingModel:
+def finding_model(finding: Finding, remediation: Sequence[RemediationModel] = ()) -> FindingModel:
     """The JSON form of one finding."""
     return FindingModel(
         rule=finding.rule,
@@ -361,6 +368,7 @@ def finding_model(finding: Finding) -> FindingModel:
         folded=list(finding.folded),
         evidence=[evidence_model(exchange) for exchange in finding.evidence],
         exploitability=_exploitability(finding.exploitability),
+        remediation=list(remediation),
     )
 
 
@@ -402,7 +410,12 @@ def build_report(
 ) -> Report:
     """Assemble the report from per-target results (order kept). ``indices`` are the targets'
     positions in the whole (unsharded) target list; ``today`` decides baseline expiry."""
-    findings = [finding_model(f) for result in results for f in result.findings]
+    guesses = [None if r.error else detect_stack(r.exchanges) for r in results]
+    findings = [
+        finding_model(f, _remediation(f.rule, guess, result))
+        for result, guess in zip(results, guesses, strict=True)
+        for f in result.findings
+    ]
     targets = [
         TargetModel(
             index=i if indices is None else indices[i],
@@ -418,8 +431,13 @@ def build_report(
             policy_free=result.policy.policy_free,
             notes=list(result.notes),
             observed=None if result.error else _observed(result),
+            stack=None
+            if guess is None
+            else StackModel(
+                name=guess.name.value, confidence=guess.confidence, evidence=list(guess.evidence)
+            ),
         )
-        for i, result in enumerate(results)
+        for i, (result, guess) in enumerate(zip(results, guesses, strict=True))
     ]
     baseline_model = None
     if baseline is not None:
@@ -443,6 +461,22 @@ def build_report(
         baseline=baseline_model,
         shard=shard,
     )
+
+
+def _remediation(
+    rule: str, guess: StackGuess | None, result: TargetResult
+) -> list[RemediationModel]:
+    name = Stack.UNKNOWN if guess is None else guess.name
+    return [
+        RemediationModel(
+            stack=str(r.stack),
+            title=r.title,
+            language=r.language,
+            snippet=r.snippet,
+            notes=list(r.notes),
+        )
+        for r in remediation_for(rule, name, result.policy)
+    ]
 
 
 def _observed(result: TargetResult) -> ObservedModel:

@@ -3,6 +3,14 @@
 targets → (policy per URL) → origins → probes round 1 → engine → probes round 2 → engine →
 rules → scoring. One failing target becomes a result with ``error`` set; the others go on.
 This module does no output and no argument parsing (that is ``cli.py``).
+
+Two limits keep one hostile target from holding up the scan: a per-target deadline
+(``target_deadline``, an error of kind ``timeout`` naming it, with whatever exchanges had
+completed) and a per-target request budget (``max_requests_per_target``: the probes beyond it
+are not sent, and a note says so). The deadline counts the time the target is being worked on:
+while every request of the target waits behind other targets' requests for a shared slot
+(``--concurrency``, ``--per-host``, ``--rate``), its clock stands still, so a rate-limited scan of
+many targets does not time them all out.
 """
 
 from __future__ import annotations
@@ -10,12 +18,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from cors_audit import origins as origins_mod
 from cors_audit import probes, rules, scoring, spec
 from cors_audit.engine import Engine, EngineOptions, ProgressObserver, Transport
-from cors_audit.models import EffectivePolicy, Exchange, Target, TargetResult
+from cors_audit.errors import UsageError
+from cors_audit.models import (
+    EffectivePolicy,
+    ErrorKind,
+    Exchange,
+    Probe,
+    ScanError,
+    Target,
+    TargetResult,
+)
 from cors_audit.policy import Policy, policy_free
+
+DEFAULT_TARGET_DEADLINE: Final = 60.0
+"""Seconds; a normal target needs well under one (a few dozen requests, 6 at a time)."""
+DEFAULT_MAX_REQUESTS_PER_TARGET: Final = 200
+"""A normal target needs a few dozen probes; the budget only stops a runaway plan."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +52,31 @@ class ScanOptions:
     """The random label used in attacker origins; a fresh one per run when ``None``."""
     max_targets_in_flight: int = 64
     """How many targets are scanned at once (requests are further limited by the engine)."""
+    target_deadline: float | None = DEFAULT_TARGET_DEADLINE
+    """Seconds one target may be worked on (time spent only waiting behind other targets for
+    a shared slot does not count); then it becomes an error of kind ``timeout``. ``None``: no
+    limit."""
+    max_requests_per_target: int = DEFAULT_MAX_REQUESTS_PER_TARGET
+    """Most probes sent to one target (retries of a failed connect not counted); the rest are
+    skipped with a note."""
+    thorough: bool = False
+    """Derive narrow origins from every trusted origin, probe every hosting platform and send
+    both probe kinds for each at once (about three times the requests)."""
+
+    def __post_init__(self) -> None:
+        if self.max_targets_in_flight < 1:
+            raise UsageError(
+                f"targets in flight must be at least 1 (got {self.max_targets_in_flight})"
+            )
+        if self.target_deadline is not None and not self.target_deadline > 0:
+            raise UsageError(
+                "--target-deadline must be a positive number of seconds "
+                f"(got {self.target_deadline})"
+            )
+        if self.max_requests_per_target < 1:
+            raise UsageError(
+                f"--max-requests-per-target must be at least 1 (got {self.max_requests_per_target})"
+            )
 
 
 def effective_policy(policy: Policy | None, target: Target) -> EffectivePolicy:
@@ -36,6 +84,88 @@ def effective_policy(policy: Policy | None, target: Target) -> EffectivePolicy:
     if policy is None:
         return policy_free(target.origin)
     return policy.for_url(target.url)
+
+
+class _TargetClock:
+    """The per-target deadline as an ``asyncio.Timeout`` that stands still while every pending
+    request of the target waits for a shared slot (a `WireMeter` fed by the engine)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._left = seconds
+        self._since = self._loop.time()
+        self._queued = 0
+        self._on_wire = 0
+        when = None if seconds is None else self._since + seconds
+        self.timeout = asyncio.timeout_at(when)
+
+    def _running(self) -> bool:
+        return self._on_wire > 0 or self._queued == 0
+
+    def update(self, queued: int, on_wire: int) -> None:
+        was = self._running()
+        self._queued += queued
+        self._on_wire += on_wire
+        now = self._running()
+        if self._left is None or was == now or self.timeout.expired():
+            return
+        moment = self._loop.time()
+        if was:  # stop the clock
+            self._left -= moment - self._since
+            self.timeout.reschedule(None)
+        else:  # start it again
+            self._since = moment
+            self.timeout.reschedule(moment + self._left)
+
+
+class _Sent:
+    """Exchanges of one target as they complete, so a deadline keeps the finished ones."""
+
+    def __init__(self, engine: Engine, clock: _TargetClock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self.done: dict[int, Exchange] = {}
+        self.planned = 0
+
+    async def round(self, probes: Sequence[Probe]) -> list[Exchange]:
+        first = self.planned
+        self.planned += len(probes)
+
+        async def one(index: int, probe: Probe) -> Exchange:
+            exchange = await self._engine.send(probe, meter=self._clock)
+            self.done[index] = exchange
+            return exchange
+
+        return list(await asyncio.gather(*(one(first + i, p) for i, p in enumerate(probes))))
+
+    def completed(self) -> tuple[Exchange, ...]:
+        return tuple(self.done[index] for index in sorted(self.done))
+
+
+def _compressed_note(exchanges: Sequence[Exchange]) -> str | None:
+    codings = sorted(
+        {
+            value.strip().lower()
+            for e in exchanges
+            if e.response is not None
+            for name, value in e.response.headers
+            if name.lower() == "content-encoding" and value.strip().lower() not in ("", "identity")
+        }
+    )
+    if not codings:
+        return None
+    return (
+        f"Some replies had a compressed body (Content-Encoding: {', '.join(codings)}) although "
+        "the scan asked for identity; the raw bytes were kept, never decompressed."
+    )
+
+
+def _budget(probes: Sequence[Probe], left: int, skipped: list[int]) -> tuple[Probe, ...]:
+    """The probes that fit in what is ``left`` of the budget; the count cut goes to ``skipped``."""
+    left = max(0, left)
+    if len(probes) > left:
+        skipped.append(len(probes) - left)
+    return tuple(probes[:left])
 
 
 async def _scan_target(
@@ -46,16 +176,53 @@ async def _scan_target(
     options: ScanOptions,
     credentialed: bool,
 ) -> TargetResult:
-    candidates = origins_mod.probe_origins(target.origin, policy, label)
-    round1 = probes.plan_initial(target, policy, candidates, label, credentialed=credentialed)
-    exchanges: list[Exchange] = await engine.send_many(round1)
-    baseline = exchanges[0]
+    clock = _TargetClock(options.target_deadline)
+    sent = _Sent(engine, clock)
     notes: list[str] = []
     if policy.policy_free:
         notes.append(
             "No policy was given: the target's own origin is the only trusted one and rules "
             "that compare with an intended policy were skipped."
         )
+    try:
+        async with clock.timeout:
+            return await _judge_target(sent, target, policy, label, options, credentialed, notes)
+    except TimeoutError:
+        if not clock.timeout.expired():
+            raise  # not ours (the engine turns its own timeouts into data)
+    done = sent.completed()
+    message = (
+        f"target deadline exceeded: the scan of this target did not finish within "
+        f"{options.target_deadline:g} s (--target-deadline); {len(done)} of {sent.planned} "
+        "probes had completed"
+    )
+    return TargetResult(
+        target=target,
+        policy=policy,
+        exchanges=done,
+        error=ScanError(ErrorKind.TIMEOUT, message),
+        requests=len(done),
+        score=0,
+        grade=scoring.NO_GRADE,
+        notes=tuple(notes),
+    )
+
+
+async def _judge_target(
+    sent: _Sent,
+    target: Target,
+    policy: EffectivePolicy,
+    label: str,
+    options: ScanOptions,
+    credentialed: bool,
+    notes: list[str],
+) -> TargetResult:
+    budget = options.max_requests_per_target
+    skipped: list[int] = []
+    candidates = origins_mod.probe_origins(target.origin, policy, label, thorough=options.thorough)
+    round1 = probes.plan_initial(target, policy, candidates, label, credentialed=credentialed)
+    exchanges: list[Exchange] = await sent.round(_budget(round1, budget, skipped))
+    baseline = exchanges[0]
     if baseline.error is not None:
         # The target itself is unreachable: record why, keep the evidence, go on.
         return TargetResult(
@@ -68,13 +235,26 @@ async def _scan_target(
             grade=scoring.NO_GRADE,
             notes=tuple(notes),
         )
-    round2, skipped = probes.plan_followup(
-        target, policy, candidates, exchanges, credentialed=credentialed
+    round2, skipped_note = probes.plan_followup(
+        target, policy, candidates, exchanges, credentialed=credentialed, thorough=options.thorough
     )
-    if skipped:
-        notes.append(skipped)
+    if skipped_note:
+        notes.append(skipped_note)
+    round2 = _budget(round2, budget - len(exchanges), skipped)
     if round2:
-        exchanges += await engine.send_many(round2)
+        exchanges += await sent.round(round2)
+        # Round 3: the other probe kind, only for narrow origins a browser let through.
+        round3 = probes.plan_complement(
+            target, policy, candidates, exchanges, credentialed=credentialed
+        )
+        round3 = _budget(round3, budget - len(exchanges), skipped)
+        if round3:
+            exchanges += await sent.round(round3)
+    if skipped:
+        notes.append(
+            f"{sum(skipped)} planned probes were not sent: the request budget of {budget} per "
+            "target (--max-requests-per-target) was reached; the judgement rests on the rest."
+        )
     failed = [e for e in exchanges if e.error is not None]
     if failed:
         kinds = sorted({e.error.kind.value for e in failed if e.error is not None})
@@ -82,6 +262,9 @@ async def _scan_target(
             f"{len(failed)} of {len(exchanges)} probes got no reply ({', '.join(kinds)}); "
             "they were left out of the judgement."
         )
+    compressed = _compressed_note(exchanges)
+    if compressed is not None:
+        notes.append(compressed)
     findings = rules.evaluate(
         target, policy, exchanges, mode=options.mode, credentials_given=credentialed
     )

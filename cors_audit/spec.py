@@ -511,7 +511,10 @@ def _is_canonical_host(host: str) -> bool:
     if any(label == "" for label in labels):
         return False
     last = labels[-1]
-    if last.isdigit() or last.startswith("0x"):
+    # WHATWG "ends in a number": decimal digits, or 0x/0X followed by hex digits only (so
+    # "0xg" is an ordinary label).
+    hexa = last[:2] in ("0x", "0X") and all(c in "0123456789abcdefABCDEF" for c in last[2:])
+    if last.isdigit() or hexa:
         # The URL parser reads this host as IPv4 and serializes it canonically.
         try:
             return str(ipaddress.IPv4Address(host)) == host

@@ -245,9 +245,11 @@ def collect_targets(
     method: str = "GET",
     site_origin: str | None = None,
     stdin: TextIO,
+    imported: Sequence[Target] = (),
 ) -> list[Target]:
     """All targets of a run, in order: positional URLs, then target files (``-`` = stdin), then
-    the policy's ``(url, method, site_origin)`` entries.
+    ``imported`` targets (OpenAPI, HAR), then the policy's ``(url, method, site_origin)``
+    entries.
 
     ``method`` applies to URLs and file lines without their own method. Duplicates by
     ``(url, method)`` are dropped, the first occurrence wins. ``site_origin`` (``--site-origin``)
@@ -261,6 +263,7 @@ def collect_targets(
     ]
     for path in files:
         found.extend(read_target_file(path, stdin, default_method))
+    found.extend(imported)  # OpenAPI / HAR targets, already normalized by inventory.py
     for url, target_method, target_site in policy_targets:
         found.append(
             Target(

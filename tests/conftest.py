@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import hypothesis_profiles  # noqa: F401 - registers and loads the ci/deep profiles
 import pytest
 from cli_support import SCHEMA_PATH
 from jsonschema import Draft202012Validator

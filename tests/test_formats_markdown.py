@@ -42,6 +42,7 @@ OUR_SUMMARY = re.compile(r"<summary>\d+ findings? accepted by the baseline</summ
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 ALLOWED_TAGS = {
     "h1",
+    "pre",  # the fenced fix snippets of "How to fix"
     "h2",
     "h3",
     "p",
@@ -205,10 +206,22 @@ def check_safe(text: str) -> None:
     for tag, attrs in html_structure(text):
         assert tag in ALLOWED_TAGS, tag
         for name, value in attrs:
-            assert (name, tag) in {("href", "a"), ("style", "th"), ("style", "td")}, (tag, name)
+            allowed = {("href", "a"), ("style", "th"), ("style", "td"), ("class", "code")}
+            assert (name, tag) in allowed, (tag, name)
             assert name != "style" or value in {"text-align:left", "text-align:right"}
+            # the language of our own fenced snippets: lowercase letters only
+            assert name != "class" or re.fullmatch(r"language-[a-z0-9+-]+", value), value
     own_links = re.compile(r"\]\(" + re.escape(HOMEPAGE) + r"(#[a-z-]+)?\)")
+    fence: str | None = None
     for line in text.split("\n"):
+        opening = re.match(r"`{3,}", line)
+        if fence is None and opening:
+            fence = opening.group()  # our fix snippets: literal text, rendered as <pre>
+            continue
+        if fence is not None:
+            if line == fence:
+                fence = None
+            continue
         plain = own_links.sub("](", outside_code(line))
         plain = plain.replace("<details>", "").replace("</details>", "")
         plain = re.sub(r"</?summary>", "", plain)
@@ -265,6 +278,7 @@ def test_sample_structure(report: Report) -> None:
     assert headings(text) == [
         "CORS audit: grade F (40/100)",
         "Findings",
+        "How to fix",
         "Unscannable targets",
         "Targets",
     ]
@@ -446,6 +460,7 @@ def test_suppressed_findings_are_collapsed() -> None:
     assert headings(text) == [
         "CORS audit: grade D (65/100)",
         "Findings",
+        "How to fix",
         "Unscannable targets",
         "Suppressed findings",
         "Baseline",
@@ -788,6 +803,7 @@ def test_every_section_is_cut_when_needed() -> None:
     check_safe(text)
     assert headings(text)[1:] == [
         "Findings",
+        "How to fix",
         "Unscannable targets",
         "Suppressed findings",
         "Targets",

@@ -288,7 +288,7 @@ def test_one_result_per_finding_in_report_order(report: Report) -> None:
         assert f"Origin: {finding.origin}" in text
         assert ("with credentials" in text) is finding.credentialed
         assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
-        assert result["properties"] == {
+        expected: dict[str, object] = {
             "url": finding.url,
             "method": finding.method,
             "origin": finding.origin,
@@ -299,6 +299,11 @@ def test_one_result_per_finding_in_report_order(report: Report) -> None:
             "security-severity": sarif.SECURITY_SEVERITY[finding.severity],
             "folded": finding.folded,
         }
+        if finding.remediation:
+            expected["remediation"] = finding.remediation[0].model_dump(mode="json")
+        if finding.exploitability is not None:
+            expected["exploitability"] = finding.exploitability.model_dump(mode="json")
+        assert result["properties"] == expected
         assert "suppressions" not in result
 
 

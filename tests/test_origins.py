@@ -19,12 +19,19 @@ from cors_audit.origins import (
     new_label,
     normalize_origin,
     parse_origin,
-    probe_origins,
     registrable_domain,
     serialize_origin,
 )
+from cors_audit.origins import probe_origins as compact_origins
 
 LABEL = "k3qz8w1xab"
+
+
+def probe_origins(site: str, pol: EffectivePolicy, label: str) -> tuple[ProbeOrigin, ...]:
+    """Every variant (``--thorough``): most tests here check the full derivation."""
+    return compact_origins(site, pol, label, thorough=True)
+
+
 OTHER_LABEL = "m0pp4r7stu"
 
 
@@ -661,3 +668,32 @@ def test_property_probes_sendable(site: str, label: str) -> None:
         assert origin.template.replace("{label}", label) == origin.value
         if origin.cls is not OriginClass.TRUSTED:
             assert origin.value != site
+
+
+def test_default_set_derives_from_the_first_trusted_origin_and_common_platforms() -> None:
+    pol = policy("https://app.example.com", "https://admin.example.com")
+    compact = compact_origins("https://api.example.com", pol, LABEL)
+    full = probe_origins("https://api.example.com", pol, LABEL)
+    assert {o.value for o in compact} < {o.value for o in full}
+    assert len(compact) <= len(full) // 2 + 1
+    values = [o.value for o in compact]
+    # Variants of the first trusted origin are kept; the second one's are --thorough only.
+    assert f"https://app.example.com.{LABEL}-attacker.net" in values
+    assert f"https://admin.example.com.{LABEL}-attacker.net" not in values
+    # Same registrable domain as the trusted origin: the target's own host adds nothing.
+    assert f"https://api.example.com.{LABEL}-attacker.net" not in values
+    # Only a registrable look-alike is sent by default.
+    assert "https://appxexample.com" in values
+    assert "https://app.examplexcom" not in values
+    assert f"https://{LABEL}.vercel.app" in values
+    assert f"https://{LABEL}.s3.amazonaws.com" not in values
+    assert "http://localhost:3000" in values
+    # Every class is still probed.
+    assert {o.cls for o in compact} == {o.cls for o in full}
+
+
+def test_default_set_keeps_the_target_domain_when_the_trusted_one_differs() -> None:
+    pol = policy("https://app.partner.net")
+    values = [o.value for o in compact_origins("https://api.example.com", pol, LABEL)]
+    assert f"https://{LABEL}example.com" in values  # endswith("example.com") bugs
+    assert f"https://{LABEL}partner.net" in values

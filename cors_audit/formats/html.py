@@ -48,6 +48,19 @@ _SCRIPT = """
       bar.appendChild(button);
     });
   }
+  Array.prototype.forEach.call(document.querySelectorAll("pre.snippet"), function (pre) {
+    if (!navigator.clipboard) { return; }
+    var copy = document.createElement("button");
+    copy.type = "button";
+    copy.className = "copy";
+    copy.textContent = "Copy";
+    copy.addEventListener("click", function () {
+      navigator.clipboard.writeText(pre.textContent).then(function () {
+        copy.textContent = "Copied";
+      });
+    });
+    pre.parentNode.insertBefore(copy, pre);
+  });
   var before = [];
   window.addEventListener("beforeprint", function () {
     before = Array.prototype.map.call(cards(), function (d) { return d.open; });

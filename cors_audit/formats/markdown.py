@@ -79,6 +79,12 @@ def clean(value: object, limit: int = VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def clean_block(value: object) -> str:
+    """Multi-line text for a fenced code block: lines kept, controls visibly escaped."""
+    text = sanitize(str(value), keep_newlines=True)
+    return _NOT_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
 def _escape(text: str) -> str:
     return text.translate(_ESCAPES)
 
@@ -306,6 +312,38 @@ def _findings(report: Report) -> _Section:
     )
 
 
+def _fence(snippet: str) -> str:
+    """A backtick fence longer than any backtick run in ``snippet``."""
+    longest = max((len(run) for run in re.findall(r"`+", snippet)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _fixes(report: Report) -> _Section | None:
+    """One fix snippet per (rule, stack) among the unsuppressed findings, worst first:
+    the detected stack's snippet when there is one, else the generic one."""
+    seen: set[tuple[str, str]] = set()
+    rows: list[str] = []
+    for finding in sorted((f for f in report.findings if not f.suppressed), key=_sort_key):
+        if not finding.remediation:
+            continue
+        fix = finding.remediation[0]
+        if (finding.rule, fix.stack) in seen:
+            continue
+        seen.add((finding.rule, fix.stack))
+        snippet = clean_block(fix.snippet)
+        fence = _fence(snippet)
+        language = re.sub(r"[^a-z0-9+-]", "", fix.language.lower())
+        rows.append(
+            f"**{code_span(finding.rule)}** for {escape_text(fix.stack)}: "
+            f"{escape_text(fix.title)}\n\n{fence}{language}\n{snippet}\n{fence}\n"
+        )
+    if not rows:
+        return None
+    return _Section(
+        "## How to fix", rows=rows, noun="fix snippets", hint="the worst findings' come first; "
+    )
+
+
 def _unscannable(report: Report) -> _Section | None:
     failed = [target for target in report.targets if target.error is not None]
     if not failed:
@@ -439,7 +477,11 @@ def render(report: Report) -> str:
     head, footer = _head(report), _footer(report)
     sections = [
         _findings(report),
-        *(section for section in (_unscannable(report), _suppressed(report)) if section),
+        *(
+            section
+            for section in (_fixes(report), _unscannable(report), _suppressed(report))
+            if section
+        ),
         *_baseline(report),
         _targets(report),
     ]

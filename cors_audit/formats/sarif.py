@@ -304,6 +304,9 @@ def _result(finding: FindingModel, rule_index: int) -> dict[str, Any]:
         result["properties"]["verification"] = finding.verified.model_dump(mode="json")
     if finding.exploitability is not None:
         result["properties"]["exploitability"] = finding.exploitability.model_dump(mode="json")
+    if finding.remediation:
+        # The detected stack's snippet (or the generic one); SARIF `fixes` need file edits.
+        result["properties"]["remediation"] = finding.remediation[0].model_dump(mode="json")
     if finding.suppressed:
         suppression: dict[str, Any] = {"kind": "external", "status": "accepted"}
         if finding.suppression is not None:

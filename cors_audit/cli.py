@@ -691,6 +691,14 @@ def scan_command(
             envvar=_env("REQUEST_DEADLINE"),
         ),
     ] = None,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            help="Most requests for the whole scan; targets not reached are reported as "
+            "not scanned [default: no limit].",
+            envvar=_env("MAX_REQUESTS"),
+        ),
+    ] = None,
     max_requests_per_target: Annotated[
         int | None,
         typer.Option(
@@ -773,6 +781,7 @@ def scan_command(
             mode="spec" if mode == "spec" else "chromium",
             label=None if label is None else _check_label(label),
             thorough=_pick(thorough, settings.thorough, False),
+            max_requests=_pick(max_requests, settings.max_requests, None),
             target_deadline=_pick(
                 target_deadline, _float(settings.target_deadline), DEFAULT_TARGET_DEADLINE
             ),

@@ -479,6 +479,7 @@ class ScanSettings(BaseModel):
     target_deadline: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = None
     request_deadline: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = None
     max_requests_per_target: Annotated[StrictInt, Field(ge=1)] | None = None
+    max_requests: Annotated[StrictInt, Field(ge=1)] | None = None
     thorough: StrictBool | None = None
     browser_mode: Literal["chromium", "spec"] | None = None
     shard: Annotated[StrictStr, AfterValidator(_check_shard)] | None = None
@@ -789,6 +790,7 @@ _HINTS: Final[dict[str, tuple[str, str]]] = {
     "target_deadline": ("a number of seconds > 0", ""),
     "request_deadline": ("a number of seconds > 0", ""),
     "max_requests_per_target": ("a whole number >= 1", ""),
+    "max_requests": ("a whole number >= 1", ""),
     "thorough": ("true or false", ""),
     "shard": ('a shard such as "2/5"', ""),
 }

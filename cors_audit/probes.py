@@ -36,6 +36,8 @@ POLICY = "policy"
 BEYOND = "beyond-policy"
 ATTACK = "attack"
 PNA = "private-network"
+ANONYMOUS = "anonymous"
+"""A credentialed actual request sent again without the user's credentials (per-user data)."""
 
 _BEYOND_METHODS = ("DELETE", "PUT", "PATCH")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 from cors_audit import origins as origins_mod
@@ -28,7 +28,11 @@ from cors_audit.models import (
     EffectivePolicy,
     ErrorKind,
     Exchange,
+    Exploitability,
+    Finding,
     Probe,
+    ProbeKind,
+    ResponseRecord,
     ScanError,
     Target,
     TargetResult,
@@ -59,6 +63,8 @@ class ScanOptions:
     max_requests_per_target: int = DEFAULT_MAX_REQUESTS_PER_TARGET
     """Most probes sent to one target (retries of a failed connect not counted); the rest are
     skipped with a note."""
+    max_requests: int | None = None
+    """Most requests for the whole scan (``--max-requests``); targets not reached get an error."""
     thorough: bool = False
     """Derive narrow origins from every trusted origin, probe every hosting platform and send
     both probe kinds for each at once (about three times the requests)."""
@@ -77,6 +83,8 @@ class ScanOptions:
             raise UsageError(
                 f"--max-requests-per-target must be at least 1 (got {self.max_requests_per_target})"
             )
+        if self.max_requests is not None and self.max_requests < 1:
+            raise UsageError(f"--max-requests must be at least 1 (got {self.max_requests})")
 
 
 def effective_policy(policy: Policy | None, target: Target) -> EffectivePolicy:
@@ -118,16 +126,38 @@ class _TargetClock:
             self.timeout.reschedule(moment + self._left)
 
 
+class _ScanBudget:
+    """The whole scan's request budget (``--max-requests``), shared by every target."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def take(self, wanted: int) -> int:
+        """How many of ``wanted`` requests may still be sent (and count them as sent)."""
+        if self.left is None:
+            return wanted
+        granted = min(wanted, self.left)
+        self.left -= granted
+        return granted
+
+
 class _Sent:
     """Exchanges of one target as they complete, so a deadline keeps the finished ones."""
 
-    def __init__(self, engine: Engine, clock: _TargetClock) -> None:
+    def __init__(self, engine: Engine, clock: _TargetClock, budget: _ScanBudget) -> None:
         self._engine = engine
         self._clock = clock
+        self._budget = budget
         self.done: dict[int, Exchange] = {}
         self.planned = 0
+        self.cut = 0
+        """Probes not sent because the scan's budget was used up."""
 
     async def round(self, probes: Sequence[Probe]) -> list[Exchange]:
+        granted = self._budget.take(len(probes))
+        self.cut += len(probes) - granted
+        probes = probes[:granted]
         first = self.planned
         self.planned += len(probes)
 
@@ -175,9 +205,10 @@ async def _scan_target(
     label: str,
     options: ScanOptions,
     credentialed: bool,
+    budget: _ScanBudget | None = None,
 ) -> TargetResult:
     clock = _TargetClock(options.target_deadline)
-    sent = _Sent(engine, clock)
+    sent = _Sent(engine, clock, budget or _ScanBudget(None))
     notes: list[str] = []
     if policy.policy_free:
         notes.append(
@@ -222,6 +253,19 @@ async def _judge_target(
     candidates = origins_mod.probe_origins(target.origin, policy, label, thorough=options.thorough)
     round1 = probes.plan_initial(target, policy, candidates, label, credentialed=credentialed)
     exchanges: list[Exchange] = await sent.round(_budget(round1, budget, skipped))
+    if not exchanges:
+        return TargetResult(
+            target=target,
+            policy=policy,
+            error=ScanError(
+                ErrorKind.OTHER,
+                "not scanned: the scan's request budget (--max-requests) was used up before "
+                "this target's turn",
+            ),
+            score=0,
+            grade=scoring.NO_GRADE,
+            notes=tuple(notes),
+        )
     baseline = exchanges[0]
     if baseline.error is not None:
         # The target itself is unreachable: record why, keep the evidence, go on.
@@ -255,6 +299,11 @@ async def _judge_target(
             f"{sum(skipped)} planned probes were not sent: the request budget of {budget} per "
             "target (--max-requests-per-target) was reached; the judgement rests on the rest."
         )
+    if sent.cut:
+        notes.append(
+            f"{sent.cut} planned probes were not sent: the scan's request budget "
+            "(--max-requests) was used up; the judgement rests on the rest."
+        )
     failed = [e for e in exchanges if e.error is not None]
     if failed:
         kinds = sorted({e.error.kind.value for e in failed if e.error is not None})
@@ -268,6 +317,9 @@ async def _judge_target(
     findings = rules.evaluate(
         target, policy, exchanges, mode=options.mode, credentials_given=credentialed
     )
+    if credentialed:
+        findings, anonymous = await _compare_anonymous(sent, findings)
+        exchanges += anonymous
     score = scoring.target_score(findings)
     return TargetResult(
         target=target,
@@ -279,6 +331,66 @@ async def _judge_target(
         grade=scoring.grade_for(score),
         notes=tuple(notes),
     )
+
+
+async def _compare_anonymous(
+    sent: _Sent, findings: Sequence[Finding]
+) -> tuple[tuple[Finding, ...], list[Exchange]]:
+    """Send the credentialed actual request behind each credentialed finding once more without
+    the user's credentials, and record on the finding whether the replies differ (status,
+    length or content): evidence that the exposed response really carries the user's data."""
+    proofs: dict[str, Exchange] = {}
+    for finding in findings:
+        if not finding.credentialed:
+            continue
+        proof = next(
+            (
+                e
+                for e in finding.evidence
+                if e.response is not None
+                and e.probe.kind is ProbeKind.ACTUAL
+                and e.probe.credentialed
+            ),
+            None,
+        )
+        if proof is not None:
+            proofs[finding.fingerprint] = proof
+    if not proofs:
+        return tuple(findings), []
+    unique = list({id(e): e for e in proofs.values()}.values())
+    replies = await sent.round(
+        [replace(e.probe, credentialed=False, purpose=probes.ANONYMOUS) for e in unique]
+    )
+    by_proof = {id(e): r for e, r in zip(unique, replies, strict=False)}
+    updated: list[Finding] = []
+    for finding in findings:
+        proof = proofs.get(finding.fingerprint)
+        reply = None if proof is None else by_proof.get(id(proof))
+        if proof is None or reply is None or reply.response is None:
+            updated.append(finding)
+            continue
+        assert proof.response is not None
+        differs = _shape(proof.response) != _shape(reply.response)
+        context = replace(finding.exploitability or Exploitability(), per_user=differs)
+        detail = finding.detail
+        if differs:
+            detail += (
+                " The reply sent with the user's credentials differs from the anonymous one "
+                "(status, length or content): it carries their data."
+            )
+        updated.append(
+            replace(
+                finding,
+                exploitability=context,
+                detail=detail,
+                evidence=(*finding.evidence, reply),
+            )
+        )
+    return tuple(updated), replies
+
+
+def _shape(response: ResponseRecord) -> tuple[int, int, str | None]:
+    return response.status, response.body_bytes, response.body_sha256
 
 
 async def scan_async(
@@ -294,13 +406,20 @@ async def scan_async(
     label = options.label or origins_mod.new_label()
     credentialed = bool(options.engine.headers or options.engine.cookie)
     gate = asyncio.Semaphore(options.max_targets_in_flight)
+    budget = _ScanBudget(options.max_requests)
 
     async with Engine(options.engine, transport=transport, observer=observer) as engine:
 
         async def one(target: Target) -> TargetResult:
             async with gate:
                 result = await _scan_target(
-                    engine, target, effective_policy(policy, target), label, options, credentialed
+                    engine,
+                    target,
+                    effective_policy(policy, target),
+                    label,
+                    options,
+                    credentialed,
+                    budget,
                 )
             if on_target is not None:
                 on_target(result)

@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 from cors_audit.errors import CorsAuditError
 from cors_audit.models import url_origin
 from cors_audit.report import EvidenceModel, FindingModel, VerificationModel
+from cors_audit.rules.catalogue import ORIGIN_RULES
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Playwright
@@ -102,14 +103,7 @@ class Claim(StrEnum):
 READ_RULES: Final = frozenset(
     {
         "reflected-origin",
-        "null-origin",
-        "prefix-match",
-        "suffix-match",
-        "unescaped-dot",
-        "special-chars",
-        "third-party-origin",
-        "arbitrary-subdomain",
-        "insecure-scheme",
+        *ORIGIN_RULES,
         "wildcard-origin",
         "credentials-beyond-policy",
         "private-network-allowed",

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -123,10 +125,49 @@ def _write_outputs(report: Report, outputs: dict[ReportFormat, Path]) -> None:
     rendered = {fmt: render(fmt, report) for fmt in outputs}  # render all before writing
     for fmt, path in outputs.items():
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(rendered[fmt], encoding="utf-8")
+            _write_atomically(path, rendered[fmt])
         except OSError as error:
             _fail(f"cannot write {fmt.value} report to {path}: {error.strerror or error}")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``, so a
+    reader (or a crash) never sees half a report. Special files (``/dev/stdout``, a FIFO) are
+    written directly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_file():
+        path.write_text(text, encoding="utf-8")
+        return
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class _Interruptible:
+    """During a scan, SIGTERM behaves like Ctrl-C. Ctrl-C itself is asyncio's: the first one
+    cancels the scan cleanly (``asyncio.run`` then raises KeyboardInterrupt: what finished is
+    reported and the exit code is 130), a second one interrupts at once."""
+
+    def __init__(self) -> None:
+        self._previous: object = None
+
+    @staticmethod
+    def _terminate(signum: int, frame: object) -> None:
+        signal.raise_signal(signal.SIGINT)  # handled like Ctrl-C by whoever handles that
+
+    def __enter__(self) -> _Interruptible:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._terminate)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)  # type: ignore[arg-type]
 
 
 def _print_summary(report: Report, outputs: dict[ReportFormat, Path], *, verbose: bool) -> None:
@@ -234,8 +275,23 @@ def _run(run: RunSpec) -> Report | None:
         _dry_run(targets, policy, options, run)
         return None
     started = datetime.now(UTC)
-    with _TargetProgress(len(targets), not run.quiet) as on_target:
-        results = scan(targets, policy, options, on_target=on_target)
+    finished_results: dict[int, TargetResult] = {}
+    position = {id(target): i for i, target in enumerate(targets)}
+    interrupted = False
+    with _TargetProgress(len(targets), not run.quiet) as advance, _Interruptible():
+
+        def on_target(result: TargetResult) -> None:
+            finished_results[position[id(result.target)]] = result
+            advance(result)
+
+        try:
+            results = scan(targets, policy, options, on_target=on_target)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: keep what finished, write the reports, exit 130.
+            interrupted = True
+            kept = sorted(finished_results)
+            results = [finished_results[i] for i in kept]
+            indices = [indices[i] for i in kept]
     finished = datetime.now(UTC)
     report = build_report(
         results,
@@ -247,6 +303,12 @@ def _run(run: RunSpec) -> Report | None:
         shard=shard,
         indices=indices,
     )
+    if interrupted:
+        run_notes.append(
+            f"interrupted: {len(results)} of {len(targets)} targets had finished; the others "
+            "are not in this report"
+        )
+        report = report.model_copy(update={"interrupted": True})
     if run_notes:
         report = report.model_copy(update={"notes": run_notes})
     if run.verify_browser:
@@ -840,7 +902,9 @@ def scan_command(
         )
     except CorsAuditError as error:
         _fail(str(error))
-    raise typer.Exit(ExitCode.OK if report is None else report.gate.exit_code)
+    if report is None:
+        raise typer.Exit(ExitCode.OK)
+    raise typer.Exit(ExitCode.INTERRUPTED if report.interrupted else report.gate.exit_code)
 
 
 @app.command("merge")

@@ -56,6 +56,8 @@ class ExitCode(IntEnum):
     FINDINGS = 1
     USAGE = 2
     SCAN_ERRORS = 3
+    INTERRUPTED = 130
+    """Ctrl-C or SIGTERM: the reports cover what finished (``"interrupted": true``)."""
 
 
 class OriginClass(StrEnum):

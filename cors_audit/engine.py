@@ -17,6 +17,13 @@ cannot hold a request open for ever. The body is read raw (``Accept-Encoding: id
 decoding) and never past ``body_cap``, so a gzip bomb is never inflated. A response head over
 h11's 100 KiB buffer or with more than `MAX_RESPONSE_HEADERS` lines is a ``too-large`` error.
 
+Transport: without ``--proxy`` and ``--http2``, requests go over aiohttp's connection pool
+(`_AiohttpTransport`) when aiohttp is installed: httpx's own pool costs more CPU per request
+the more connections it holds (encode/httpx#3215), and on loopback it made the scan about three
+times slower (tests/benchmarks/). httpx still builds every request and response, so records,
+limits and error classification are the same; the transport maps aiohttp's errors onto httpx's,
+keeping the original in the exception chain. A proxy or HTTP/2 uses httpx's default transport.
+
 Environment proxies: the client is built with ``trust_env=False`` unless ``--proxy`` is given, so
 ``HTTP(S)_PROXY``/``ALL_PROXY`` in the environment can never silently send scan traffic (with
 the user's credentials) through a machine nobody chose. With an explicit proxy httpx ignores
@@ -34,12 +41,12 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import Final, Protocol, Self, cast
+from typing import TYPE_CHECKING, Final, Protocol, Self, cast
 from urllib.parse import quote, quote_plus
 from urllib.request import Request as UrllibRequest
 
@@ -56,6 +63,9 @@ from cors_audit.models import (
     ResponseRecord,
     ScanError,
 )
+
+if TYPE_CHECKING:
+    import aiohttp
 
 Transport = httpx.AsyncBaseTransport
 """The transport type tests may inject (``httpx.MockTransport``, respx); re-exported so no other
@@ -79,6 +89,10 @@ real CORS reply needs that many, and every line is kept in every report."""
 MAX_HEAD_BYTES: Final = 100 * 1024
 """The response-head size at which h11 (httpx's HTTP/1.1 parser, as set by httpcore) gives up;
 named in the ``too-large`` message."""
+
+MAX_HEADER_LINE: Final = 16 * 1024
+"""Longest response header line the aiohttp transport accepts (h11 only limits the whole head;
+aiohttp only single lines and their number, see `_AiohttpTransport`)."""
 
 DEADLINE_FACTOR: Final = 3
 """``request_deadline`` defaults to this many times ``timeout``: connect, send and wait."""
@@ -116,6 +130,11 @@ class EngineOptions:
     user_agent: str = DEFAULT_USER_AGENT
     http2: bool = False
     """Offer HTTP/2 (needs the ``h2`` package)."""
+    fast_transport: bool = False
+    """Send through aiohttp under httpx (``--fast-transport``, extra ``fast``): about 2.6x the
+    request rate of httpx's own pool (tests/benchmarks/README.md), but aiohttp's parser is
+    stricter — replies with obsolete line folding or control bytes in the reason phrase become
+    protocol errors instead of evidence — so it is opt-in."""
     request_deadline: float | None = None
     """Seconds one attempt may take in total, from connecting to the last body byte read
     (``None``: ``DEADLINE_FACTOR * timeout``). httpx's read timeout restarts with every byte
@@ -237,6 +256,15 @@ class _NoCookies(DefaultCookiePolicy):
         return False
 
 
+class _NoCookieJar(CookieJar):
+    """A jar that never looks at a response: httpx hands it every response, and parsing the
+    ``Set-Cookie`` headers only for `_NoCookies` to refuse them cost about a tenth of the
+    scan's CPU time."""
+
+    def extract_cookies(self, response: object, request: UrllibRequest) -> None:
+        return None
+
+
 _Consumed = tuple[bytes, bool, ScanError | None] | ScanError
 """A read response: (capped body, truncated, error while reading), or why it was refused."""
 
@@ -302,9 +330,12 @@ class Engine:
     def _make_client(self) -> httpx.AsyncClient:
         o = self._options
         proxy = o.proxy if self._transport is None else None
+        transport = self._transport
+        if transport is None and proxy is None and not o.http2 and o.fast_transport:
+            transport = _aiohttp_transport(o)
         try:
             return httpx.AsyncClient(
-                transport=self._transport,
+                transport=transport,
                 proxy=proxy,
                 verify=not o.insecure,
                 http2=o.http2,
@@ -314,7 +345,7 @@ class Engine:
                     max_connections=o.concurrency, max_keepalive_connections=o.concurrency
                 ),
                 follow_redirects=False,
-                cookies=CookieJar(policy=_NoCookies()),
+                cookies=_NoCookieJar(policy=_NoCookies()),
                 # identity: the body cap counts raw bytes and a gzip bomb cannot expand.
                 headers={"User-Agent": o.user_agent, "Accept-Encoding": "identity"},
                 event_hooks={"response": [self._on_response]},
@@ -763,6 +794,197 @@ def _tls_message(hostport: str, reason: str) -> str:
     if any(r in reason.upper() for r in ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE")):
         hint = " (is this port plain HTTP? try an http:// URL)"
     return f"TLS handshake with {hostport} failed: {reason}{hint}"
+
+
+# ---- the aiohttp transport ----------------------------------------------------------------------
+
+
+def _aiohttp_transport(options: EngineOptions) -> httpx.AsyncBaseTransport | None:
+    """An `_AiohttpTransport` for these options, or ``None`` (httpx's default) without aiohttp.
+
+    aiohttp is imported here, not at the top, so that ``--help`` does not pay for it."""
+    try:
+        import aiohttp  # noqa: F401  (only whether it is there)
+    except ImportError:
+        return None
+    return _AiohttpTransport(options)
+
+
+class _AiohttpStream(httpx.AsyncByteStream):
+    """A response body read from aiohttp as it arrives (raw: aiohttp does not decompress)."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        import aiohttp
+
+        chunks = self._response.content.iter_any()
+        while True:
+            failure: httpx.HTTPError | None = None
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                failure = _httpx_error(exc, reading=True)
+            if failure is not None:
+                raise failure  # outside the handler: see `_httpx_error`
+            yield chunk
+
+    async def aclose(self) -> None:
+        # A body left unread (the cap, a deadline) takes its connection with it: it cannot be
+        # reused with bytes still in flight.
+        if self._response.content.at_eof():
+            self._response.release()
+        else:
+            self._response.close()
+
+
+class _AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx requests sent over one aiohttp session (created lazily, inside the event loop).
+
+    The session keeps no cookies, never decompresses, never follows redirects and adds no
+    headers of its own (httpx has set them all). It accepts as many header lines as fit in
+    h11's `MAX_HEAD_BYTES`, so the engine's own count (`MAX_RESPONSE_HEADERS`) still decides,
+    and lines of up to `MAX_HEADER_LINE` bytes. The pool holds at most ``concurrency`` busy
+    connections, ``per_host`` to one host; idle ones are closed after a few seconds so that a
+    scan of many hosts does not keep thousands of sockets open.
+    """
+
+    KEEPALIVE_SECONDS: Final = 5.0
+
+    def __init__(self, options: EngineOptions) -> None:
+        self._options = options
+        self._ssl = httpx.create_ssl_context(verify=not options.insecure, trust_env=False)
+        self._session: aiohttp.ClientSession | None = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        import aiohttp
+
+        if self._session is None:
+            o = self._options
+            connector = aiohttp.TCPConnector(
+                limit=o.concurrency,
+                limit_per_host=o.per_host,
+                ssl=self._ssl,
+                keepalive_timeout=self.KEEPALIVE_SECONDS,
+                ttl_dns_cache=60,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+                trust_env=False,
+                timeout=aiohttp.ClientTimeout(total=None),
+                skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+                max_line_size=MAX_HEADER_LINE,
+                max_field_size=MAX_HEADER_LINE,
+                max_headers=MAX_HEAD_BYTES // 4,  # "a:" CRLF is the shortest header line
+            )
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import aiohttp
+        import yarl
+
+        session = self._get_session()
+        timeouts = request.extensions.get("timeout", {})
+        # Bytes back to text the way aiohttp writes them out again (UTF-8), so the wire sees
+        # what httpx built; latin-1 only for values that are not UTF-8.
+        headers = [(k.decode("ascii"), _text_of(v)) for k, v in request.headers.raw]
+        body = await request.aread()
+        failure: httpx.HTTPError | None = None
+        try:
+            response = await session.request(
+                request.method,
+                yarl.URL(str(request.url), encoded=True),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=None,
+                    connect=timeouts.get("pool"),
+                    sock_connect=timeouts.get("connect"),
+                    sock_read=timeouts.get("read"),
+                ),
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            failure = _httpx_error(exc, reading=False)
+        if failure is not None:
+            raise failure  # outside the handler: see `_httpx_error`
+        version = response.version
+        return httpx.Response(
+            status_code=response.status,
+            headers=list(response.raw_headers),
+            stream=_AiohttpStream(response),
+            request=request,
+            extensions={
+                "http_version": f"HTTP/{version.major}.{version.minor}".encode("ascii")
+                if version is not None
+                else b"HTTP/1.1",
+                "reason_phrase": _encode(response.reason or ""),
+            },
+        )
+
+    async def aclose(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+def _text_of(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def _httpx_error(exc: BaseException, reading: bool) -> httpx.HTTPError:
+    """aiohttp's exception as the httpx one `classify_error` knows, caused by the exception
+    that says what happened (the OS or SSL error under a connect failure, else aiohttp's own).
+
+    The caller raises it outside its ``except`` block: aiohttp's wrapper must not become the
+    implicit context, whose text ("ssl:default") would mislead the classifier.
+    """
+    import aiohttp
+    from aiohttp import http_exceptions
+
+    cause: BaseException = exc
+    text = _text(exc)
+    error: httpx.HTTPError
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        cause = exc.certificate_error
+        error = httpx.ConnectError(_text(cause))
+    elif isinstance(exc, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError):
+        error = httpx.ProxyError(text)
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        cause = exc.os_error
+        error = httpx.ConnectError(_text(cause))
+    elif isinstance(exc, aiohttp.ConnectionTimeoutError):
+        error = httpx.ConnectTimeout(text)
+    elif isinstance(exc, aiohttp.ServerTimeoutError):
+        error = httpx.ReadTimeout(text)
+    elif isinstance(exc, TimeoutError):
+        error = (httpx.ReadTimeout if reading else httpx.ConnectTimeout)(text)
+    elif any(isinstance(e, http_exceptions.LineTooLong) for e in _chain(exc)):
+        error = httpx.RemoteProtocolError(f"a response header line is too long: {text}")
+    elif isinstance(exc, aiohttp.ServerDisconnectedError):
+        error = httpx.RemoteProtocolError(
+            f"Server disconnected without a complete response ({text})"
+        )
+    elif isinstance(exc, aiohttp.ClientPayloadError):
+        error = httpx.RemoteProtocolError(f"peer closed connection mid-body ({text})")
+    elif isinstance(exc, aiohttp.ClientResponseError):  # the parser refused the reply
+        error = httpx.RemoteProtocolError(exc.message or text)
+    elif isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
+        error = httpx.UnsupportedProtocol(text)
+    elif isinstance(exc, aiohttp.ClientOSError):
+        error = (httpx.ReadError if reading else httpx.ConnectError)(text)
+    else:
+        error = httpx.NetworkError(text)
+    error.__cause__ = cause
+    return error
 
 
 def send_all(

@@ -1,0 +1,720 @@
+"""Speed, scale and politeness benchmark for cors-audit (issue 8). A script, not a pytest test.
+
+    python tests/benchmarks/bench_scan.py [--quick] [--json out.json] [--profile scan.prof]
+
+It starts a loopback server that is not the bottleneck (nginx with a generated config when
+``nginx`` is installed, else a multi-process asyncio server) on 127.0.0.2-127.0.0.21 serving four
+kinds of endpoint: a correct dynamic allowlist (``map $http_origin``), a reflecting one, a static
+``*`` and one without CORS. Then, each measurement in a fresh child process (so its peak RSS is
+its own):
+
+* cors-audit's ``scan()`` on 100 and 1 000 targets (and 10 000 unless ``--quick``): requests per
+  target by endpoint kind, requests/s, targets/s, peak RSS;
+* the very requests that scan sent (recorded from its exchanges), replayed by a raw aiohttp loop
+  and a raw httpx loop (default transport) with the same concurrency limits (``--concurrency``
+  20 overall, ``--per-host`` 6), for the throughput ratio;
+* the ``cors-audit`` command against an asyncio server that counts requests in flight per
+  address and timestamps them: ``--rate 50/s`` accuracy and the ``--per-host`` cap;
+* ``cors-audit --help`` start-up time and the slowest imports (``python -X importtime``).
+
+Only loopback addresses and free ports are used. Must not be collected by pytest (the file name
+does not match ``test_*.py``) and must not change anything outside a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+HOSTS = [f"127.0.0.{n}" for n in range(2, 22)]
+KINDS = ("allow", "reflect", "wildcard", "none")
+TRUSTED = ("https://app.example.com", "https://admin.example.com")
+CONCURRENCY = 20
+PER_HOST = 6
+POLICY = f"""\
+trusted_origins = {json.dumps(list(TRUSTED))}
+allow_credentials = true
+allowed_methods = ["GET", "POST", "PATCH"]
+allowed_headers = ["Content-Type", "Authorization"]
+
+[[override]]
+match = "*/wildcard/*"
+public = true
+allow_credentials = false
+"""
+BODY = '{"ok":true}'
+
+# ---- servers -----------------------------------------------------------------------------------
+
+
+def free_port(hosts: list[str]) -> int:
+    """A port free on every one of ``hosts``."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind((hosts[0], 0))
+            port = int(probe.getsockname()[1])
+        ok = True
+        for host in hosts[1:]:
+            with socket.socket() as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    ok = False
+                    break
+        if ok:
+            return port
+    raise RuntimeError("no port free on every loopback address")
+
+
+def nginx_config(root: Path, port: int) -> str:
+    listens = "\n".join(f"    listen {host}:{port} reuseport backlog=4096;" for host in HOSTS)
+    trusted = "\n".join(f'    "{origin}" $http_origin;' for origin in TRUSTED)
+    trusted_true = "\n".join(f'    "{origin}" "true";' for origin in TRUSTED)
+    return f"""
+worker_processes 1;
+daemon off;
+master_process on;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 4096; multi_accept on; }}
+http {{
+  access_log off;
+  client_body_temp_path {root}/body;
+  proxy_temp_path {root}/proxy;
+  fastcgi_temp_path {root}/fastcgi;
+  uwsgi_temp_path {root}/uwsgi;
+  scgi_temp_path {root}/scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  default_type application/json;
+  map $http_origin $allow_acao {{
+    default "";
+{trusted}
+  }}
+  map $http_origin $allow_acac {{
+    default "";
+{trusted_true}
+  }}
+  map $allow_acao $allow_acam2 {{
+    "" "";
+    default "GET, POST, PATCH";
+  }}
+  map $allow_acao $allow_acah {{
+    "" "";
+    default "Content-Type, Authorization";
+  }}
+  server {{
+{listens}
+    location /allow/ {{
+      add_header Vary Origin always;
+      add_header Access-Control-Allow-Origin $allow_acao always;
+      add_header Access-Control-Allow-Credentials $allow_acac always;
+      add_header Access-Control-Allow-Methods $allow_acam2 always;
+      add_header Access-Control-Allow-Headers $allow_acah always;
+      if ($request_method = OPTIONS) {{ return 204; }}
+      return 200 '{BODY}';
+    }}
+    location /reflect/ {{
+      add_header Access-Control-Allow-Origin $http_origin always;
+      add_header Access-Control-Allow-Credentials true always;
+      add_header Access-Control-Allow-Methods "GET, POST, PATCH, PUT, DELETE" always;
+      add_header Access-Control-Allow-Headers $http_access_control_request_headers always;
+      if ($request_method = OPTIONS) {{ return 204; }}
+      return 200 '{BODY}';
+    }}
+    location /wildcard/ {{
+      add_header Access-Control-Allow-Origin * always;
+      if ($request_method = OPTIONS) {{ return 204; }}
+      return 200 '{BODY}';
+    }}
+    location / {{
+      return 200 '{BODY}';
+    }}
+  }}
+}}
+"""
+
+
+class Server:
+    """The target server: nginx, or the asyncio fallback in two processes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port(HOSTS)
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.kind = "nginx" if shutil.which("nginx") or Path("/usr/sbin/nginx").exists() else "py"
+
+    def start(self) -> None:
+        if self.kind == "nginx":
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            conf = self.root / "nginx.conf"
+            conf.write_text(nginx_config(self.root, self.port))
+            self.procs.append(
+                subprocess.Popen(
+                    [nginx, "-p", str(self.root), "-c", str(conf)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        else:
+            spec = json.dumps({"hosts": HOSTS, "port": self.port, "delay": 0, "reuse": True})
+            self.procs.extend(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--child", "server", spec],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                )
+                for _ in range(2)
+            )
+        wait_listening(HOSTS, self.port)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            else:
+                proc.send_signal(signal.SIGQUIT)
+        for proc in self.procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def wait_listening(hosts: list[str], port: int) -> None:
+    deadline = time.monotonic() + 10
+    for host in hosts:
+        while True:
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start on {host}:{port}") from None
+                time.sleep(0.05)
+
+
+class Tally:
+    """Requests in flight per local address (max), and every request's arrival time."""
+
+    def __init__(self) -> None:
+        self.inflight: Counter[str] = Counter()
+        self.max_inflight: Counter[str] = Counter()
+        self.arrivals: list[float] = []
+
+
+def cors_headers(path: str, method: str, headers: dict[str, str]) -> list[tuple[str, str]]:
+    origin = headers.get("origin")
+    kind = path.split("/")[1] if path.count("/") >= 1 else ""
+    out: list[tuple[str, str]] = []
+    if kind == "allow":
+        out.append(("Vary", "Origin"))
+        if origin in TRUSTED:
+            out += [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET, POST, PATCH"),
+                ("Access-Control-Allow-Headers", "Content-Type, Authorization"),
+            ]
+    elif kind == "reflect" and origin is not None:
+        out += [
+            ("Access-Control-Allow-Origin", origin),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Allow-Methods", "GET, POST, PATCH, PUT, DELETE"),
+        ]
+        if "access-control-request-headers" in headers:
+            out.append(("Access-Control-Allow-Headers", headers["access-control-request-headers"]))
+    elif kind == "wildcard":
+        out.append(("Access-Control-Allow-Origin", "*"))
+    return out
+
+
+async def serve(hosts: list[str], port: int, delay: float, reuse: bool, tally: Tally) -> None:
+    """An HTTP/1.1 keep-alive server on every host; stops when stdin closes."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        local = writer.get_extra_info("sockname")[0]
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        name, value = line.split(":", 1)
+                        headers[name.strip().lower()] = value.strip()
+                length = int(headers.get("content-length", "0"))
+                if length:
+                    await reader.readexactly(length)
+                tally.arrivals.append(time.monotonic())
+                tally.inflight[local] += 1
+                tally.max_inflight[local] = max(tally.max_inflight[local], tally.inflight[local])
+                try:
+                    if delay:
+                        await asyncio.sleep(delay)
+                    status = "204 No Content" if method == "OPTIONS" else "200 OK"
+                    body = b"" if method == "OPTIONS" else BODY.encode()
+                    extra = cors_headers(path, method, headers)
+                    out = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}"]
+                    out += [f"{k}: {v}" for k, v in extra]
+                    writer.write(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + body)
+                    await writer.drain()
+                finally:
+                    tally.inflight[local] -= 1
+        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+            pass
+        finally:
+            writer.close()
+
+    servers = [
+        await asyncio.start_server(handle, host, port, reuse_port=reuse, backlog=4096)
+        for host in hosts
+    ]
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not os.read(0, 4096) else None)
+    await stop.wait()
+    for server in servers:
+        server.close()
+
+
+# ---- children: one measurement per fresh process -----------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 2)
+
+
+def kind_of(url: str) -> str:
+    return url.split("/")[3]
+
+
+def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
+    from cors_audit.engine import EngineOptions
+    from cors_audit.policy import load_policy
+    from cors_audit.scan import ScanOptions, scan
+    from cors_audit.targets import read_target_lines
+
+    targets = read_target_lines(Path(spec["targets"]).read_text(), "bench")
+    policy = load_policy(Path(spec["policy"]))
+    options = ScanOptions(
+        # The fast transport (aiohttp, `--fast-transport`); the figures of the default
+        # transport are the "httpx" variant below.
+        engine=EngineOptions(concurrency=CONCURRENCY, per_host=PER_HOST, fast_transport=True),
+        label="bench",
+    )
+    transport = None
+    if spec.get("transport") == "httpx":
+        import httpx
+
+        # What the engine used before it switched to aiohttp (same limits).
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+    profiler = None
+    if spec.get("profile"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    started = time.perf_counter()
+    results = scan(targets, policy, options, transport=transport)
+    elapsed = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(spec["profile"])
+    rss = peak_rss_mb()
+    by_kind: dict[str, list[int]] = {k: [] for k in KINDS}
+    errors = 0
+    with open(spec["replay"], "w") as replay:
+        for result in results:
+            by_kind[kind_of(result.target.url)].append(result.requests)
+            errors += result.error is not None
+            for exchange in result.exchanges:
+                req = exchange.request
+                headers = [(k, v) for k, v in req.headers if k.lower() != "host"]
+                replay.write(json.dumps([req.method, req.url, headers]) + "\n")
+                errors += exchange.error is not None
+    total = sum(sum(v) for v in by_kind.values())
+    return {
+        "targets": len(results),
+        "requests": total,
+        "seconds": elapsed,
+        "requests_per_s": total / elapsed,
+        "targets_per_s": len(results) / elapsed,
+        "peak_rss_mb": rss,
+        "cpu_s": cpu_seconds(),
+        "errors": errors,
+        "requests_per_target": {
+            kind: {
+                "min": min(v),
+                "median": statistics.median(v),
+                "max": max(v),
+                "mean": round(statistics.fmean(v), 2),
+            }
+            for kind, v in by_kind.items()
+            if v
+        },
+    }
+
+
+def read_replay(path: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    with open(path) as f:
+        return [tuple(json.loads(line)) for line in f]  # type: ignore[misc]
+
+
+def host_key(url: str) -> str:
+    return url.split("/")[2]
+
+
+async def replay_aiohttp(requests: list[Any]) -> int:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY, limit_per_host=PER_HOST)
+    overall = asyncio.Semaphore(CONCURRENCY)
+    hosts: dict[str, asyncio.Semaphore] = {}
+    errors = 0
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+
+        async def one(method: str, url: str, headers: list[tuple[str, str]]) -> None:
+            nonlocal errors
+            host = hosts.setdefault(host_key(url), asyncio.Semaphore(PER_HOST))
+            async with host, overall:
+                try:
+                    async with session.request(
+                        method, url, headers=headers, allow_redirects=False
+                    ) as response:
+                        await response.read()
+                except aiohttp.ClientError:
+                    errors += 1
+
+        await bounded(one(*r) for r in requests)
+    return errors
+
+
+async def replay_httpx(requests: list[Any]) -> int:
+    import httpx
+
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    overall = asyncio.Semaphore(CONCURRENCY)
+    hosts: dict[str, asyncio.Semaphore] = {}
+    errors = 0
+    async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+
+        async def one(method: str, url: str, headers: list[tuple[str, str]]) -> None:
+            nonlocal errors
+            host = hosts.setdefault(host_key(url), asyncio.Semaphore(PER_HOST))
+            async with host, overall:
+                try:
+                    response = await client.request(method, url, headers=headers)
+                    response.read()
+                except httpx.HTTPError:
+                    errors += 1
+
+        await bounded(one(*r) for r in requests)
+    return errors
+
+
+async def bounded(coros: Iterator[Any], window: int = 1000) -> None:
+    """Run coroutines with at most ``window`` tasks alive (the loop stays lean)."""
+    gate = asyncio.Semaphore(window)
+    tasks: set[asyncio.Task[None]] = set()
+    for coro in coros:
+        await gate.acquire()
+        task = asyncio.create_task(coro)
+        tasks.add(task)
+        task.add_done_callback(lambda t: (tasks.discard(t), gate.release()))
+    while tasks:
+        await asyncio.gather(*list(tasks))
+
+
+def child_replay(spec: dict[str, Any]) -> dict[str, Any]:
+    requests = read_replay(spec["replay"])
+    runner = replay_aiohttp if spec["client"] == "aiohttp" else replay_httpx
+    started = time.perf_counter()
+    errors = asyncio.run(runner(requests))
+    elapsed = time.perf_counter() - started
+    return {
+        "requests": len(requests),
+        "seconds": elapsed,
+        "requests_per_s": len(requests) / elapsed,
+        "errors": errors,
+        "peak_rss_mb": peak_rss_mb(),
+        "cpu_s": cpu_seconds(),
+    }
+
+
+def child_server(spec: dict[str, Any]) -> dict[str, Any]:
+    tally = Tally()
+    print("ready", flush=True)
+    asyncio.run(serve(spec["hosts"], spec["port"], spec["delay"], spec["reuse"], tally))
+    return {"max_inflight": dict(tally.max_inflight), "arrivals": tally.arrivals}
+
+
+CHILDREN = {"scan": child_scan, "replay": child_replay, "server": child_server}
+
+
+def run_child(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"child {kind} failed:\n{out.stderr[-3000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# ---- measurements ------------------------------------------------------------------------------
+
+
+def write_targets(path: Path, count: int, port: int, hosts: list[str]) -> None:
+    lines = [
+        f"http://{hosts[i % len(hosts)]}:{port}/{KINDS[(i // len(hosts)) % len(KINDS)]}/{i}"
+        for i in range(count)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def throughput(root: Path, server: Server, count: int, httpx_too: bool, profile: str | None):
+    targets = root / f"targets-{count}.txt"
+    policy = root / "cors-policy.toml"
+    replay = root / f"replay-{count}.jsonl"
+    write_targets(targets, count, server.port, HOSTS)
+    spec = {"targets": str(targets), "policy": str(policy), "replay": str(replay)}
+    if profile:  # a separate run: the profiler slows the scan down
+        run_child("scan", {**spec, "profile": profile})
+    row: dict[str, Any] = {"targets": count, "scan": run_child("scan", spec)}
+    row["aiohttp"] = run_child("replay", {"replay": str(replay), "client": "aiohttp"})
+    if httpx_too:
+        row["httpx"] = run_child("replay", {"replay": str(replay), "client": "httpx"})
+    row["ratio_vs_aiohttp"] = row["scan"]["requests_per_s"] / row["aiohttp"]["requests_per_s"]
+    if httpx_too:
+        row["ratio_vs_httpx"] = row["scan"]["requests_per_s"] / row["httpx"]["requests_per_s"]
+    replay.unlink()
+    return row
+
+
+class PoliteServer:
+    def __init__(self, hosts: list[str], delay: float) -> None:
+        self.port = free_port(hosts)
+        self.hosts = hosts
+        spec = json.dumps({"hosts": hosts, "port": self.port, "delay": delay, "reuse": False})
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", "server", spec],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.proc.stdout.readline()
+        wait_listening(hosts, self.port)
+
+    def stop(self) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.close()
+        out = self.proc.stdout.read()
+        self.proc.wait(30)
+        return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def cli(root: Path, *args: str) -> None:
+    exe = Path(sys.executable).with_name("cors-audit")
+    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "cors_audit"]
+    subprocess.run(
+        [*command, "scan", *args, "--allow-errors", "-q"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def politeness(root: Path, window: float) -> dict[str, Any]:
+    """``--rate 50/s`` accuracy and the ``--per-host`` cap, measured at the server."""
+    hosts = HOSTS[:4]
+    # Rate: enough no-CORS targets to keep the scan busy for about ``window`` seconds.
+    server = PoliteServer(hosts, delay=0.0)
+    targets = root / "polite-rate.txt"
+    write_targets(targets, max(4, int(window * 50 / 9)), server.port, hosts)
+    cli(root, "-f", str(targets), "--rate", "50/s", "--concurrency", "20")
+    arrivals = sorted(server.stop()["arrivals"])
+    span = arrivals[-1] - arrivals[0]
+    rate = (len(arrivals) - 1) / span if span > 0 else 0.0
+    busiest = max(
+        sum(1 for t in arrivals[i:] if t < start + 1.0) for i, start in enumerate(arrivals)
+    )
+    # Per-host: slow replies so requests pile up against the cap.
+    per_host = 3
+    server = PoliteServer(hosts, delay=0.03)
+    targets = root / "polite-host.txt"
+    write_targets(targets, 24, server.port, hosts)
+    cli(root, "-f", str(targets), "--per-host", str(per_host), "--concurrency", "20")
+    tally = server.stop()
+    return {
+        "rate_limit": 50.0,
+        "window_s": round(span, 2),
+        "requests": len(arrivals),
+        "measured_rate": rate,
+        "rate_error_pct": (rate - 50.0) / 50.0 * 100,
+        "busiest_1s_window": busiest,
+        "per_host_limit": per_host,
+        "max_inflight_per_host": max(tally["max_inflight"].values()),
+        "hosts": len(tally["max_inflight"]),
+    }
+
+
+def startup() -> dict[str, Any]:
+    exe = Path(sys.executable).with_name("cors-audit")
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        subprocess.run([str(exe), "--help"], capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import cors_audit.cli"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in out.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 3:  # top-level imports (and their direct children)
+            rows.append((int(m.group(2)), m.group(4)))
+    top = sorted(rows, reverse=True)[:8]
+    return {
+        "help_s_best": min(times),
+        "help_s_median": statistics.median(times),
+        "top_imports_ms": {name: round(us / 1000, 1) for us, name in top},
+    }
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+
+def table(figures: dict[str, Any]) -> str:
+    out = [
+        f"server: {figures['server']}, cpus: {os.cpu_count()}, "
+        f"concurrency {CONCURRENCY}, per-host {PER_HOST}, {len(HOSTS)} addresses"
+    ]
+    out.append("")
+    out.append("requests per target (min / median / max, mean) by endpoint kind:")
+    for row in figures["throughput"]:
+        cells = ", ".join(
+            f"{k} {v['min']}/{v['median']:g}/{v['max']} ({v['mean']})"
+            for k, v in row["scan"]["requests_per_target"].items()
+        )
+        out.append(f"  {row['targets']:>6} targets: {cells}")
+    out.append("")
+    header = (
+        f"{'targets':>7} {'requests':>8} {'scan req/s':>10} {'aiohttp':>8} {'httpx':>8} "
+        f"{'vs aio':>6} {'vs httpx':>8} {'targets/s':>9} {'RSS MB':>7} {'errors':>6}"
+    )
+    out.append(header)
+    for row in figures["throughput"]:
+        s = row["scan"]
+        httpx_rate = f"{row['httpx']['requests_per_s']:8.0f}" if "httpx" in row else f"{'-':>8}"
+        vs_httpx = f"{row['ratio_vs_httpx']:8.0%}" if "ratio_vs_httpx" in row else f"{'-':>8}"
+        out.append(
+            f"{row['targets']:>7} {s['requests']:>8} {s['requests_per_s']:>10.0f} "
+            f"{row['aiohttp']['requests_per_s']:>8.0f} {httpx_rate} "
+            f"{row['ratio_vs_aiohttp']:>6.0%} {vs_httpx} {s['targets_per_s']:>9.1f} "
+            f"{s['peak_rss_mb']:>7.1f} {s['errors']:>6}"
+        )
+    p = figures["politeness"]
+    out.append("")
+    out.append(
+        f"--rate 50/s: {p['measured_rate']:.2f} req/s over {p['window_s']} s "
+        f"({p['rate_error_pct']:+.1f} %), busiest 1 s window {p['busiest_1s_window']} requests"
+    )
+    out.append(
+        f"--per-host {p['per_host_limit']}: max in flight per address {p['max_inflight_per_host']}"
+        f" (over {p['hosts']} addresses)"
+    )
+    st = figures["startup"]
+    out.append(
+        f"cors-audit --help: best {st['help_s_best']:.3f} s, median {st['help_s_median']:.3f} s"
+    )
+    out.append(
+        "  slowest imports (ms, cumulative): "
+        + ", ".join(f"{k} {v}" for k, v in st["top_imports_ms"].items())
+    )
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 and 1 000 targets only")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--profile", help="cProfile the 1 000-target scan into this file")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, spec = args.child
+        print(json.dumps(CHILDREN[kind](json.loads(spec))), flush=True)
+        return
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cors-audit-bench-") as tmp:
+        root = Path(tmp)
+        (root / "cors-policy.toml").write_text(POLICY)
+        server = Server(root)
+        server.start()
+        figures: dict[str, Any] = {"server": server.kind, "quick": args.quick, "throughput": []}
+        try:
+            sizes = [100, 1000] if args.quick else [100, 1000, 10000]
+            for count in sizes:
+                profile = str(Path(args.profile).resolve()) if args.profile else None
+                figures["throughput"].append(
+                    throughput(
+                        root, server, count, count <= 1000, profile if count == 1000 else None
+                    )
+                )
+                row = figures["throughput"][-1]
+                rates = ", ".join(
+                    f"{name} {row[name]['requests_per_s']:.0f} req/s"
+                    for name in ("scan", "aiohttp", "httpx")
+                    if name in row
+                )
+                elapsed = time.perf_counter() - started
+                print(f"  {count} targets: {rates} ({elapsed:.0f} s so far)", flush=True)
+        finally:
+            server.stop()
+        (root / "cors-policy.toml").unlink()  # the politeness scans are policy-free
+        figures["politeness"] = politeness(root, 5.0 if args.quick else 10.0)
+        figures["startup"] = startup()
+    figures["total_seconds"] = time.perf_counter() - started
+    print(table(figures))
+    print(f"total {figures['total_seconds']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -11,24 +11,23 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import re
 import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+from cors_audit import spec
 from cors_audit.errors import UsageError
 from cors_audit.models import Headers
 
 HEADER_ENV_PREFIX: Final = "CORS_AUDIT_HEADER_"
-_TOKEN_RE: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _FORBIDDEN: Final = frozenset({"origin", "host", "content-length", "transfer-encoding"})
 """Headers cors-audit must control itself (Origin is the probe; the rest is framing)."""
 
 
 def check_header(name: str, value: str, where: str) -> tuple[str, str]:
     """A validated ``(name, value)``; raises ``UsageError`` naming ``where`` (never the value)."""
-    if not _TOKEN_RE.fullmatch(name):
+    if not spec.is_token(name):
         raise UsageError(f"{where}: {name!r} is not a valid header name")
     if name.lower() in _FORBIDDEN:
         raise UsageError(f"{where}: the {name} header is set by cors-audit and cannot be given")

@@ -14,12 +14,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from cors_audit import spec
 from cors_audit.baseline import toml_string
 from cors_audit.models import url_origin
 from cors_audit.report import FindingModel, Report, TargetModel
-
-_FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
-"""fetch() can never send these (CORS-SPEC.md §1.3); a policy may not list them."""
 
 
 def _array(key: str, items: Sequence[tuple[str, str]], flagged: Sequence[tuple[str, str]]) -> str:
@@ -120,8 +118,9 @@ def _settings(scanned: Sequence[TargetModel], findings: Sequence[FindingModel]) 
     observed = [t.observed for t in scanned if t.observed is not None]
     credentials = any(o.credentialed_origins for o in observed)
     methods = _union((m for o in observed for m in o.methods), fold=False)
-    unusable = [m for m in methods if m.upper() in _FORBIDDEN_METHODS]
-    methods = [m for m in methods if m.upper() not in _FORBIDDEN_METHODS]
+    # fetch() can never send these (CORS-SPEC.md §1.3); a policy may not list them.
+    unusable = [m for m in methods if spec.is_forbidden_method(m)]
+    methods = [m for m in methods if not spec.is_forbidden_method(m)]
     headers = _union((h for o in observed for h in o.headers), fold=True)
     exposed = _union((h for o in observed for h in o.exposed), fold=True)
     ages = [o.max_age for o in observed if o.max_age is not None]

@@ -40,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from cors_audit import models
+from cors_audit import models, spec
 from cors_audit.errors import PolicyError, UsageError
 from cors_audit.origins import SHARED_HOSTING_DOMAINS, canonical_host
 from cors_audit.targets import parse_shard
@@ -83,16 +83,6 @@ def _q(value: object) -> str:
     else:
         text = repr(value)
     return text if len(text) <= 80 else text[:77] + "…"
-
-
-_TOKEN_RE: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-"""An HTTP ``token`` (RFC 9110 §5.6.2): what a method or header name must be."""
-
-_NORMALIZED_METHODS: Final = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
-"""Methods fetch()/XHR upper-case before sending (CORS-SPEC.md §1.3)."""
-
-_FORBIDDEN_METHODS: Final = frozenset({"CONNECT", "TRACE", "TRACK"})
-"""Methods fetch() refuses to send at all (CORS-SPEC.md §1.3, vector x06)."""
 
 
 _ORIGIN_EXAMPLE: Final = 'a serialized origin such as "https://app.example.com"'
@@ -229,15 +219,15 @@ def _check_method(value: str, *, wildcard: bool = True) -> str:
     expected = 'an HTTP method such as "GET" or "PATCH"'
     if value == "*" and wildcard:
         return value
-    if not _TOKEN_RE.fullmatch(value) or value == "*":
+    if not spec.is_token(value) or value == "*":
         raise _Invalid(f"{_q(value)} is not an HTTP method name (a token)", expected)
-    upper = value.upper()
-    if upper in _FORBIDDEN_METHODS:
+    upper = spec.normalize_method(value)
+    if spec.is_forbidden_method(value):
         raise _Invalid(
             f"{_q(value)} is a forbidden method: fetch() refuses to send it (CORS-SPEC.md §1.3)",
             expected,
         )
-    if value != upper and upper in _NORMALIZED_METHODS:
+    if value != upper:
         raise _Invalid(
             f"{_q(value)} is never sent by a browser, which upper-cases it first "
             f"(CORS-SPEC.md §1.3); write {_q(upper)}",
@@ -252,7 +242,7 @@ def _check_target_method(value: str) -> str:
 
 def _check_header(value: str) -> str:
     """A header name (a token) or ``*``. The original case is kept for display."""
-    if not _TOKEN_RE.fullmatch(value):
+    if not spec.is_token(value):
         raise _Invalid(
             f"{_q(value)} is not an HTTP header name (a token)",
             'a header name such as "Content-Type"',

@@ -16,13 +16,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import re
-import string
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TextIO
 from urllib.parse import quote, urlsplit
 
+from cors_audit import spec
 from cors_audit.errors import TargetError, UsageError
 from cors_audit.models import Target
 from cors_audit.origins import canonical_host, parse_origin, serialize_origin
@@ -30,16 +30,6 @@ from cors_audit.origins import canonical_host, parse_origin, serialize_origin
 SUPPORTED_SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
-
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~" + string.ascii_letters + string.digits)
-"""RFC 9110 ``tchar``: what an HTTP method may consist of."""
-
-_FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
-"""fetch() throws a TypeError for these, in any case (CORS-SPEC.md §1.3)."""
-
-_NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
-"""fetch() uppercases these when they match case-insensitively; every other method keeps its
-case byte for byte, so ``patch`` stays ``patch`` (CORS-SPEC.md §1.3)."""
 
 _COMMENT_RE = re.compile(r"(?:^|\s)#.*\Z", re.DOTALL)
 """A comment: ``#`` at the start of a line or after whitespace. A URL fragment (``/#x``) has no
@@ -158,17 +148,16 @@ def parse_method(raw: str, source: str = "argument") -> str:
     method = raw.strip()
     if not method:
         raise UsageError(f"{source}: the HTTP method is empty")
-    if not set(method) <= _TOKEN_CHARS:
+    if not spec.is_token(method):
         raise UsageError(
             f"{source}: invalid HTTP method {raw!r} (expected a token such as GET or PATCH)"
         )
-    upper = method.upper()
-    if upper in _FORBIDDEN_METHODS:
+    if spec.is_forbidden_method(method):
         raise UsageError(
             f"{source}: HTTP method {method!r} cannot be sent by a browser "
             "(fetch() throws a TypeError for CONNECT, TRACE and TRACK)"
         )
-    return upper if upper in _NORMALIZED_METHODS else method
+    return spec.normalize_method(method)
 
 
 def normalize_site_origin(raw: str, source: str = "--site-origin") -> str:

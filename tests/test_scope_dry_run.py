@@ -151,3 +151,57 @@ def test_bad_label_is_a_usage_error(recording: tuple[DemoLab, list[RequestView]]
     assert_clean(result)
     assert result.exit_code == 2
     assert "--label:" in result.stderr
+
+
+def test_thorough_plans_more_and_the_scan_table_can_ask_for_it(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(POLICY, encoding="utf-8")
+    args = ["--policy", "p.toml", lab.url("/api/items"), "--label", "fixedlabel1", "--dry-run"]
+
+    def planned(*extra: str, policy_text: str = POLICY) -> int:
+        Path("p.toml").write_text(policy_text, encoding="utf-8")
+        result = invoke("scan", *args, *extra, "--json", "plan.json", "-q")
+        assert result.exit_code == 0, result.output
+        plan = json.loads(Path("plan.json").read_text(encoding="utf-8"))
+        return len(plan["targets"][0]["requests"])
+
+    default = planned()
+    thorough = planned("--thorough")
+    assert thorough > default
+    assert planned(policy_text=POLICY + "\n[scan]\nthorough = true\n") == thorough
+    assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--request-deadline", "0"], "--request-deadline must be positive", id="req"),
+        pytest.param(["--target-deadline", "-1"], "--target-deadline must be a positive", id="tgt"),
+        pytest.param(
+            ["--max-requests-per-target", "0"], "--max-requests-per-target must be", id="budget"
+        ),
+    ],
+)
+def test_bad_deadlines_and_budgets_are_usage_errors(
+    recording: tuple[DemoLab, list[RequestView]], args: list[str], message: str
+) -> None:
+    lab, seen = recording
+    result = invoke("scan", lab.url("/api/items"), *args)
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert seen == []
+
+
+def test_a_tight_request_budget_from_the_scan_table_is_noted(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(POLICY + "\n[scan]\nmax_requests_per_target = 3\n", encoding="utf-8")
+    result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"), "--json", "r.json", "-q")
+    assert result.exit_code in (0, 1), result.output
+    assert len(seen) == 3
+    notes = json.loads(Path("r.json").read_text(encoding="utf-8"))["targets"][0]["notes"]
+    assert any("--max-requests-per-target" in note for note in notes)

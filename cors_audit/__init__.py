@@ -1,11 +1,8 @@
 """cors-audit: audit CORS configurations the way a browser (Chromium) judges them."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("cors-audit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
+"""The package version; pyproject.toml reads it from here (a literal, so that start-up does not
+pay for ``importlib.metadata``)."""
 
 HOMEPAGE = "https://github.com/cors-audit/cors-audit"
 """The project page; README sections (one per rule id) are linked from SARIF and Markdown."""

@@ -29,7 +29,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
 
 from cors_audit.policy import InvalidValue, TomlSchema, read_toml, validate_toml
 
-BASELINE_FILE_NAME: Final = "cors-baseline.toml"
 _FINGERPRINT_RE: Final = re.compile(r"[0-9a-f]{32}")
 
 
@@ -219,7 +218,6 @@ def render_baseline(
 
 
 __all__ = [
-    "BASELINE_FILE_NAME",
     "Baseline",
     "BaselineEntry",
     "BaselineOutcome",

@@ -19,61 +19,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cors_audit import __version__
-from cors_audit.auth import cookie_from_jar, headers_from_env, read_header_file
-from cors_audit.baseline import BASELINE_FILE_NAME, load_baseline, render_baseline
-from cors_audit.compare import diff_reports, render_diff
-from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
-from cors_audit.drafting import draft_policy
-from cors_audit.engine import EngineOptions
 from cors_audit.errors import CorsAuditError, UsageError
-from cors_audit.formats import ReportFormat, console, render
-from cors_audit.inventory import load_har, load_openapi
-from cors_audit.models import (
-    EffectivePolicy,
-    ExitCode,
-    Headers,
-    Probe,
-    Severity,
-    Target,
-    TargetResult,
-)
-from cors_audit.origins import new_label, probe_origins
-from cors_audit.policy import (
-    FAIL_ON_CHOICES,
-    STARTER_POLICY,
-    Policy,
-    ScanSettings,
-    discover_policy,
-    load_policy,
-    parse_rate,
-    resolved_dict,
-)
-from cors_audit.probes import plan_target
-from cors_audit.remediation import remediation_for
-from cors_audit.report import (
-    GateSettings,
-    Report,
-    ShardModel,
-    build_report,
-    load_report,
-    merge_reports,
-)
-from cors_audit.rules import RULES, get_rule
-from cors_audit.scan import (
-    DEFAULT_MAX_REQUESTS_PER_TARGET,
-    DEFAULT_TARGET_DEADLINE,
-    ScanOptions,
-    effective_policy,
-    scan,
-)
-from cors_audit.targets import check_scope, collect_targets, parse_shard, shard_of
+from cors_audit.formats import ReportFormat
+from cors_audit.models import EffectivePolicy, ExitCode, Severity
+
+# Start-up (issue 8: `cors-audit --help` well under 0.4 s): the stages, pydantic, httpx, yaml
+# and jinja2 are imported by the commands that use them, not here.
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from cors_audit.engine import EngineOptions
+    from cors_audit.models import Headers, Probe, Target, TargetResult
+    from cors_audit.policy import Policy, ScanSettings
+    from cors_audit.report import GateSettings, Report
+    from cors_audit.scan import ScanOptions
+
+BASELINE_FILE_NAME = "cors-baseline.toml"
+"""Where ``baseline create`` writes by default."""
 
 app = typer.Typer(
     name="cors-audit",
@@ -81,6 +49,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich's help renderer imports markdown-it and pygments (~0.25 s of
+    # start-up, issue 8); our help text uses no markup.
+    rich_markup_mode=None,
 )
 
 _out = Console(highlight=False, soft_wrap=True)
@@ -93,6 +64,8 @@ def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
 
 
 def _parse_fail_on(value: str, where: str = "--fail-on") -> Severity | None:
+    from cors_audit.policy import FAIL_ON_CHOICES
+
     value = value.lower()
     if value not in FAIL_ON_CHOICES:
         raise UsageError(f"{where} must be one of {', '.join(FAIL_ON_CHOICES)}, not {value!r}")
@@ -100,6 +73,8 @@ def _parse_fail_on(value: str, where: str = "--fail-on") -> Severity | None:
 
 
 def _parse_rate(value: str | None) -> float | None:
+    from cors_audit.policy import parse_rate
+
     if value is None:
         return None
     try:
@@ -122,6 +97,8 @@ def _parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _write_outputs(report: Report, outputs: dict[ReportFormat, Path]) -> None:
+    from cors_audit.formats import render
+
     rendered = {fmt: render(fmt, report) for fmt in outputs}  # render all before writing
     for fmt, path in outputs.items():
         try:
@@ -171,6 +148,8 @@ class _Interruptible:
 
 
 def _print_summary(report: Report, outputs: dict[ReportFormat, Path], *, verbose: bool) -> None:
+    from cors_audit.formats import console
+
     _out.print(console.render(report, verbose=verbose), markup=False, end="")
     for fmt, path in outputs.items():
         _out.print(f"{fmt.value} report: {path}", markup=False)
@@ -183,6 +162,14 @@ class _TargetProgress:
         self._progress: Progress | None = None
         self._task = None
         if enabled and _err.is_terminal and total > 0:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("scanning"),
                 BarColumn(),
@@ -236,6 +223,13 @@ class RunSpec:
 def _run(run: RunSpec) -> Report | None:
     """Collect targets, scan, build the report, write the files; the exit code is in
     ``report.gate.exit_code``. ``None`` after a dry run (nothing was sent)."""
+    from cors_audit.auth import cookie_from_jar
+    from cors_audit.baseline import load_baseline
+    from cors_audit.policy import resolved_dict
+    from cors_audit.report import ShardModel, build_report
+    from cors_audit.scan import scan
+    from cors_audit.targets import check_scope, collect_targets, shard_of
+
     policy = run.policy
     baseline = None if run.baseline is None else load_baseline(run.baseline)
     policy_targets = [(t.url, t.method, t.site_origin) for t in policy.targets] if policy else []
@@ -322,6 +316,8 @@ def _run(run: RunSpec) -> Report | None:
 def _imports(run: RunSpec) -> tuple[list[Target], list[str], Headers]:
     """Targets from --openapi / --har, run notes, and the HAR's credentials (only with
     --har-credentials)."""
+    from cors_audit.inventory import load_har, load_openapi
+
     if run.base_url is not None and run.openapi is None:
         raise UsageError("--base-url needs --openapi")
     if run.har_credentials and run.har is None:
@@ -379,6 +375,10 @@ def _dry_run(
     targets: Sequence[Target], policy: Policy | None, options: ScanOptions, run: RunSpec
 ) -> None:
     """Print (and with --json write) every request the scan may send; send nothing."""
+    from cors_audit.origins import new_label, probe_origins
+    from cors_audit.probes import plan_target
+    from cors_audit.scan import effective_policy
+
     label = options.label or new_label()
     credentialed = bool(options.engine.headers or options.engine.cookie)
     secret_names = [name for name, _ in options.engine.headers]
@@ -454,6 +454,8 @@ def _engine_options(
     timeout: float,
     retries: int,
 ) -> EngineOptions:
+    from cors_audit.engine import EngineOptions
+
     if concurrency < 1 or per_host < 1:
         raise UsageError("--concurrency and --per-host must be at least 1")
     if timeout <= 0:
@@ -475,6 +477,8 @@ def _engine_options(
 
 
 def _check_label(label: str) -> str:
+    from cors_audit.origins import probe_origins
+
     try:
         probe_origins("https://example.com", EffectivePolicy(trusted_origins=()), label)
     except ValueError as error:
@@ -502,6 +506,8 @@ def _float(value: float | None) -> float | None:
 
 
 def _load_policy(path: Path | None) -> Policy | None:
+    from cors_audit.policy import discover_policy, load_policy
+
     if path is None:
         path = discover_policy(Path.cwd())
     return None if path is None else load_policy(path)
@@ -528,7 +534,8 @@ _FORMAT_KEYS: dict[ReportFormat, str] = {
 @app.command("scan")
 def scan_command(
     urls: Annotated[
-        list[str] | None, typer.Argument(help="URLs to audit.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="URLs to audit.", show_default=False),
     ] = None,
     file: Annotated[
         list[str] | None,
@@ -536,6 +543,7 @@ def scan_command(
             "-f",
             "--file",
             help="File with one URL per line ('-' = stdin); repeatable.",
+            metavar="FILE",
             envvar=_env("FILE"),
         ),
     ] = None,
@@ -615,6 +623,7 @@ def scan_command(
         typer.Option(
             "-H",
             "--header",
+            metavar="HEADER",
             help="Extra request header 'Name: value' for actual requests (e.g. auth); never "
             "written to reports. Also CORS_AUDIT_HEADER (one header per line).",
         ),
@@ -697,6 +706,7 @@ def scan_command(
         typer.Option(
             help="Host glob a scan may contact (repeatable; adds to the policy's scope); a "
             "target outside it is refused before anything is sent.",
+            metavar="GLOB",
             envvar=_env("SCOPE"),
         ),
     ] = None,
@@ -815,6 +825,16 @@ def scan_command(
     [scan] table of the policy file; the command line wins over the environment, which wins
     over the file.
     """
+    from cors_audit.auth import headers_from_env, read_header_file
+    from cors_audit.policy import ScanSettings
+    from cors_audit.report import GateSettings
+    from cors_audit.scan import (
+        DEFAULT_MAX_REQUESTS_PER_TARGET,
+        DEFAULT_TARGET_DEADLINE,
+        ScanOptions,
+    )
+    from cors_audit.targets import parse_shard
+
     try:
         if verify_browser and not dry_run:
             # Fail fast (exit 2) before scanning when no browser can be used.
@@ -921,7 +941,8 @@ def scan_command(
 @app.command("merge")
 def merge_command(
     reports: Annotated[
-        list[Path], typer.Argument(help="JSON reports to combine (e.g. one per shard).")
+        list[Path],
+        typer.Argument(help="JSON reports to combine (e.g. one per shard)."),
     ],
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the merged JSON report here.")
@@ -950,6 +971,8 @@ def merge_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
     """Combine shard reports into one: scores, summary and exit code are recomputed."""
+    from cors_audit.report import GateSettings, load_report, merge_reports
+
     try:
         gate = GateSettings(fail_on=_parse_fail_on(fail_on), allow_errors=allow_errors)
         merged = merge_reports([(str(path), load_report(path)) for path in reports], gate)
@@ -973,6 +996,7 @@ baseline_app = typer.Typer(
     name="baseline",
     help="Accept known findings: a baseline file suppresses them by fingerprint.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(baseline_app)
 
@@ -1007,6 +1031,9 @@ def baseline_create_command(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a baseline accepting every finding of a report (suppressed ones keep their reason)."""
+    from cors_audit.baseline import render_baseline
+    from cors_audit.report import load_report
+
     try:
         until = _parse_date(expires, "--expires")
         lowest = _parse_fail_on(min_severity, "--min-severity") or Severity.INFO
@@ -1060,6 +1087,12 @@ def demo_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
     """Start the built-in misconfigured lab on 127.0.0.1, scan it and write reports/."""
+    from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
+    from cors_audit.engine import EngineOptions
+    from cors_audit.policy import load_policy
+    from cors_audit.report import GateSettings
+    from cors_audit.scan import ScanOptions
+
     with tempfile.TemporaryDirectory() as tmp, DemoLab() as lab:
         policy_path = Path(tmp) / "cors-policy.toml"
         policy_path.write_text(DEMO_POLICY_TOML, encoding="utf-8")
@@ -1109,6 +1142,8 @@ def demo_command(
 @app.command("rules")
 def rules_command() -> None:
     """List the rule catalogue."""
+    from cors_audit.rules import RULES
+
     width = max(len(rule.id) for rule in RULES)
     for rule in RULES:
         _out.print(f"{rule.id:<{width}}  {rule.default.value:<8}  {rule.title}", markup=False)
@@ -1130,6 +1165,10 @@ def explain_command(
     ] = None,
 ) -> None:
     """Explain one rule: what it means, why it matters, how to fix it (in your stack)."""
+    from cors_audit.policy import load_policy
+    from cors_audit.remediation import remediation_for
+    from cors_audit.rules import get_rule
+
     try:
         rule = get_rule(rule_id)
     except KeyError as error:
@@ -1181,6 +1220,10 @@ def init_command(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter policy, or draft one from a report (--from-report)."""
+    from cors_audit.drafting import draft_policy
+    from cors_audit.policy import STARTER_POLICY
+    from cors_audit.report import load_report
+
     if path.exists() and not force:
         _fail(f"{path} already exists (use --force to overwrite)")
     text = STARTER_POLICY
@@ -1215,6 +1258,9 @@ def diff_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing.")] = False,
 ) -> None:
     """List findings that appeared, disappeared or changed severity between two reports."""
+    from cors_audit.compare import diff_reports, render_diff
+    from cors_audit.report import load_report
+
     try:
         gate = _parse_fail_on(fail_on)
         result = diff_reports(load_report(old), load_report(new))

@@ -14,7 +14,6 @@ from cli_support import SCHEMA_PATH
 from jsonschema import Draft202012Validator
 from report_fixtures import empty_report, sample_report
 
-from cors_audit import cli
 from cors_audit import scan as scan_module
 from cors_audit.report import Report
 
@@ -55,7 +54,7 @@ def scan_in_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
         with ThreadPoolExecutor(max_workers=1) as pool:
             return pool.submit(real, *args, **kwargs).result()
 
-    monkeypatch.setattr(cli, "scan", scan_on_worker)
+    monkeypatch.setattr(scan_module, "scan", scan_on_worker)  # cli imports it per run
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,38 @@ def test_every_module_has_a_docstring() -> None:
     for path in _modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), f"{path} has no module docstring"
+
+
+# Issue 8 (start-up): `cors-audit --help` must not pay for the stages. What `--help` and
+# `--version` load is checked by module name, not by timing (the figure is in the benchmark).
+# pydantic is not listed: typer itself loads it to run any subcommand (typer/_adapters.py).
+HEAVY_AT_START_UP = (
+    "httpx",
+    "yaml",
+    "jinja2",
+    "aiohttp",
+    "markdown_it",
+    "cors_audit.policy",
+    "cors_audit.report",
+    "cors_audit.engine",
+    "cors_audit.scan",
+)
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["scan", "--help"]])
+def test_help_and_version_load_no_heavy_module(argv: list[str]) -> None:
+    probe = (
+        "import sys\n"
+        "from cors_audit import cli\n"
+        f"sys.argv = ['cors-audit', *{argv!r}]\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY_AT_START_UP!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout  # the help or version was printed
+    assert done.stderr.strip() == "[]"

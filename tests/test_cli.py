@@ -26,7 +26,7 @@ from jsonschema import Draft202012Validator
 from rich.console import Console
 from typer.testing import Result
 
-from cors_audit import __version__, cli
+from cors_audit import __version__, cli, demo, rules
 from cors_audit.demo import (
     DEMO_POLICY_TOML,
     DEMO_SITE_ORIGIN,
@@ -964,7 +964,7 @@ def test_an_internal_error_exits_2_with_one_line_not_1(
     def broken(_results: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "get_rule", broken)
+    monkeypatch.setattr(rules, "get_rule", broken)
     monkeypatch.setattr(sys, "argv", ["cors-audit", "explain", "reflected-origin"])
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
@@ -1013,7 +1013,7 @@ def small_lab(monkeypatch: pytest.MonkeyPatch) -> Callable[[Sequence[Endpoint]],
     """Make ``cors-audit demo`` start a lab with only the given endpoints."""
 
     def use(endpoints: Sequence[Endpoint]) -> None:
-        monkeypatch.setattr(cli, "DemoLab", functools.partial(DemoLab, endpoints=endpoints))
+        monkeypatch.setattr(demo, "DemoLab", functools.partial(DemoLab, endpoints=endpoints))
 
     return use
 

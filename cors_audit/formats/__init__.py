@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import assert_never
+from typing import TYPE_CHECKING, assert_never
 
-from cors_audit.report import Report
+if TYPE_CHECKING:  # the CLI imports ReportFormat at start-up; the report model is heavy
+    from cors_audit.report import Report
 
 
 class ReportFormat(StrEnum):

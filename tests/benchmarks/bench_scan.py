@@ -312,6 +312,20 @@ def kind_of(url: str) -> str:
     return url.split("/")[3]
 
 
+class Recorder:
+    """A scan observer that writes every request sent to a JSON-lines file (for the replays)."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.errors = 0
+
+    def on_exchange(self, exchange: Any) -> None:
+        req = exchange.request
+        headers = [(k, v) for k, v in req.headers if k.lower() != "host"]
+        self.out.write(json.dumps([req.method, req.url, headers]) + "\n")
+        self.errors += exchange.error is not None
+
+
 def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
     from cors_audit.engine import EngineOptions
     from cors_audit.policy import load_policy
@@ -339,24 +353,21 @@ def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    started = time.perf_counter()
-    results = scan(targets, policy, options, transport=transport)
-    elapsed = time.perf_counter() - started
+    # The requests are recorded as they complete (the results keep only findings' evidence).
+    with open(spec["replay"], "w") as replay:
+        recorder = Recorder(replay)
+        started = time.perf_counter()
+        results = scan(targets, policy, options, transport=transport, observer=recorder)
+        elapsed = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(spec["profile"])
     rss = peak_rss_mb()
     by_kind: dict[str, list[int]] = {k: [] for k in KINDS}
-    errors = 0
-    with open(spec["replay"], "w") as replay:
-        for result in results:
-            by_kind[kind_of(result.target.url)].append(result.requests)
-            errors += result.error is not None
-            for exchange in result.exchanges:
-                req = exchange.request
-                headers = [(k, v) for k, v in req.headers if k.lower() != "host"]
-                replay.write(json.dumps([req.method, req.url, headers]) + "\n")
-                errors += exchange.error is not None
+    errors = recorder.errors
+    for result in results:
+        by_kind[kind_of(result.target.url)].append(result.requests)
+        errors += result.error is not None
     total = sum(sum(v) for v in by_kind.values())
     return {
         "targets": len(results),
@@ -614,6 +625,93 @@ def startup() -> dict[str, Any]:
     }
 
 
+# ---- CORScanner ---------------------------------------------------------------------------------
+
+CORSCANNER_VENV = Path(tempfile.gettempdir()) / "cors-audit-bench-corscanner"
+CORSCANNER_WORKERS = 50  # its default (gevent greenlets)
+CORSCANNER_URLS = 1000
+
+# Runs CORScanner's own main() with two guards: name resolution refuses anything that is not a
+# loopback address (the benchmark never sends traffic elsewhere), and tldextract uses its bundled
+# suffix list instead of downloading one.
+CORSCANNER_RUNNER = """
+import ipaddress, socket, sys
+from CORScanner import cors_scan  # applies gevent's monkey patching
+import tldextract
+tldextract.extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+_resolve = socket.getaddrinfo
+def loopback_only(host, *args, **kwargs):
+    infos = _resolve(host, *args, **kwargs)
+    for info in infos:
+        if not ipaddress.ip_address(info[4][0]).is_loopback:
+            raise OSError(f"benchmark guard: {host} is not a loopback address")
+    return infos
+socket.getaddrinfo = loopback_only
+sys.argv = ["cors_scan", "-i", sys.argv[1], "-t", sys.argv[2]]
+cors_scan.main()
+"""
+
+
+def corscanner_python() -> Path | None:
+    """CORScanner (PyPI ``corscanner``) in its own cached virtualenv: it pins gevent and
+    requests, which must not enter cors-audit's environment. ``None`` when it cannot be
+    installed (e.g. offline)."""
+    python = CORSCANNER_VENV / "bin" / "python"
+    if python.exists():
+        return python
+    base = getattr(sys, "_base_executable", sys.executable)
+    try:
+        subprocess.run([base, "-m", "venv", str(CORSCANNER_VENV)], check=True, capture_output=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "corscanner"],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    except (subprocess.SubprocessError, OSError):
+        shutil.rmtree(CORSCANNER_VENV, ignore_errors=True)
+        return None
+    return python
+
+
+def versus_corscanner(root: Path, server: Server, count: int) -> dict[str, Any]:
+    """Wall time of CORScanner (50 workers) and of the ``cors-audit scan`` command (default
+    options, JSON report written) on the same URL list, each from process start to exit."""
+    python = corscanner_python()
+    if python is None:
+        return {"skipped": "CORScanner could not be installed (pip install corscanner failed)"}
+    urls = root / f"corscanner-{count}.txt"
+    write_targets(urls, count, server.port, HOSTS)
+    runner = root / "corscanner_runner.py"
+    runner.write_text(CORSCANNER_RUNNER)
+    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        env.pop(name, None)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(python), str(runner), str(urls), str(CORSCANNER_WORKERS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    corscanner_s = time.perf_counter() - started
+    if done.returncode != 0:
+        return {"skipped": f"CORScanner failed: {done.stderr.strip()[-500:]}"}
+    started = time.perf_counter()
+    cli(root, "-f", str(urls), "--policy", str(root / "cors-policy.toml"), "--json", "v.json")
+    cors_audit_s = time.perf_counter() - started
+    report = json.loads((root / "v.json").read_text())
+    return {
+        "urls": count,
+        "corscanner_workers": CORSCANNER_WORKERS,
+        "corscanner_s": corscanner_s,
+        "cors_audit_s": cors_audit_s,
+        "cors_audit_requests": report["summary"].get("requests"),
+        "speedup": corscanner_s / cors_audit_s,
+    }
+
+
 # ---- report ------------------------------------------------------------------------------------
 
 
@@ -656,6 +754,16 @@ def table(figures: dict[str, Any]) -> str:
         f"--per-host {p['per_host_limit']}: max in flight per address {p['max_inflight_per_host']}"
         f" (over {p['hosts']} addresses)"
     )
+    vs = figures.get("corscanner")
+    if vs is not None and "skipped" in vs:
+        out.append(f"CORScanner: skipped ({vs['skipped']})")
+    elif vs is not None:
+        out.append(
+            f"same {vs['urls']} URLs: CORScanner ({vs['corscanner_workers']} workers) "
+            f"{vs['corscanner_s']:.1f} s, cors-audit scan {vs['cors_audit_s']:.1f} s "
+            f"({vs['cors_audit_requests']} requests, preflights included): "
+            f"{vs['speedup']:.1f}x faster"
+        )
     st = figures["startup"]
     out.append(
         f"cors-audit --help: best {st['help_s_best']:.3f} s, median {st['help_s_median']:.3f} s"
@@ -672,6 +780,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100 and 1 000 targets only")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--profile", help="cProfile the 1 000-target scan into this file")
+    parser.add_argument(
+        "--no-corscanner", action="store_true", help="skip the comparison with CORScanner"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -703,6 +814,11 @@ def main() -> None:
                 )
                 elapsed = time.perf_counter() - started
                 print(f"  {count} targets: {rates} ({elapsed:.0f} s so far)", flush=True)
+            if not args.no_corscanner:
+                figures["corscanner"] = versus_corscanner(root, server, CORSCANNER_URLS)
+                print(
+                    f"  CORScanner comparison done ({time.perf_counter() - started:.0f} s so far)"
+                )
         finally:
             server.stop()
         (root / "cors-policy.toml").unlink()  # the politeness scans are policy-free

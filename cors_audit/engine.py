@@ -1,6 +1,7 @@
-"""The sender: turns planned probes into recorded exchanges, over HTTP with httpx.
+"""The sender: turns planned probes into recorded exchanges, over HTTP with httpx and aiohttp.
 
-This is the one stage that touches the network and the only module that imports httpx. It sends
+This is the one stage that touches the network and the only module that imports httpx (or
+aiohttp). It sends
 each ``Probe`` exactly as planned, under a global and a per-host concurrency cap and an optional
 rate limit, and records what went out and what came back as ``Exchange`` data.
 
@@ -17,12 +18,20 @@ cannot hold a request open for ever. The body is read raw (``Accept-Encoding: id
 decoding) and never past ``body_cap``, so a gzip bomb is never inflated. A response head over
 h11's 100 KiB buffer or with more than `MAX_RESPONSE_HEADERS` lines is a ``too-large`` error.
 
-Transport: without ``--proxy`` and ``--http2``, requests go over aiohttp's connection pool
-(`_AiohttpTransport`) when aiohttp is installed: httpx's own pool costs more CPU per request
-the more connections it holds (encode/httpx#3215), and on loopback it made the scan about three
-times slower (tests/benchmarks/). httpx still builds every request and response, so records,
-limits and error classification are the same; the transport maps aiohttp's errors onto httpx's,
-keeping the original in the exception chain. A proxy or HTTP/2 uses httpx's default transport.
+Transport: without ``--proxy``, ``--http2`` or an injected transport, requests go over
+aiohttp's connection pool (`_AiohttpSender`) when aiohttp is installed (``fast_transport``, on
+by default): httpx's own pool costs more CPU per request the more connections it holds
+(encode/httpx#3215), and httpx's client machinery (URL merging, cookies, auth and redirect
+hooks) cost about a third of the scan's CPU time per request (tests/benchmarks/). The engine
+builds the request head exactly as ``AsyncClient.build_request`` would (`_request_head`, pinned
+against httpx by tests/test_engine_fast.py), so the records are the same, and maps aiohttp's
+errors onto httpx's for `classify_error`, keeping the original in the exception chain. A reply
+aiohttp's parser refuses (say two ``Content-Length`` lines) is sent once more through httpx's
+default transport, whose h11 parser keeps more malformed replies as evidence and words its
+refusals the way the rest of the engine expects. aiohttp is laxer than h11 on a few replies
+(whitespace before the first header line, a ``Transfer-Encoding`` other than chunked): those
+are kept as evidence. A proxy, HTTP/2 or an injected transport (``httpx.MockTransport``, respx)
+uses httpx for everything.
 
 Environment proxies: the client is built with ``trust_env=False`` unless ``--proxy`` is given, so
 ``HTTP(S)_PROXY``/``ALL_PROXY`` in the environment can never silently send scan traffic (with
@@ -41,7 +50,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
@@ -66,6 +75,8 @@ from cors_audit.models import (
 
 if TYPE_CHECKING:
     import aiohttp
+    import yarl
+    from multidict import CIMultiDict
 
 Transport = httpx.AsyncBaseTransport
 """The transport type tests may inject (``httpx.MockTransport``, respx); re-exported so no other
@@ -91,8 +102,9 @@ MAX_HEAD_BYTES: Final = 100 * 1024
 named in the ``too-large`` message."""
 
 MAX_HEADER_LINE: Final = 16 * 1024
-"""Longest response header line the aiohttp transport accepts (h11 only limits the whole head;
-aiohttp only single lines and their number, see `_AiohttpTransport`)."""
+"""Longest response header line the aiohttp sender accepts (h11 only limits the whole head;
+aiohttp only single lines and their number, see `_AiohttpSender`); a longer one is refused by
+aiohttp and the request goes again through h11."""
 
 DEADLINE_FACTOR: Final = 3
 """``request_deadline`` defaults to this many times ``timeout``: connect, send and wait."""
@@ -130,11 +142,12 @@ class EngineOptions:
     user_agent: str = DEFAULT_USER_AGENT
     http2: bool = False
     """Offer HTTP/2 (needs the ``h2`` package)."""
-    fast_transport: bool = False
-    """Send through aiohttp under httpx (``--fast-transport``, extra ``fast``): about 2.6x the
-    request rate of httpx's own pool (tests/benchmarks/README.md), but aiohttp's parser is
-    stricter — replies with obsolete line folding or control bytes in the reason phrase become
-    protocol errors instead of evidence — so it is opt-in."""
+    fast_transport: bool = True
+    """Send over aiohttp's connection pool when aiohttp is installed and neither ``proxy`` nor
+    ``http2`` is set: more than three times the request rate of httpx's own pool
+    (tests/benchmarks/README.md), with the same records. A reply aiohttp's stricter parser
+    refuses is sent once more through httpx's default transport and recorded from there (see
+    the module docstring). ``False``: httpx's transport for everything."""
     request_deadline: float | None = None
     """Seconds one attempt may take in total, from connecting to the last body byte read
     (``None``: ``DEADLINE_FACTOR * timeout``). httpx's read timeout restarts with every byte
@@ -306,6 +319,12 @@ class Engine:
         """Loop-time deadline of each request on the wire, by ``id(request)``."""
         self._early: dict[int, tuple[httpx.Response, _Consumed]] = {}
         """Redirects read by the response hook, by ``id(request)``."""
+        self._fast: _AiohttpSender | None = None
+        """The aiohttp sender when the fast path is on (see `_fast_path`)."""
+        self._defaults: list[tuple[bytes, bytes]] = []
+        """The client's own headers (Accept, Accept-Encoding, Connection, User-Agent)."""
+        self._urls: dict[str, httpx.URL] = {}
+        """Parsed probe URLs: every probe of a target goes to the same one."""
 
     @property
     def requests_sent(self) -> int:
@@ -314,8 +333,23 @@ class Engine:
 
     async def __aenter__(self) -> Self:
         self._client = self._make_client()
+        self._defaults = list(self._client.headers.raw)
         self._global = asyncio.Semaphore(self._options.concurrency)
+        if self._fast_path():
+            self._fast = _AiohttpSender(self._options)
         return self
+
+    def _fast_path(self) -> bool:
+        """Whether requests go over aiohttp: asked for, nothing injected, no proxy, no HTTP/2,
+        and aiohttp installed (imported here, not at the top, so ``--help`` does not pay)."""
+        o = self._options
+        if not o.fast_transport or self._transport is not None or o.proxy or o.http2:
+            return False
+        try:
+            import aiohttp  # noqa: F401  (only whether it is there)
+        except ImportError:  # pragma: no cover - aiohttp is a dependency of the test setup
+            return False
+        return True
 
     async def __aexit__(
         self,
@@ -324,18 +358,20 @@ class Engine:
         tb: TracebackType | None,
     ) -> None:
         client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        fast, self._fast = self._fast, None
+        try:
+            if fast is not None:
+                await fast.aclose()
+        finally:
+            if client is not None:
+                await client.aclose()
 
     def _make_client(self) -> httpx.AsyncClient:
         o = self._options
         proxy = o.proxy if self._transport is None else None
-        transport = self._transport
-        if transport is None and proxy is None and not o.http2 and o.fast_transport:
-            transport = _aiohttp_transport(o)
         try:
             return httpx.AsyncClient(
-                transport=transport,
+                transport=self._transport,
                 proxy=proxy,
                 verify=not o.insecure,
                 http2=o.http2,
@@ -379,24 +415,65 @@ class Engine:
             raise RuntimeError("Engine.send() used outside 'async with Engine(...)'")
         started = time.perf_counter()
         headers, secret_names = self._headers_for(probe)
+        fast = self._fast
         try:
-            request = client.build_request(probe.method, probe.url, headers=headers)
+            url = self._url(probe.url)
+            if (
+                fast is not None
+                and url.host
+                and url.scheme in ("http", "https")
+                # aiohttp writes header values as UTF-8: a latin-1 byte would change on the way.
+                and all(value.isascii() for _, value in headers)
+            ):
+                # The head httpx would build, without building an httpx request (a third of
+                # the CPU time per request went into httpx's client machinery).
+                raw = _request_head(self._defaults, url.netloc, probe.method, headers)
+                wire: _Wire | None = fast.prepare(probe.method, url, raw)
+                request: httpx.Request | None = None
+            else:
+                request = client.build_request(probe.method, url, headers=headers)
+                raw = request.headers.raw
+                wire = None
         except Exception as exc:  # a malformed URL: data, like any other failure
             sent = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
             record = RequestRecord(probe.method, probe.url, _redact(sent, secret_names))
             error = self._error(exc, probe.url)
             return self._finish(Exchange(probe, record, None, error, _ms_since(started)))
-        sent = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw)
-        record = RequestRecord(probe.method, probe.url, _redact(sent, secret_names))
-        attempt = await self._attempt(client, request, meter)
+        sent = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw)
+        record = RequestRecord(
+            probe.method, probe.url, _redact(sent, secret_names) if secret_names else sent
+        )
+        if wire is not None:
+            fast_wire = wire
+
+            def attempt() -> Awaitable[_Attempt]:
+                return self._on_wire_fast(fast_wire, url, probe, headers)
+
+        else:
+            assert request is not None
+            httpx_request = request
+
+            def attempt() -> Awaitable[_Attempt]:
+                return self._on_wire(client, httpx_request)
+
+        host = self._host_semaphore(url)
+        result = await self._attempt(host, attempt, meter)
         for retry in range(1, self._options.retries + 1):
-            if not attempt.retryable:
+            if not result.retryable:
                 break
             await _sleep(backoff_delay(self._options.backoff, retry))
-            attempt = await self._attempt(client, request, meter)
+            result = await self._attempt(host, attempt, meter)
         return self._finish(
-            Exchange(probe, record, attempt.response, attempt.error, attempt.elapsed_ms)
+            Exchange(probe, record, result.response, result.error, result.elapsed_ms)
         )
+
+    def _url(self, text: str) -> httpx.URL:
+        url = self._urls.get(text)
+        if url is None:
+            if len(self._urls) >= _URL_CACHE:
+                self._urls.clear()
+            url = self._urls[text] = httpx.URL(text)
+        return url
 
     def _finish(self, exchange: Exchange) -> Exchange:
         if self._observer is not None:
@@ -438,31 +515,153 @@ class Engine:
         return semaphore
 
     async def _attempt(
-        self, client: httpx.AsyncClient, request: httpx.Request, meter: WireMeter | None
+        self,
+        host: asyncio.Semaphore,
+        wire: Callable[[], Awaitable[_Attempt]],
+        meter: WireMeter | None,
     ) -> _Attempt:
         assert self._global is not None
+        if meter is None:
+            async with host, self._global:
+                if self._bucket is not None:
+                    await self._bucket.acquire()
+                return await wire()
         waiting = True
-        if meter is not None:
-            meter.update(1, 0)
+        meter.update(1, 0)
         try:
             # Per-host first: a request waiting for its busy host must not hold a global slot
             # that a request to an idle host could use.
-            async with self._host_semaphore(request.url), self._global:
+            async with host, self._global:
                 if self._bucket is not None:
                     await self._bucket.acquire()
                 waiting = False
-                if meter is not None:
-                    meter.update(-1, 1)
-                return await self._on_wire(client, request)
+                meter.update(-1, 1)
+                return await wire()
         finally:
-            if meter is not None:
-                meter.update(-1, 0) if waiting else meter.update(0, -1)
+            meter.update(-1, 0) if waiting else meter.update(0, -1)
 
-    async def _on_wire(self, client: httpx.AsyncClient, request: httpx.Request) -> _Attempt:
+    async def _on_wire_fast(
+        self,
+        wire: _Wire,
+        url: httpx.URL,
+        probe: Probe,
+        headers: list[tuple[bytes, bytes]],
+    ) -> _Attempt:
+        """One attempt over aiohttp. A reply aiohttp's parser refuses is sent once more through
+        httpx's own transport (h11 keeps more malformed replies as evidence, and its verdict
+        is the one the default transport gives); the two count as one attempt."""
+        import aiohttp
+
+        assert self._fast is not None
         self._sent += 1
         started = time.perf_counter()
         # One deadline for the whole attempt (head and body), fixed now: see the docstring.
         when = asyncio.get_running_loop().time() + self._options.attempt_deadline
+        cap = self._options.body_cap
+        text = wire.text
+        response: aiohttp.ClientResponse | None = None
+        body = bytearray()
+        truncated = False
+        failure: BaseException | None = None
+        try:
+            async with asyncio.timeout_at(when) as deadline:
+                response = await self._fast.request(wire)
+                if len(response.raw_headers) > MAX_RESPONSE_HEADERS:
+                    too_many = self._too_many(text, len(response.raw_headers))
+                    return _Attempt(None, too_many, _ms_since(started))
+                content = response.content
+                while not content.at_eof():
+                    chunk = await content.readany()
+                    if not chunk:
+                        break
+                    room = cap - len(body)
+                    if len(chunk) > room:
+                        body += chunk[:room]
+                        truncated = True
+                        break
+                    body += chunk
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            if response is None and isinstance(exc, aiohttp.ClientResponseError):
+                return await self._refused(probe, url, headers, started, when)
+            failure = exc
+        except Exception as exc:  # every failure becomes data
+            failure = exc
+        finally:
+            if response is not None:
+                _release(response)
+        error: ScanError | None = None
+        if failure is not None:
+            if deadline.expired():
+                error = self._deadline_error(text)
+            elif isinstance(failure, aiohttp.ClientError | TimeoutError):
+                failure = _httpx_error(failure, reading=response is not None)
+                error = self._error(failure, text)
+            else:
+                error = self._error(failure, text)
+            if response is None:
+                # Retry only what failed before the request could reach the server.
+                retryable = isinstance(failure, httpx.ConnectTimeout) or (
+                    error.kind is ErrorKind.CONNECT and isinstance(failure, httpx.ConnectError)
+                )
+                return _Attempt(None, error, _ms_since(started), retryable)
+        assert response is not None
+        version = response.version
+        unecho = self._unecho if self._echoes else _same
+        record = ResponseRecord(
+            status=response.status,
+            # aiohttp decodes the reason as UTF-8 with surrogate escapes: back to the bytes
+            # received, shown as latin-1 like every other received byte.
+            reason=unecho(
+                (response.reason or "").encode("utf-8", "surrogateescape").decode("latin-1")
+            ),
+            http_version=f"HTTP/{version.major}.{version.minor}"
+            if version is not None
+            else "HTTP/1.1",
+            headers=tuple(
+                (k.decode("latin-1"), unecho(v.decode("latin-1"))) for k, v in response.raw_headers
+            ),
+            body_bytes=len(body),
+            body_truncated=truncated,
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
+        # A failure while reading the body keeps the head: its headers are the evidence.
+        return _Attempt(record, error, _ms_since(started))
+
+    async def _refused(
+        self,
+        probe: Probe,
+        url: httpx.URL,
+        headers: list[tuple[bytes, bytes]],
+        started: float,
+        when: float,
+    ) -> _Attempt:
+        """The request again through httpx's default transport, after aiohttp refused the
+        reply: h11 keeps what it can parse (obsolete line folding, odd reason phrases) and
+        words its refusals the way the rest of the engine expects. It is a second request on
+        the wire (counted, and under ``--rate``), within the first one's deadline."""
+        assert self._client is not None
+        request = self._client.build_request(probe.method, url, headers=headers)
+        if self._bucket is not None:
+            await self._bucket.acquire()
+        attempt = await self._on_wire(self._client, request, when)
+        return _Attempt(attempt.response, attempt.error, _ms_since(started))
+
+    def _too_many(self, url: str, lines: int) -> ScanError:
+        host = _where(url)[1]
+        return ScanError(
+            ErrorKind.TOO_LARGE,
+            f"response head from {host} has {lines} header lines "
+            f"(more than {MAX_RESPONSE_HEADERS}); it was not recorded",
+        )
+
+    async def _on_wire(
+        self, client: httpx.AsyncClient, request: httpx.Request, when: float | None = None
+    ) -> _Attempt:
+        self._sent += 1
+        started = time.perf_counter()
+        if when is None:
+            # One deadline for the whole attempt (head and body), fixed now: see the docstring.
+            when = asyncio.get_running_loop().time() + self._options.attempt_deadline
         key = id(request)
         self._deadlines[key] = when
         try:
@@ -471,7 +670,9 @@ class Engine:
                     response = await client.send(request, stream=True, follow_redirects=False)
             except Exception as exc:  # every failure becomes data
                 if deadline.expired():
-                    return _Attempt(None, self._deadline_error(request), _ms_since(started))
+                    return _Attempt(
+                        None, self._deadline_error(str(request.url)), _ms_since(started)
+                    )
                 early = self._early.get(key)
                 if early is None or not isinstance(exc, httpx.RemoteProtocolError):
                     failure = self._error(exc, str(request.url))
@@ -523,12 +724,7 @@ class Engine:
         """The capped body, or a ``too-large`` error for a head with too many lines."""
         lines = len(response.headers.raw)
         if lines > MAX_RESPONSE_HEADERS:
-            host = _where(str(response.request.url))[1]
-            return ScanError(
-                ErrorKind.TOO_LARGE,
-                f"response head from {host} has {lines} header lines "
-                f"(more than {MAX_RESPONSE_HEADERS}); it was not recorded",
-            )
+            return self._too_many(str(response.request.url), lines)
         return await self._read_body(response, when)
 
     def _unecho(self, value: str) -> str:
@@ -538,9 +734,9 @@ class Engine:
                 value = value.replace(form, REDACTED)
         return value
 
-    def _deadline_error(self, request: httpx.Request) -> ScanError:
+    def _deadline_error(self, url: str) -> ScanError:
         seconds = f"{self._options.attempt_deadline:g} s"
-        host = _where(str(request.url))[1]
+        host = _where(url)[1]
         return ScanError(
             ErrorKind.TIMEOUT,
             f"request deadline: {host} did not deliver a complete response within {seconds} "
@@ -577,7 +773,7 @@ class Engine:
             return content[:cap], len(content) > cap, None
         except Exception as exc:
             if deadline.expired():
-                return bytes(body), False, self._deadline_error(response.request)
+                return bytes(body), False, self._deadline_error(str(response.request.url))
             return bytes(body), False, self._error(exc, str(response.request.url))
         return bytes(body), False, None
 
@@ -796,68 +992,64 @@ def _tls_message(hostport: str, reason: str) -> str:
     return f"TLS handshake with {hostport} failed: {reason}{hint}"
 
 
-# ---- the aiohttp transport ----------------------------------------------------------------------
+# ---- the aiohttp sender -------------------------------------------------------------------------
 
 
-def _aiohttp_transport(options: EngineOptions) -> httpx.AsyncBaseTransport | None:
-    """An `_AiohttpTransport` for these options, or ``None`` (httpx's default) without aiohttp.
+@dataclass(frozen=True, slots=True)
+class _Wire:
+    """A request as aiohttp takes it, built once per probe (retries reuse it)."""
 
-    aiohttp is imported here, not at the top, so that ``--help`` does not pay for it."""
-    try:
-        import aiohttp  # noqa: F401  (only whether it is there)
-    except ImportError:
-        return None
-    return _AiohttpTransport(options)
-
-
-class _AiohttpStream(httpx.AsyncByteStream):
-    """A response body read from aiohttp as it arrives (raw: aiohttp does not decompress)."""
-
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self._response = response
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        import aiohttp
-
-        chunks = self._response.content.iter_any()
-        while True:
-            failure: httpx.HTTPError | None = None
-            try:
-                chunk = await anext(chunks)
-            except StopAsyncIteration:
-                return
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                failure = _httpx_error(exc, reading=True)
-            if failure is not None:
-                raise failure  # outside the handler: see `_httpx_error`
-            yield chunk
-
-    async def aclose(self) -> None:
-        # A body left unread (the cap, a deadline) takes its connection with it: it cannot be
-        # reused with bytes still in flight.
-        if self._response.content.at_eof():
-            self._response.release()
-        else:
-            self._response.close()
+    method: str
+    url: yarl.URL
+    text: str
+    """The URL as text, for messages."""
+    headers: CIMultiDict[str]
 
 
-class _AiohttpTransport(httpx.AsyncBaseTransport):
-    """httpx requests sent over one aiohttp session (created lazily, inside the event loop).
+class _AiohttpSender:
+    """Sends requests over one aiohttp session (created lazily, inside the event loop).
 
     The session keeps no cookies, never decompresses, never follows redirects and adds no
-    headers of its own (httpx has set them all). It accepts as many header lines as fit in
-    h11's `MAX_HEAD_BYTES`, so the engine's own count (`MAX_RESPONSE_HEADERS`) still decides,
-    and lines of up to `MAX_HEADER_LINE` bytes. The pool holds at most ``concurrency`` busy
-    connections, ``per_host`` to one host; idle ones are closed after a few seconds so that a
-    scan of many hosts does not keep thousands of sockets open.
+    headers of its own (the engine has built them all, as httpx would). It accepts as many
+    header lines as fit in h11's `MAX_HEAD_BYTES`, so the engine's own count
+    (`MAX_RESPONSE_HEADERS`) still decides, and lines of up to `MAX_HEADER_LINE` bytes. The pool
+    holds at most ``concurrency`` busy connections, ``per_host`` to one host; idle ones are
+    closed after a few seconds so that a scan of many hosts does not keep thousands of sockets
+    open.
     """
 
     KEEPALIVE_SECONDS: Final = 5.0
 
     def __init__(self, options: EngineOptions) -> None:
+        import aiohttp
+
         self._options = options
         self._ssl = httpx.create_ssl_context(verify=not options.insecure, trust_env=False)
         self._session: aiohttp.ClientSession | None = None
+        self._urls: dict[str, yarl.URL] = {}
+        self._timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=options.timeout,
+            sock_connect=options.timeout,
+            sock_read=options.timeout,
+        )
+
+    def prepare(self, method: str, url: httpx.URL, raw: Sequence[tuple[bytes, bytes]]) -> _Wire:
+        """The request in aiohttp's terms. The head is ASCII (`Engine.send` leaves any other
+        to httpx), so the wire sees exactly what the record shows."""
+        from multidict import CIMultiDict
+        from yarl import URL
+
+        headers: CIMultiDict[str] = CIMultiDict(
+            (k.decode("ascii"), v.decode("ascii")) for k, v in raw
+        )
+        text = str(url)
+        parsed = self._urls.get(text)
+        if parsed is None:
+            if len(self._urls) >= _URL_CACHE:
+                self._urls.clear()
+            parsed = self._urls[text] = URL(text, encoded=True)
+        return _Wire(method, parsed, text, headers)
 
     def _get_session(self) -> aiohttp.ClientSession:
         import aiohttp
@@ -884,47 +1076,14 @@ class _AiohttpTransport(httpx.AsyncBaseTransport):
             )
         return self._session
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        import aiohttp
-        import yarl
-
-        session = self._get_session()
-        timeouts = request.extensions.get("timeout", {})
-        # Bytes back to text the way aiohttp writes them out again (UTF-8), so the wire sees
-        # what httpx built; latin-1 only for values that are not UTF-8.
-        headers = [(k.decode("ascii"), _text_of(v)) for k, v in request.headers.raw]
-        body = await request.aread()
-        failure: httpx.HTTPError | None = None
-        try:
-            response = await session.request(
-                request.method,
-                yarl.URL(str(request.url), encoded=True),
-                headers=headers,
-                data=body or None,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    connect=timeouts.get("pool"),
-                    sock_connect=timeouts.get("connect"),
-                    sock_read=timeouts.get("read"),
-                ),
-            )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = _httpx_error(exc, reading=False)
-        if failure is not None:
-            raise failure  # outside the handler: see `_httpx_error`
-        version = response.version
-        return httpx.Response(
-            status_code=response.status,
-            headers=list(response.raw_headers),
-            stream=_AiohttpStream(response),
-            request=request,
-            extensions={
-                "http_version": f"HTTP/{version.major}.{version.minor}".encode("ascii")
-                if version is not None
-                else b"HTTP/1.1",
-                "reason_phrase": _encode(response.reason or ""),
-            },
+    async def request(self, wire: _Wire) -> aiohttp.ClientResponse:
+        """The response head; the caller reads the body and then calls `_release`."""
+        return await self._get_session().request(
+            wire.method,
+            wire.url,
+            headers=wire.headers,
+            allow_redirects=False,
+            timeout=self._timeout,
         )
 
     async def aclose(self) -> None:
@@ -933,11 +1092,46 @@ class _AiohttpTransport(httpx.AsyncBaseTransport):
             await session.close()
 
 
-def _text_of(value: bytes) -> str:
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value.decode("latin-1")
+def _release(response: aiohttp.ClientResponse) -> None:
+    """Give the connection back, or close it: a body left unread (the cap, a deadline) takes its
+    connection with it, since it cannot be reused with bytes still in flight."""
+    if response.content.at_eof():
+        response.release()
+    else:
+        response.close()
+
+
+def _same(value: str) -> str:
+    return value
+
+
+_URL_CACHE: Final = 4096
+"""Most parsed URLs an engine keeps (cleared when full)."""
+
+_BODY_METHODS: Final = ("POST", "PUT", "PATCH")
+
+
+def _request_head(
+    defaults: Sequence[tuple[bytes, bytes]],
+    netloc: bytes,
+    method: str,
+    headers: Sequence[tuple[bytes, bytes]],
+) -> list[tuple[bytes, bytes]]:
+    """The request head ``AsyncClient.build_request`` makes of the client's ``defaults`` and a
+    request's ``headers`` (no body): a request header replaces every client header of its name,
+    ``Host`` goes first, and ``POST``/``PUT``/``PATCH`` (any case: httpx and aiohttp send the
+    method uppercased) get ``Content-Length: 0``
+    (tests/test_engine.py checks this against httpx)."""
+    names = {k.lower() for k, _ in headers}
+    merged = [(k, v) for k, v in defaults if k.lower() not in names]
+    merged += headers
+    names.update(k.lower() for k, _ in defaults)
+    auto: list[tuple[bytes, bytes]] = []
+    if b"host" not in names:
+        auto.append((b"Host", netloc))
+    if method.upper() in _BODY_METHODS and not names & {b"content-length", b"transfer-encoding"}:
+        auto.append((b"Content-Length", b"0"))
+    return auto + merged if auto else merged
 
 
 def _httpx_error(exc: BaseException, reading: bool) -> httpx.HTTPError:

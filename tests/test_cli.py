@@ -1041,3 +1041,37 @@ def test_demo_quiet(small_lab: Callable[[Sequence[Endpoint]], None]) -> None:
     assert result.exit_code == 0
     assert result.output == ""
     assert Path("out/cors-audit.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "fast"),
+    [
+        pytest.param([], {}, True, id="default-aiohttp"),
+        pytest.param(["--no-fast-transport"], {}, False, id="flag-httpx"),
+        pytest.param([], {"CORS_AUDIT_FAST_TRANSPORT": "0"}, False, id="env-httpx"),
+        pytest.param(["--fast-transport"], {"CORS_AUDIT_FAST_TRANSPORT": "0"}, True, id="cli-wins"),
+    ],
+)
+def test_transport_choice_reaches_the_engine(
+    lab: DemoLab,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    fast: bool,
+) -> None:
+    from cors_audit import scan as scan_module
+
+    seen: list[bool] = []
+    real = scan_module.scan
+
+    def recording(*a: Any, **kw: Any) -> Any:
+        seen.append(a[2].engine.fast_transport)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(scan_module, "scan", recording)
+    result = invoke("scan", lab.url("/api/items"), *args, "--json", "r.json", "-q", env=env)
+    assert_clean(result)
+    assert result.exit_code in (0, 1), result.output
+    assert seen == [fast]
+    report = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert report["summary"]["errors"] == 0  # either transport scans the lab

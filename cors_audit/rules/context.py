@@ -12,6 +12,7 @@ import hashlib
 import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from cors_audit import spec
 from cors_audit.models import (
@@ -52,6 +53,11 @@ class Evidence:
     credentials_given: bool = False
     context: Exploitability = field(default_factory=Exploitability)
     """Severity factors from the replies (CORS-SPEC.md §6.0), see ``rules/exploit.py``."""
+    _verdicts: dict[tuple[int, str], tuple[Exchange, object]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Verdicts already computed, by exchange identity: several checks ask the same question
+    of the same reply. The exchange is kept with its verdict so that its id cannot be reused."""
 
     @property
     def request(self) -> PolicyRequest:
@@ -80,17 +86,27 @@ class Evidence:
         For a preflight this is the access part only; `preflight` adds method, headers and
         status.
         """
+        key = (id(exchange), "access")
+        hit = self._verdicts.get(key)
+        if hit is not None and hit[0] is exchange:
+            return cast("Access", hit[1])
         assert exchange.response is not None
         assert exchange.probe.origin is not None
         origin = exchange.probe.origin.value
         headers = exchange.response.headers
-        return Access(
+        access = Access(
             omit=spec.cors_check(origin, "omit", headers),
             include=spec.cors_check(origin, "include", headers),
         )
+        self._verdicts[key] = (exchange, access)
+        return access
 
     def preflight(self, exchange: Exchange, credentials: spec.Credentials) -> spec.Verdict:
         """The full preflight verdict (CORS-SPEC.md §3.3) for what the probe asked."""
+        key = (id(exchange), credentials)
+        hit = self._verdicts.get(key)
+        if hit is not None and hit[0] is exchange:
+            return cast("spec.Verdict", hit[1])
         assert exchange.response is not None
         assert exchange.probe.origin is not None
         probe = exchange.probe
@@ -103,7 +119,9 @@ class Evidence:
             exchange.response.headers,
             self.mode,
         )
-        return spec.Verdict(allowed=verdict.allowed, error=verdict.error)
+        result = spec.Verdict(allowed=verdict.allowed, error=verdict.error)
+        self._verdicts[key] = (exchange, result)
+        return result
 
     def preflight_access(self, exchange: Exchange) -> Access:
         """Full preflight verdicts in both credentials modes."""

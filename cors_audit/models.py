@@ -339,12 +339,65 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Observed:
+    """A target's CORS behaviour as seen by the scan (summarised by ``observed.py``)."""
+
+    allowed_origins: tuple[str, ...] = ()
+    """Trusted-class probe origins (the policy's, or the target's own) whose actual response or
+    preflight passed the CORS check, in scan order."""
+    credentialed_origins: tuple[str, ...] = ()
+    """The subset that passed with ``credentials: 'include'`` (CORS-SPEC.md §2.2)."""
+    untrusted_allowed: tuple[str, ...] = ()
+    """Attacker-class probe origins (arbitrary, null, look-alikes…) that passed: each is what a
+    finding reports."""
+    wildcard: bool = False
+    """``Access-Control-Allow-Origin: *`` was answered."""
+    methods: tuple[str, ...] = ()
+    """Methods granted by a successful preflight's Access-Control-Allow-Methods (as written)."""
+    headers: tuple[str, ...] = ()
+    """Request headers granted by Access-Control-Allow-Headers (as written)."""
+    exposed: tuple[str, ...] = ()
+    """Response headers named in Access-Control-Expose-Headers (as written)."""
+    max_age: int | None = None
+    """The largest Access-Control-Max-Age of a successful preflight, in seconds, as sent."""
+    private_network: bool = False
+    """``Access-Control-Allow-Private-Network: true`` was granted to some origin."""
+
+
+class Stack(StrEnum):
+    """The stacks a guess can name; the values are the report's ``stack.name`` strings."""
+
+    NGINX = "nginx"
+    EXPRESS = "express-cors"
+    STARLETTE = "starlette"
+    FLASK_CORS = "flask-cors"
+    DJANGO = "django-cors-headers"
+    SPRING = "spring"
+    ASPNETCORE = "aspnetcore"
+    RS_CORS = "go-rs-cors"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class StackGuess:
+    """Which stack most likely produced the replies, how sure, and why (``stack.py``)."""
+
+    name: Stack
+    confidence: float
+    """0..1: ``1 - Π(1 - weight)`` over the matched signals; 0 for ``unknown``."""
+    evidence: tuple[str, ...]
+    """One line per matched signal. For ``unknown``: the weaker hints that were seen."""
+
+
+@dataclass(frozen=True, slots=True)
 class TargetResult:
     """Everything learnt about one target."""
 
     target: Target
     policy: EffectivePolicy
     exchanges: tuple[Exchange, ...] = ()
+    """The exchanges kept: by default only those a finding cites as evidence (the scan lets go
+    of the others so memory does not grow per request); every one with ``keep_exchanges``."""
     findings: tuple[Finding, ...] = ()
     error: ScanError | None = None
     """Set when the target could not be scanned at all (its baseline request failed)."""
@@ -353,3 +406,9 @@ class TargetResult:
     grade: str = "A"
     notes: tuple[str, ...] = field(default=())
     """Human notes about the judgement (skipped probes, policy-free mode, …)."""
+    observed: Observed | None = None
+    """The target's CORS behaviour summarised from every exchange before they were let go;
+    ``None``: the report summarises ``exchanges`` itself."""
+    stack: StackGuess | None = None
+    """The stack guessed from every exchange before they were let go; ``None``: the report
+    guesses from ``exchanges`` itself."""

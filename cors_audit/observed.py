@@ -10,36 +10,10 @@ preflights grant, what they expose and for how long a browser caches them. ``cor
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from cors_audit import spec
 from cors_audit.models import Exchange, OriginClass, ProbeKind
-
-
-@dataclass(frozen=True, slots=True)
-class Observed:
-    """A target's CORS behaviour as seen by the scan."""
-
-    allowed_origins: tuple[str, ...] = ()
-    """Trusted-class probe origins (the policy's, or the target's own) whose actual response or
-    preflight passed the CORS check, in scan order."""
-    credentialed_origins: tuple[str, ...] = ()
-    """The subset that passed with ``credentials: 'include'`` (CORS-SPEC.md §2.2)."""
-    untrusted_allowed: tuple[str, ...] = ()
-    """Attacker-class probe origins (arbitrary, null, look-alikes…) that passed: each is what a
-    finding reports."""
-    wildcard: bool = False
-    """``Access-Control-Allow-Origin: *`` was answered."""
-    methods: tuple[str, ...] = ()
-    """Methods granted by a successful preflight's Access-Control-Allow-Methods (as written)."""
-    headers: tuple[str, ...] = ()
-    """Request headers granted by Access-Control-Allow-Headers (as written)."""
-    exposed: tuple[str, ...] = ()
-    """Response headers named in Access-Control-Expose-Headers (as written)."""
-    max_age: int | None = None
-    """The largest Access-Control-Max-Age of a successful preflight, in seconds, as sent."""
-    private_network: bool = False
-    """``Access-Control-Allow-Private-Network: true`` was granted to some origin."""
+from cors_audit.models import Observed as Observed  # re-exported: the summary lives in models
 
 
 def _add(values: list[str], new: Iterable[str], fold: bool) -> None:

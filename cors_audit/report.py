@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -311,7 +312,14 @@ class Report(_Model):
 
 
 def _headers(headers: Headers) -> list[HeaderModel]:
-    return [HeaderModel(name=name, value=value) for name, value in headers]
+    return [_header(name, value) for name, value in headers]
+
+
+@lru_cache(maxsize=4096)
+def _header(name: str, value: str) -> HeaderModel:
+    # The models are frozen, so every evidence list may share one per distinct line: a large
+    # scan's replies repeat the same few dozen lines thousands of times.
+    return HeaderModel(name=name, value=value)
 
 
 def _error(error: ScanError | None) -> ErrorModel | None:
@@ -410,7 +418,7 @@ def build_report(
 ) -> Report:
     """Assemble the report from per-target results (order kept). ``indices`` are the targets'
     positions in the whole (unsharded) target list; ``today`` decides baseline expiry."""
-    guesses = [None if r.error else detect_stack(r.exchanges) for r in results]
+    guesses = [None if r.error else _stack(r) for r in results]
     findings = [
         finding_model(f, _remediation(f.rule, guess, result))
         for result, guess in zip(results, guesses, strict=True)
@@ -479,8 +487,13 @@ def _remediation(
     ]
 
 
+def _stack(result: TargetResult) -> StackGuess:
+    # The scan guesses before it lets go of the exchanges; results built otherwise carry them.
+    return result.stack if result.stack is not None else detect_stack(result.exchanges)
+
+
 def _observed(result: TargetResult) -> ObservedModel:
-    seen = observe(result.exchanges)
+    seen = result.observed if result.observed is not None else observe(result.exchanges)
     return ObservedModel(
         allowed_origins=list(seen.allowed_origins),
         credentialed_origins=list(seen.credentialed_origins),

@@ -5,12 +5,18 @@ rules → scoring. One failing target becomes a result with ``error`` set; the o
 This module does no output and no argument parsing (that is ``cli.py``).
 
 Two limits keep one hostile target from holding up the scan: a per-target deadline
-(``target_deadline``, an error of kind ``timeout`` naming it, with whatever exchanges had
+(``target_deadline``, an error of kind ``timeout`` naming it and how many probes had
 completed) and a per-target request budget (``max_requests_per_target``: the probes beyond it
 are not sent, and a note says so). The deadline counts the time the target is being worked on:
 while every request of the target waits behind other targets' requests for a shared slot
 (``--concurrency``, ``--per-host``, ``--rate``), its clock stands still, so a rate-limited scan of
 many targets does not time them all out.
+
+Memory grows with the findings, not with the requests: ``max_targets_in_flight`` workers pull
+the targets one at a time, and a finished target keeps only the exchanges its findings cite as
+evidence (`settle`), after the summaries the report needs from all of them (``observed``,
+``stack``) were computed; equal header lines, replies and policies are shared. ``keep_exchanges``
+keeps every exchange (tests, debugging).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Final, TypeVar
 
 from cors_audit import origins as origins_mod
 from cors_audit import probes, rules, scoring, spec
@@ -30,19 +36,28 @@ from cors_audit.models import (
     Exchange,
     Exploitability,
     Finding,
+    Headers,
     Probe,
     ProbeKind,
+    RequestRecord,
     ResponseRecord,
     ScanError,
     Target,
     TargetResult,
 )
+from cors_audit.observed import observe
 from cors_audit.policy import Policy, policy_free
+from cors_audit.stack import detect_stack
 
 DEFAULT_TARGET_DEADLINE: Final = 60.0
 """Seconds; a normal target needs well under one (a few dozen requests, 6 at a time)."""
 DEFAULT_MAX_REQUESTS_PER_TARGET: Final = 200
 """A normal target needs a few dozen probes; the budget only stops a runaway plan."""
+INTERNED_MAX: Final = 20_000
+"""Most distinct values `_Interner` remembers before it starts afresh (a hostile server that
+sends a new value every time must not make the table itself grow without end)."""
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +83,11 @@ class ScanOptions:
     thorough: bool = False
     """Derive narrow origins from every trusted origin, probe every hosting platform and send
     both probe kinds for each at once (about three times the requests)."""
+    keep_exchanges: bool = False
+    """Keep every exchange on each `TargetResult` (tests, debugging). By default a finished
+    target keeps only the exchanges its findings cite as evidence, with the summaries the report
+    needs (``observed``, ``stack``) computed first, so a scan's memory does not grow per
+    request."""
 
     def __post_init__(self) -> None:
         if self.max_targets_in_flight < 1:
@@ -402,16 +422,22 @@ async def scan_async(
     on_target: Callable[[TargetResult], None] | None = None,
     transport: Transport | None = None,
 ) -> list[TargetResult]:
-    """Scan every target (order of results = order of targets)."""
+    """Scan every target (order of results = order of targets).
+
+    ``max_targets_in_flight`` workers pull the targets one at a time, so the scan holds the
+    coroutines of that many targets, not one per target, and each finished result is slimmed
+    (`settle`) before the next target starts."""
     label = options.label or origins_mod.new_label()
     credentialed = bool(options.engine.headers or options.engine.cookie)
-    gate = asyncio.Semaphore(options.max_targets_in_flight)
     budget = _ScanBudget(options.max_requests)
+    results: list[TargetResult | None] = [None] * len(targets)
+    pending = iter(enumerate(targets))
+    interner = _Interner()
 
     async with Engine(options.engine, transport=transport, observer=observer) as engine:
 
-        async def one(target: Target) -> TargetResult:
-            async with gate:
+        async def worker() -> None:
+            for index, target in pending:
                 result = await _scan_target(
                     engine,
                     target,
@@ -421,11 +447,107 @@ async def scan_async(
                     credentialed,
                     budget,
                 )
-            if on_target is not None:
-                on_target(result)
-            return result
+                result = settle(result, keep_exchanges=options.keep_exchanges, interner=interner)
+                results[index] = result
+                if on_target is not None:
+                    on_target(result)
 
-        return list(await asyncio.gather(*(one(target) for target in targets)))
+        workers = min(options.max_targets_in_flight, len(targets))
+        await asyncio.gather(*(worker() for _ in range(workers)))
+    return [result for result in results if result is not None]
+
+
+class _Interner:
+    """One shared object for each distinct value among the evidence a scan keeps: the targets
+    behind one server get the same header lines (often the same whole replies) over and over,
+    and each kept finding would otherwise hold its own copy of every line."""
+
+    def __init__(self, limit: int = INTERNED_MAX) -> None:
+        self._limit = limit
+        self._seen: dict[object, object] = {}
+
+    def __call__(self, value: _T) -> _T:
+        try:
+            shared = self._seen.get(value)
+        except TypeError:  # unhashable (a list somewhere inside): keep it as it is
+            return value
+        if shared is not None:
+            return shared  # type: ignore[return-value]  # equal to value, so of its type
+        if len(self._seen) >= self._limit:
+            self._seen.clear()
+        self._seen[value] = value
+        return value
+
+    def headers(self, headers: Headers) -> Headers:
+        return self(tuple(self(line) for line in headers))
+
+    def exchange(self, exchange: Exchange) -> Exchange:
+        request, response = exchange.request, exchange.response
+        if response is not None:
+            response = self(
+                replace(
+                    response,
+                    headers=self.headers(response.headers),
+                    body_sha256=None
+                    if response.body_sha256 is None
+                    else self(response.body_sha256),
+                )
+            )
+        probe = exchange.probe
+        return replace(
+            exchange,
+            probe=replace(
+                probe,
+                origin=None if probe.origin is None else self(probe.origin),
+                request_headers=self(probe.request_headers),
+            ),
+            request=RequestRecord(request.method, request.url, self.headers(request.headers)),
+            response=response,
+        )
+
+    def finding(self, finding: Finding, evidence: tuple[Exchange, ...]) -> Finding:
+        context = finding.exploitability
+        return replace(
+            finding,
+            evidence=evidence,
+            exploitability=None if context is None else self(context),
+        )
+
+
+def settle(
+    result: TargetResult, *, keep_exchanges: bool = False, interner: _Interner | None = None
+) -> TargetResult:
+    """``result`` with the report's summaries of its exchanges (``observed``, ``stack``; none
+    for a target in error, whose report shows neither) computed now, and, unless
+    ``keep_exchanges``, only the exchanges its findings cite as evidence left on it, their
+    equal header lines shared through ``interner`` (one per scan)."""
+    observed, stack = (
+        (None, None)
+        if result.error is not None
+        else (observe(result.exchanges), detect_stack(result.exchanges))
+    )
+    if keep_exchanges:
+        return replace(result, observed=observed, stack=stack)
+    share = interner or _Interner()
+    slim: dict[int, Exchange] = {}
+    for finding in result.findings:
+        for exchange in finding.evidence:
+            if id(exchange) not in slim:
+                slim[id(exchange)] = share.exchange(exchange)
+    findings = tuple(
+        share.finding(finding, tuple(slim[id(e)] for e in finding.evidence))
+        for finding in result.findings
+    )
+    exchanges = tuple(slim[id(e)] for e in result.exchanges if id(e) in slim)
+    # Targets behind one configuration get equal policies and summaries: one copy each.
+    return replace(
+        result,
+        policy=share(result.policy),
+        exchanges=exchanges,
+        findings=findings,
+        observed=None if observed is None else share(observed),
+        stack=None if stack is None else share(stack),
+    )
 
 
 def scan(

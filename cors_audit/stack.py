@@ -22,39 +22,14 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
 from cors_audit.models import Exchange, Headers, ProbeKind, ResponseRecord
-
-
-class Stack(StrEnum):
-    """The stacks a guess can name; the values are the report's ``stack.name`` strings."""
-
-    NGINX = "nginx"
-    EXPRESS = "express-cors"
-    STARLETTE = "starlette"
-    FLASK_CORS = "flask-cors"
-    DJANGO = "django-cors-headers"
-    SPRING = "spring"
-    ASPNETCORE = "aspnetcore"
-    RS_CORS = "go-rs-cors"
-    UNKNOWN = "unknown"
-
+from cors_audit.models import Stack as Stack  # re-exported: the guess's types live in models
+from cors_audit.models import StackGuess as StackGuess
 
 GUESS_THRESHOLD: Final = 0.5
 """The confidence a stack needs before it is named (one strong signal, or two weaker ones)."""
-
-
-@dataclass(frozen=True, slots=True)
-class StackGuess:
-    """Which stack most likely produced the replies, how sure, and why."""
-
-    name: Stack
-    confidence: float
-    """0..1: ``1 - Π(1 - weight)`` over the matched signals; 0 for ``unknown``."""
-    evidence: tuple[str, ...]
-    """One line per matched signal. For ``unknown``: the weaker hints that were seen."""
 
 
 UNKNOWN: Final = StackGuess(Stack.UNKNOWN, 0.0, ())

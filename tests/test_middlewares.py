@@ -260,7 +260,9 @@ def run(case: Case, policy: Policy) -> list[TargetResult]:
         pytest.importorskip(module)
     with case.serve() as base:
         targets = [Target(base + ms.API_PATH, method, SITE_ORIGIN) for method in case.methods]
-        options = ScanOptions(engine=EngineOptions(timeout=5, retries=0), label=LABEL)
+        options = ScanOptions(
+            engine=EngineOptions(timeout=5, retries=0), label=LABEL, keep_exchanges=True
+        )
         return scan(targets, policy, options)
 
 

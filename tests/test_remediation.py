@@ -88,7 +88,9 @@ Serve = Callable[[], contextlib.AbstractContextManager[str]]
 def run(serve: Serve, policy: Policy, method: str) -> TargetResult:
     with serve() as base:
         target = Target(base + ss.API_PATH, method, SITE_ORIGIN)
-        options = ScanOptions(engine=EngineOptions(timeout=5, retries=0), label=LABEL)
+        options = ScanOptions(
+            engine=EngineOptions(timeout=5, retries=0), label=LABEL, keep_exchanges=True
+        )
         (result,) = scan([target], policy, options)
     assert result.error is None, result.error
     assert all(e.error is None for e in result.exchanges)

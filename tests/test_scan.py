@@ -9,7 +9,10 @@ recorded. Target URLs point at 127.0.0.1 so that even a mistake could not reach 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -27,7 +30,8 @@ from cors_audit.models import (
     TargetResult,
 )
 from cors_audit.policy import Policy, load_policy
-from cors_audit.scan import ScanOptions, effective_policy, scan, scan_async
+from cors_audit.report import Report, build_report
+from cors_audit.scan import ScanOptions, _Interner, effective_policy, scan, scan_async
 
 BASE = "http://127.0.0.1:9"
 DEMO_BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
@@ -85,7 +89,8 @@ def target(path: str, *, site_origin: str | None = DEMO_SITE_ORIGIN) -> Target:
 
 
 def options(**engine: object) -> ScanOptions:
-    return ScanOptions(engine=EngineOptions(retries=0, **engine))  # type: ignore[arg-type]
+    # Every exchange is kept: these tests check what went over the wire.
+    return ScanOptions(engine=EngineOptions(retries=0, **engine), keep_exchanges=True)  # type: ignore[arg-type]
 
 
 def run(
@@ -243,7 +248,9 @@ def test_a_given_label_is_used(policy: Policy) -> None:
     (result,) = run(
         [target("/strict")],
         policy,
-        scan_options=ScanOptions(engine=EngineOptions(retries=0), label="fixedlabel7"),
+        scan_options=ScanOptions(
+            engine=EngineOptions(retries=0), keep_exchanges=True, label="fixedlabel7"
+        ),
     )
     assert {label_of(e) for e in arbitrary(result)} == {"fixedlabel7"}
 
@@ -327,7 +334,7 @@ def test_policy_free_scan_notes_it_and_never_denies_trusted_origins() -> None:
 
 
 def test_spec_mode_is_passed_to_the_rules(policy: Policy) -> None:
-    scan_options = ScanOptions(engine=EngineOptions(retries=0), mode="spec")
+    scan_options = ScanOptions(engine=EngineOptions(retries=0), keep_exchanges=True, mode="spec")
     (result,) = run([target("/reflect-credentials")], policy, scan_options=scan_options)
     assert [f.rule for f in result.findings] == ["reflected-origin"]
 
@@ -401,7 +408,9 @@ def test_results_keep_target_order_and_callbacks_see_everything(policy: Policy) 
             seen.append(exchange)
 
     lab = Lab()
-    scan_options = ScanOptions(engine=EngineOptions(retries=0), max_targets_in_flight=2)
+    scan_options = ScanOptions(
+        engine=EngineOptions(retries=0), keep_exchanges=True, max_targets_in_flight=2
+    )
 
     # When they are scanned with at most two targets in flight
     results = asyncio.run(
@@ -448,3 +457,142 @@ def test_demo_lab_is_judged_as_expected_through_the_scan(policy: Policy, tmp_pat
         assert found == set(DEMO_BY_PATH[result.target.url.removeprefix(BASE)].expected), (
             result.target.url
         )
+
+
+# -- memory: what a finished target keeps --------------------------------------------------------
+
+MIXED = [
+    "/null",
+    "/strict",
+    "/anon/wildcard",
+    "/reflect-credentials",
+    "/posts/20",
+    "/public/catalog",
+]
+
+
+def slim(**fields: object) -> ScanOptions:
+    """The default: a finished target keeps only its findings' evidence."""
+    return ScanOptions(engine=EngineOptions(retries=0), **fields)  # type: ignore[arg-type]
+
+
+def evidence_ids(result: TargetResult) -> set[int]:
+    return {id(e) for f in result.findings for e in f.evidence}
+
+
+def live_exchanges() -> int:
+    gc.collect()
+    # type(), not isinstance(): a lazy object (Django settings) must not be woken up.
+    return sum(1 for obj in gc.get_objects() if type(obj) is Exchange)
+
+
+def test_a_finished_target_keeps_only_the_exchanges_its_findings_cite(policy: Policy) -> None:
+    # Given targets with and without findings, scanned with the default options
+    lab = Lab()
+    results = run([target(p) for p in MIXED], policy, lab, slim())
+
+    # Then each result keeps exactly its findings' evidence, in scan order, and no more
+    assert any(not r.findings for r in results)
+    for result in results:
+        assert {id(e) for e in result.exchanges} == evidence_ids(result)
+        assert len(result.exchanges) == len(evidence_ids(result))
+        # while the request count and the report's summaries still cover every exchange
+        assert result.observed is not None
+        assert result.stack is not None
+    assert sum(r.requests for r in results) == len(lab.requests)
+
+
+def test_no_exchange_outlives_its_target_beyond_the_evidence(policy: Policy) -> None:
+    # Given many targets (most without findings) and nothing else that holds exchanges
+    targets = [target(p) for p in ("/strict", "/posts/20", "/null") * 10]
+    before = live_exchanges()
+
+    # When they are scanned
+    results = run(targets, policy, scan_options=slim())
+
+    # Then the only exchanges still alive are the findings' evidence: nothing kept per request
+    evidence = {id(e) for r in results for f in r.findings for e in f.evidence}
+    assert sum(r.requests for r in results) > 10 * len(evidence)
+    assert live_exchanges() - before == len(evidence)
+
+
+def test_slim_results_give_the_same_report_as_every_exchange(policy: Policy) -> None:
+    # Given the same targets scanned keeping every exchange and keeping only the evidence
+    targets = [target(p) for p in MIXED]
+    full = run(targets, policy, scan_options=slim(label="samelabel9", keep_exchanges=True))
+    slim_ = run(targets, policy, scan_options=slim(label="samelabel9"))
+    assert sum(len(r.exchanges) for r in slim_) < sum(len(r.exchanges) for r in full)
+
+    # Then their reports agree on every target (stack, observed) and every finding
+    def report(results: list[TargetResult]) -> Report:
+        moment = datetime(2025, 1, 1, tzinfo=UTC)
+        return build_report(results, policy={}, started_at=moment, finished_at=moment)
+
+    full_report, slim_report = report(full), report(slim_)
+    assert slim_report.targets == full_report.targets
+    assert any(t.observed and t.observed.allowed_origins for t in slim_report.targets)
+    assert any(t.stack and t.stack.evidence for t in slim_report.targets)
+    assert [f.model_copy(update={"evidence": []}) for f in slim_report.findings] == [
+        f.model_copy(update={"evidence": []}) for f in full_report.findings
+    ]
+    assert slim_report.summary == full_report.summary
+    # And the evidence is the same but for its timing
+    for f_full, f_slim in zip(full, slim_, strict=True):
+        for a, b in zip(f_full.findings, f_slim.findings, strict=True):
+            assert [replace(e, elapsed_ms=0) for e in a.evidence] == [
+                replace(e, elapsed_ms=0) for e in b.evidence
+            ]
+
+
+def test_a_target_in_error_keeps_no_exchanges() -> None:
+    # Given an unreachable target, scanned with the default options
+    lab = Lab(fault=lambda request: httpx.ConnectError("refused", request=request))
+    (down,) = run([target("/strict")], None, lab, slim())
+
+    # Then the error and the request count are kept, the exchanges and summaries are not
+    assert down.error is not None
+    assert down.requests == len(lab.requests) > 0
+    assert down.exchanges == ()
+    assert down.observed is None
+    assert down.stack is None
+
+
+def test_targets_are_pulled_by_a_bounded_pool(policy: Policy) -> None:
+    # Given many targets and at most two in flight
+    targets = [target("/anon/wildcard") for _ in range(150)]
+    tasks: list[int] = []
+
+    class Counting(Lab):
+        def __call__(self, request: httpx.Request) -> httpx.Response:
+            tasks.append(len(asyncio.all_tasks()))
+            return super().__call__(request)
+
+    lab = Counting()
+    scan_options = slim(max_targets_in_flight=2)
+
+    # When they are scanned
+    results = asyncio.run(scan_async(targets, policy, scan_options, transport=lab.transport))
+
+    # Then every target is done, in order, yet never were there tasks for all of them at once:
+    # the workers pull targets one at a time (a task per target would be 150 and more)
+    assert [r.target for r in results] == targets
+    assert len(tasks) == len(lab.requests) > len(targets)
+    assert max(tasks) < 30
+
+
+def test_equal_values_are_shared_and_the_table_stays_bounded() -> None:
+    # Given an interner that remembers at most three values
+    share = _Interner(limit=3)
+    first = ("Vary", "Origin")
+
+    # Then an equal value gives back the first object
+    assert share(("Vary", "Origin")) is first or share(first) is first
+    assert share(("Vary", "Origin")) is first
+    # And once full it starts afresh instead of growing
+    for n in range(5):
+        share(("X-N", str(n)))
+    copy = ("Vary", "Origin")
+    assert share(copy) is copy
+    # And an unhashable value is kept as it is
+    listed = (["a"],)
+    assert share(listed) is listed

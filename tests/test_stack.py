@@ -63,7 +63,9 @@ def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
 def run(serve: Serve, policy: Policy | None, method: str = "PATCH") -> TargetResult:
     with serve() as base:
         target = Target(base + ss.API_PATH, method, SITE_ORIGIN)
-        options = ScanOptions(engine=EngineOptions(timeout=5, retries=0), label=LABEL)
+        options = ScanOptions(
+            engine=EngineOptions(timeout=5, retries=0), label=LABEL, keep_exchanges=True
+        )
         (result,) = scan([target], policy, options)
     assert result.error is None, result.error
     return result
@@ -170,7 +172,9 @@ def test_demo_lab_handlers_are_unknown(tmp_path: Path) -> None:
     demo_policy = ss.write_policy(tmp_path, "demo", DEMO_POLICY_TOML)
     with DemoLab() as lab:
         targets = [Target(url, method, DEMO_SITE_ORIGIN) for url, method in lab.urls()]
-        options = ScanOptions(engine=EngineOptions(timeout=5, retries=0), label=LABEL)
+        options = ScanOptions(
+            engine=EngineOptions(timeout=5, retries=0), label=LABEL, keep_exchanges=True
+        )
         results = scan(targets, demo_policy, options)
     assert len(results) == len(lab.endpoints)
     for result in results:

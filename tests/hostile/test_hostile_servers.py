@@ -62,7 +62,8 @@ def options(
         retries=0,
         body_cap=BODY_CAP,
     )
-    return ScanOptions(engine=engine, target_deadline=target_deadline)
+    # These tests read every exchange, not just the findings' evidence.
+    return ScanOptions(engine=engine, target_deadline=target_deadline, keep_exchanges=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,7 +469,9 @@ def test_ipv6_loopback_target_is_scanned(hostile: Factory, lab: DemoLab) -> None
 def test_request_budget_skips_the_rest_with_a_note(hostile: Factory, lab: DemoLab) -> None:
     server = hostile(reflecting)
     scan_options = ScanOptions(
-        engine=EngineOptions(retries=0, body_cap=BODY_CAP), max_requests_per_target=6
+        engine=EngineOptions(retries=0, body_cap=BODY_CAP),
+        max_requests_per_target=6,
+        keep_exchanges=True,
     )
 
     outcome = scan_with_lab(server.url(), lab, scan_options)
@@ -493,7 +496,9 @@ def test_waiting_behind_other_targets_does_not_count_against_the_deadline(lab: D
     # almost all of that time waiting for the rate limiter, behind the others.
     targets = [Target(lab.url("/reflect-credentials") + f"?n={n}") for n in range(4)]
     scan_options = ScanOptions(
-        engine=EngineOptions(retries=0, rate=20.0, body_cap=BODY_CAP), target_deadline=0.5
+        engine=EngineOptions(retries=0, rate=20.0, body_cap=BODY_CAP),
+        target_deadline=0.5,
+        keep_exchanges=True,
     )
 
     started = time.monotonic()

@@ -7,6 +7,7 @@ this model (``json_schema()``) and a test keeps the file in sync. Nothing here d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -220,6 +221,18 @@ class TargetModel(_Model):
     observed: ObservedModel | None = None
 
 
+class RequestStatsModel(_Model):
+    """How many requests the targets needed (errored targets included): a correct dynamic
+    allowlist needs about 28, a target without CORS or with a static one about 10 (README
+    "Performance")."""
+
+    min: int
+    median: float
+    p90: int = Field(description="90th percentile (nearest rank).")
+    max: int
+    mean: float = Field(description="Rounded to two decimals.")
+
+
 class SummaryModel(_Model):
     """Totals over the whole scan; suppressed findings are counted only in ``suppressed``."""
 
@@ -231,6 +244,27 @@ class SummaryModel(_Model):
     grade: str
     errors: int
     requests: int
+    requests_per_target: RequestStatsModel | None = Field(
+        default=None, description="The distribution of requests over targets; null: no target."
+    )
+
+
+def request_stats(counts: Sequence[int]) -> RequestStatsModel | None:
+    """Min, median, 90th percentile, max and mean of ``counts`` (``None`` when empty)."""
+    if not counts:
+        return None
+    ordered = sorted(counts)
+    middle = len(ordered) // 2
+    median = (
+        float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    )
+    return RequestStatsModel(
+        min=ordered[0],
+        median=median,
+        p90=ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)],
+        max=ordered[-1],
+        mean=round(sum(ordered) / len(ordered), 2),
+    )
 
 
 class GateModel(_Model):
@@ -579,6 +613,7 @@ def assemble(
             grade=scoring.grade_for(score),
             errors=errors,
             requests=sum(t.requests for t in scored),
+            requests_per_target=request_stats([t.requests for t in scored]),
         ),
         gate=GateModel(
             fail_on="never" if gate.fail_on is None else gate.fail_on.value,

@@ -97,32 +97,42 @@ def _parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _write_outputs(report: Report, outputs: dict[ReportFormat, Path]) -> None:
-    from cors_audit.formats import render
+    """Stream every report into a temporary file beside its path, then rename them all into
+    place: a reader (or a crash) never sees half a report, and a failure leaves the previous
+    files as they were. Streaming keeps a large report from being held twice (model and text;
+    issue 8). Special files (``/dev/stdout``, a FIFO) are written directly, after the others."""
+    from cors_audit.formats import write
 
-    rendered = {fmt: render(fmt, report) for fmt in outputs}  # render all before writing
-    for fmt, path in outputs.items():
-        try:
-            _write_atomically(path, rendered[fmt])
-        except OSError as error:
-            _fail(f"cannot write {fmt.value} report to {path}: {error.strerror or error}")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and rename it over ``path``, so a
-    reader (or a crash) never sees half a report. Special files (``/dev/stdout``, a FIFO) are
-    written directly."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not path.is_file():
-        path.write_text(text, encoding="utf-8")
-        return
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    staged: list[tuple[Path, Path]] = []
+    special: list[tuple[ReportFormat, Path]] = []
+    current: tuple[ReportFormat, Path] | None = None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for fmt, path in outputs.items():
+            current = (fmt, path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.exists() and not path.is_file():
+                special.append((fmt, path))
+                continue
+            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            staged.append((Path(name), path))
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                write(fmt, report, out)
+        while staged:
+            staged_file, path = staged[-1]
+            current = next((f, p) for f, p in outputs.items() if p == path)
+            os.replace(staged_file, path)
+            staged.pop()
+        for fmt, path in special:
+            current = (fmt, path)
+            with path.open("w", encoding="utf-8") as out:
+                write(fmt, report, out)
+    except OSError as error:
+        assert current is not None  # set before anything that can raise
+        fmt, path = current
+        _fail(f"cannot write {fmt.value} report to {path}: {error.strerror or error}")
+    finally:
+        for leftover, _ in staged:
+            leftover.unlink(missing_ok=True)
 
 
 class _Interruptible:

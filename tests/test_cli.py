@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -1075,3 +1077,31 @@ def test_transport_choice_reaches_the_engine(
     assert seen == [fast]
     report = json.loads(Path("r.json").read_text(encoding="utf-8"))
     assert report["summary"]["errors"] == 0  # either transport scans the lab
+
+
+def test_a_report_that_cannot_be_written_leaves_the_others_untouched(lab: DemoLab) -> None:
+    Path("r.json").write_text("previous", encoding="utf-8")
+    Path("blocker").write_text("a file, not a directory", encoding="utf-8")
+    result = invoke(
+        "scan", lab.url("/api/items"), "--json", "r.json", "--html", "blocker/r.html", "-q"
+    )
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert "cannot write html report to blocker/r.html" in result.stderr
+    # All or nothing: the JSON report staged first was not renamed into place nor left behind.
+    assert Path("r.json").read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in Path().iterdir()) == ["blocker", "r.json"]
+
+
+def test_reports_are_streamed_to_special_files(lab: DemoLab) -> None:
+    # A FIFO (like /dev/stdout in a pipeline) cannot be renamed over: it is written directly.
+    fifo = Path("report.fifo")
+    os.mkfifo(fifo)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        received = pool.submit(fifo.read_text, encoding="utf-8")
+        result = invoke("scan", lab.url("/api/items"), "--json", str(fifo), "-q")
+        text = received.result(timeout=30)
+    assert_clean(result)
+    assert result.exit_code in (0, 1)
+    assert json.loads(text)["summary"]["targets"] == 1
+    assert fifo.is_fifo()

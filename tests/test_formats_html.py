@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from html.parser import HTMLParser
 
 import pytest
-from report_fixtures import hostile_report
+from report_fixtures import empty_report, hostile_report, sample_report
 
 from cors_audit.formats import html
 from cors_audit.models import Severity
@@ -373,3 +373,17 @@ def test_multiline_blocks_keep_newlines_but_escape_controls() -> None:
 )
 def test_grade_class(grade: str, cls: str) -> None:
     assert html.grade_class(grade) == cls
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(sample_report, id="sample"),
+        pytest.param(empty_report, id="empty"),
+        *(pytest.param(lambda p=p.values[0]: hostile_report(p), id=p.id) for p in HOSTILE),
+    ],
+)
+def test_iter_html_is_render_byte_for_byte(build: Callable[[], Report]) -> None:
+    # The one string comparison here: the streamed page must be the rendered one exactly.
+    report = build()
+    assert "".join(html.iter_html(report)) == html.render(report)

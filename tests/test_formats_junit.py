@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -593,3 +593,34 @@ def test_xml_text_escapes_visibly() -> None:
     assert junit.xml_text("one\ntwo\tthree\r") == "one\\x0atwo\\x09three\\x0d"
     assert junit.xml_text("one\ntwo\tthree\r", multiline=True) == "one\ntwo\tthree\\x0d"
     assert junit.xml_text('<&">') == '<&">'  # markup is ElementTree's job
+
+
+# --- streamed writing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(report_fixtures.sample_report, id="sample"),
+        pytest.param(report_fixtures.empty_report, id="empty"),
+        pytest.param(
+            lambda: report_fixtures.sample_report().model_copy(update={"targets": []}),
+            id="only-unmatched-findings",
+        ),
+        pytest.param(
+            lambda: report_fixtures.sample_report().model_copy(
+                update={"targets": [], "findings": []}
+            ),
+            id="no-suite-at-all",
+        ),
+        *(
+            pytest.param(lambda p=p.values[0]: hostile_report(p), id=f"hostile-{p.id}")
+            for p in HOSTILE
+        ),
+    ],
+)
+def test_iter_junit_is_render_byte_for_byte(build: Callable[[], Report]) -> None:
+    report = build()
+    chunks = list(junit.iter_junit(report))
+    assert "".join(chunks) == junit.render(report)
+    assert chunks[0].startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')

@@ -624,3 +624,19 @@ def test_run_properties_have_no_baseline_without_one(report: Report) -> None:
     properties = _run(report)["properties"]
     assert "baseline" not in properties
     assert properties["gate"] == {"fail_on": "high", "failing": report.gate.failing}
+
+
+# --- streamed writing ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("build", VARIANTS)
+def test_iter_sarif_is_render_byte_for_byte(build: Callable[[], Report]) -> None:
+    report = build()
+    assert "".join(sarif.iter_sarif(report)) == sarif.render(report)
+
+
+@given(st.text(max_size=60))
+def test_iter_sarif_matches_render_for_any_text(payload: str) -> None:
+    # Lone surrogates included: each becomes "?" whether the text is whole or in chunks.
+    report = report_fixtures.hostile_report(payload)
+    assert "".join(sarif.iter_sarif(report)) == sarif.render(report)

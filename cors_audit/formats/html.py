@@ -9,7 +9,8 @@ Everything in the report may come from a hostile server (header names and values
 phrases) or a user (URLs): autoescape is on explicitly (``select_autoescape`` does not cover
 ``.j2``), no report value is ever marked safe, and control characters are shown as visible
 ``\\xNN`` escapes (`visible` filters, plus a ``finalize`` hook as a backstop for every
-expression). This module does no I/O besides reading its own template.
+expression). ``iter_html`` yields the same page in chunks (jinja2's ``generate``), so a large
+report need not be one string. This module does no I/O besides reading its own template.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from cors_audit.formats import batched
 from cors_audit.formats.console import sanitize
 from cors_audit.models import Severity, url_origin
 from cors_audit.report import FindingModel, Report, TargetModel
@@ -240,31 +242,40 @@ _ENV = _environment()
 
 def render(report: Report) -> str:
     """The report as one self-contained HTML page."""
+    return _ENV.get_template(TEMPLATE).render(_context(report))
+
+
+def iter_html(report: Report) -> Iterator[str]:
+    """`render`'s page in chunks of about 64 KiB (jinja2's ``generate``): their concatenation
+    is byte for byte ``render(report)``, but the page is never one string."""
+    return batched(_ENV.get_template(TEMPLATE).generate(_context(report)))
+
+
+def _context(report: Report) -> dict[str, Any]:
     rule_counts: dict[str, int] = {}
     for finding in report.findings:
         rule_counts[finding.rule] = rule_counts.get(finding.rule, 0) + 1
     policy_free = any(target.policy_free for target in report.targets) or (
         report.policy.get("policy_free") is True
     )
-    template = _ENV.get_template(TEMPLATE)
-    return template.render(
-        report=report,
-        summary=report.summary,
-        grade_class=grade_class(report.summary.grade),
-        duration=_duration(report),
-        policy_free=policy_free,
-        policy_source=_policy_source(report.policy),
-        policy_json=json.dumps(report.policy, indent=2, sort_keys=True, default=str),
-        severities=[severity.value for severity in Severity],
-        bars=chart_bars(report.summary.by_severity),
-        chart={
+    return {
+        "report": report,
+        "summary": report.summary,
+        "grade_class": grade_class(report.summary.grade),
+        "duration": _duration(report),
+        "policy_free": policy_free,
+        "policy_source": _policy_source(report.policy),
+        "policy_json": json.dumps(report.policy, indent=2, sort_keys=True, default=str),
+        "severities": [severity.value for severity in Severity],
+        "bars": chart_bars(report.summary.by_severity),
+        "chart": {
             "width": _CHART_WIDTH,
             "height": len(Severity) * _ROW + 6,
             "label_width": _LABEL_WIDTH,
             "bar_max": _BAR_MAX,
             "bar_height": _BAR_HEIGHT,
         },
-        target_rows=[
+        "target_rows": [
             TargetRow(
                 target=target,
                 grade_class=grade_class(target.grade),
@@ -272,11 +283,11 @@ def render(report: Report) -> str:
             )
             for target in report.targets
         ],
-        groups=finding_groups(report.findings),
-        open_by_default={severity.value for severity in OPEN_BY_DEFAULT},
-        rules=RULES,
-        rules_by_id=RULES_BY_ID,
-        rule_counts=rule_counts,
-        csp=CONTENT_SECURITY_POLICY,
-        script=Markup(_SCRIPT),  # noqa: S704 - a constant of this module, hashed in the CSP
-    )
+        "groups": finding_groups(report.findings),
+        "open_by_default": {severity.value for severity in OPEN_BY_DEFAULT},
+        "rules": RULES,
+        "rules_by_id": RULES_BY_ID,
+        "rule_counts": rule_counts,
+        "csp": CONTENT_SECURITY_POLICY,
+        "script": Markup(_SCRIPT),  # noqa: S704 - a constant of this module, hashed in the CSP
+    }

@@ -6,19 +6,27 @@
 
     python -m cors_audit.formats.json --write-schema
 
-Rendering does no I/O; only the ``--write-schema`` entry point writes a file.
+A large scan's document is hundreds of megabytes, so ``iter_json`` / ``write_json`` produce the
+very same text piece by piece: every top-level field but the two lists that grow with the scan
+(``targets``, ``findings``) is serialized by pydantic exactly as ``render`` does, and each list
+item on its own and re-indented, so peak memory is bounded by the largest single item instead
+of the whole document. Rendering does no I/O; ``write_json`` writes only to the stream it is
+given and only the ``--write-schema`` entry point writes a file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from cors_audit.report import Report, json_schema
+from pydantic import TypeAdapter
+
+from cors_audit.formats import TextSink, batched
+from cors_audit.report import FindingModel, Report, TargetModel, json_schema
 
 SCHEMA_FILE = "schema/report-v1.schema.json"
 """Where the schema lives, relative to the ``cors_audit`` package (shipped in the wheel)."""
@@ -26,9 +34,63 @@ SCHEMA_FILE = "schema/report-v1.schema.json"
 REGENERATE_COMMAND = "python -m cors_audit.formats.json --write-schema"
 
 
+_INDENT = "  "
+"""pydantic's ``indent=2``; `render` and `iter_json` must use the same."""
+
+_STREAMED: dict[str, TypeAdapter[Any]] = {
+    "targets": TypeAdapter(TargetModel),
+    "findings": TypeAdapter(FindingModel),
+}
+"""The report's list fields that grow with the scan, with their item type's serializer."""
+
+
 def render(report: Report) -> str:
     """The report as pretty-printed JSON text (the contract, ``schema_version`` "1")."""
     return report.to_json()
+
+
+def iter_json(report: Report) -> Iterator[str]:
+    """`render`'s text in chunks (about 64 KiB each, or one large list item): their
+    concatenation is byte for byte ``render(report)``, but only one item is built at a time."""
+    return batched(_chunks(report))
+
+
+def write_json(report: Report, out: TextSink) -> None:
+    """Write ``render(report)`` to ``out`` (a text stream) without building it in memory."""
+    for chunk in iter_json(report):
+        out.write(chunk)
+
+
+def _chunks(report: Report) -> Iterator[str]:
+    # pydantic writes an object as "{", then per field "\n" + indent + '"key": value' joined
+    # by ",", then "\n}"; a nested value's lines are indented once more per level. So each
+    # field is cut out of a one-field dump ("{\n" ... "\n}") and each list item's own dump is
+    # shifted right by two levels (JSON text never holds a raw newline inside a string).
+    separator = "{\n"
+    for name in type(report).model_fields:
+        adapter = _STREAMED.get(name)
+        if adapter is None:
+            text = report.model_dump_json(indent=2, include={name})
+            if text != "{}":  # a field pydantic leaves out (none today) stays out
+                yield separator + text[2:-2]
+                separator = ",\n"
+            continue
+        items = getattr(report, name)
+        # The key exactly as pydantic spells it (alias rules included): dump an empty list.
+        empty = report.model_copy(update={name: []}).model_dump_json(indent=2, include={name})
+        yield separator + empty[2:-4]  # '  "targets": ' without the "[]"
+        separator = ",\n"
+        if not items:
+            yield "[]"
+            continue
+        item_separator = "[\n"
+        shift = "\n" + _INDENT * 2
+        for item in items:
+            text = adapter.dump_json(item, indent=2).decode("utf-8")
+            yield item_separator + _INDENT * 2 + text.replace("\n", shift)
+            item_separator = ",\n"
+        yield "\n" + _INDENT + "]"
+    yield "\n}\n"
 
 
 def schema_text() -> str:

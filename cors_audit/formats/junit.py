@@ -25,18 +25,21 @@ Everything in the report may come from a hostile server or a user. ElementTree e
 but not characters XML 1.0 forbids, so every text and attribute goes through `xml_text`:
 control characters (ANSI escapes included) become visible ``\\xNN`` escapes, and lone
 surrogates, U+FFFE and U+FFFF visible ``\\uNNNN`` escapes; the output is well-formed UTF-8 XML
-for any input. This module builds XML only: it never parses XML and does no I/O.
+for any input. ``iter_junit`` yields the same document in chunks, building one suite at a time
+(twice: the root's totals come first), so a large scan's tree is never held whole. This module
+builds XML only: it never parses XML and does no I/O.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # builds only; nothing here parses XML
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from cors_audit.formats import batched
 from cors_audit.formats.console import sanitize
 from cors_audit.models import Severity
 from cors_audit.report import FindingModel, Report, TargetModel
@@ -271,27 +274,79 @@ def _target_suite(
 
 def render(report: Report) -> str:
     """The report as a JUnit XML document (UTF-8 declaration, ends with a newline)."""
+    root = ET.Element("testsuites", name=SUITES_NAME)
+    totals = _Counts()
+    for suite, counts in _suites(report):
+        root.append(suite)
+        totals.add(counts)
+    _set_totals(root, totals, report)
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return f"{_DECLARATION}{body}\n"
+
+
+def iter_junit(report: Report) -> Iterator[str]:
+    """`render`'s document in chunks of about 64 KiB: their concatenation is byte for byte
+    ``render(report)``, but only one ``<testsuite>`` is built at a time (each twice: the
+    root's totals, which come first, need every suite's counts)."""
+    return batched(_chunks(report))
+
+
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_CLOSE_ROOT = "</testsuites>"
+
+
+def _set_totals(root: ET.Element, totals: _Counts, report: Report) -> None:
+    totals.set_on(root, skipped=False)
+    root.set("time", _seconds(report))
+
+
+def _root(report: Report) -> ET.Element:
+    """The ``<testsuites>`` element with the totals of every suite (and no children)."""
+    root = ET.Element("testsuites", name=SUITES_NAME)
+    totals = _Counts()
+    for _, counts in _suites(report):
+        totals.add(counts)
+    _set_totals(root, totals, report)
+    return root
+
+
+def _chunks(report: Report) -> Iterator[str]:
+    # What ET.indent(root) + ET.tostring(root) write, one suite at a time: the root's start
+    # tag, then per suite "\n  " and the suite indented as a level-1 subtree, then "\n" and
+    # the end tag. A root without suites is the empty element "<testsuites ... />".
+    root = _root(report)
+    yield _DECLARATION
+    opened = False
+    for suite, _ in _suites(report):
+        if not opened:
+            start = ET.tostring(root, encoding="unicode", short_empty_elements=False)
+            yield start.removesuffix(_CLOSE_ROOT)
+            opened = True
+        ET.indent(suite, level=1)
+        yield "\n  " + ET.tostring(suite, encoding="unicode")
+    yield f"\n{_CLOSE_ROOT}\n" if opened else ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suites(report: Report) -> Iterator[tuple[ET.Element, _Counts]]:
+    """Each ``<testsuite>`` (built when asked for, with no parent) and its counts: one per
+    target in report order, then the suite of findings that match no target, if any."""
     fail_on = None if report.gate.fail_on == "never" else Severity(report.gate.fail_on)
     per_target: dict[tuple[str, str], list[FindingModel]] = {}
     for finding in report.findings:
         per_target.setdefault((finding.url, finding.method), []).append(finding)
 
-    root = ET.Element("testsuites", name=SUITES_NAME)
-    totals = _Counts()
     for target in report.targets:
         own = per_target.get((target.url, target.method), [])
-        totals.add(_target_suite(root, report, target, own, fail_on))
+        holder = ET.Element("testsuites")
+        counts = _target_suite(holder, report, target, own, fail_on)
+        yield holder[0], counts
 
     known = {(target.url, target.method) for target in report.targets}
     unmatched = [finding for key, own in per_target.items() if key not in known for finding in own]
     if unmatched:
-        suite = _suite(root, report, UNMATCHED_SUITE, "unknown")
+        holder = ET.Element("testsuites")
+        suite = _suite(holder, report, UNMATCHED_SUITE, "unknown")
         counts = _rule_cases(suite, f"{SUITES_NAME}.unmatched", unmatched, fail_on)
         counts.set_on(suite)
-        totals.add(counts)
-
-    totals.set_on(root, skipped=False)
-    root.set("time", _seconds(report))
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+        yield suite, counts

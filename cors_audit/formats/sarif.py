@@ -36,7 +36,10 @@ the message and ``result.properties``.
 Everything a scanned server or a user supplied is only ever a JSON string value, serialized by
 ``json.dumps`` (control characters escaped); a lone surrogate, which UTF-8 cannot carry, becomes
 ``?``. Output is deterministic: object keys sorted, tags sorted, arrays in report or catalogue
-order. This module does no I/O and never reaches back into the scan: it reads the `Report`.
+order. ``iter_sarif`` yields the same text in chunks: the results (one per finding) and the
+notifications (one per unscannable target) are encoded one at a time, so a large scan's log is
+never one string nor one object tree. This module does no I/O and never reaches back into the
+scan: it reads the `Report`.
 """
 
 from __future__ import annotations
@@ -44,11 +47,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
 from cors_audit import HOMEPAGE
+from cors_audit.formats import batched
 from cors_audit.models import Severity
 from cors_audit.report import ErrorModel, FindingModel, Report, TargetModel
 from cors_audit.rules.catalogue import RULES, Rule, help_uri
@@ -110,14 +116,79 @@ _DIGEST: Final = 12
 
 def render(report: Report) -> str:
     """The report as a SARIF 2.1.0 log (pretty-printed JSON text, one run)."""
-    log = {
+    text = _dumps(_log(report, lazy=False))
+    return _utf8(text) + "\n"
+
+
+def iter_sarif(report: Report) -> Iterator[str]:
+    """`render`'s log in chunks of about 64 KiB: their concatenation is byte for byte
+    ``render(report)``, but only one result is built and encoded at a time."""
+    chunks = chain(_chunks(_log(report, lazy=True), 0), ["\n"])
+    return batched(_utf8(chunk) for chunk in chunks)
+
+
+def _utf8(text: str) -> str:
+    # A lone surrogate (possible in a str, impossible in UTF-8) would break writing the file.
+    # Python's UTF-8 codec replaces each surrogate on its own, so this is the same per chunk.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+class _Lazy:
+    """A JSON array whose items are made only while it is being encoded (by `_chunks`)."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+def _array(items: Iterable[Any], *, lazy: bool) -> _Lazy | list[Any]:
+    return _Lazy(items) if lazy else list(items)
+
+
+def _has_lazy(value: Any) -> bool:
+    if isinstance(value, _Lazy):
+        return True
+    if isinstance(value, dict):
+        return any(_has_lazy(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_lazy(item) for item in value)
+    return False
+
+
+def _chunks(value: Any, level: int) -> Iterator[str]:
+    """``_dumps(value)`` (with each `_Lazy` as its list) in pieces, as it would appear nested
+    ``level`` deep: ``json.dumps`` with ``indent=2`` puts each item on a line of its own,
+    indented two spaces per level, and a JSON text holds no raw newline inside a string, so
+    a sub-value dumped alone fits after shifting its lines right."""
+    if not _has_lazy(value):
+        yield _dumps(value).replace("\n", "\n" + "  " * level)
+        return
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        opening, closing = "{", "}"
+        parts: Iterable[tuple[str, Any]] = (
+            (_dumps(key) + ": ", value[key]) for key in sorted(value)
+        )
+    else:
+        opening, closing = "[", "]"
+        parts = (("", item) for item in (value.items if isinstance(value, _Lazy) else value))
+    separator = opening + inner
+    for prefix, item in parts:
+        yield separator + prefix
+        yield from _chunks(item, level + 1)
+        separator = "," + inner
+    yield opening + closing if separator.startswith(opening) else "\n" + "  " * level + closing
+
+
+def _log(report: Report, *, lazy: bool) -> dict[str, Any]:
+    return {
         "$schema": SARIF_SCHEMA_URI,
         "version": SARIF_VERSION,
-        "runs": [_run(report)],
+        "runs": [_run(report, lazy=lazy)],
     }
-    text = json.dumps(log, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    # A lone surrogate (possible in a str, impossible in UTF-8) would break writing the file.
-    return text.encode("utf-8", "replace").decode("utf-8") + "\n"
 
 
 def artifact_uri(url: str) -> str:
@@ -152,7 +223,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST]
 
 
-def _run(report: Report) -> dict[str, Any]:
+def _run(report: Report, *, lazy: bool = False) -> dict[str, Any]:
     rules = _rules(report.findings)
     index = {rule.id: i for i, rule in enumerate(rules)}
     cwes = sorted({m[1] for rule in rules if (m := _CWE_RE.fullmatch(rule.cwe))}, key=int)
@@ -169,8 +240,10 @@ def _run(report: Report) -> dict[str, Any]:
             }
         },
         "taxonomies": [_cwe_taxonomy(cwes)],
-        "invocations": [_invocation(report)],
-        "results": [_result(finding, index[finding.rule]) for finding in report.findings],
+        "invocations": [_invocation(report, lazy=lazy)],
+        "results": _array(
+            (_result(finding, index[finding.rule]) for finding in report.findings), lazy=lazy
+        ),
         "properties": _run_properties(report),
     }
 
@@ -326,10 +399,11 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _invocation(report: Report) -> dict[str, Any]:
-    notifications = [_notification(t, t.error) for t in report.targets if t.error is not None]
+def _invocation(report: Report, *, lazy: bool = False) -> dict[str, Any]:
+    failed = [(t, t.error) for t in report.targets if t.error is not None]
+    notifications = _array((_notification(t, error) for t, error in failed), lazy=lazy)
     return {
-        "executionSuccessful": not notifications,
+        "executionSuccessful": not failed,
         "startTimeUtc": _utc(report.started_at),
         "endTimeUtc": _utc(report.finished_at),
         "exitCode": report.gate.exit_code,

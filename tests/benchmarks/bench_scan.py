@@ -335,9 +335,8 @@ def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
     targets = read_target_lines(Path(spec["targets"]).read_text(), "bench")
     policy = load_policy(Path(spec["policy"]))
     options = ScanOptions(
-        # The fast transport (aiohttp, `--fast-transport`); the figures of the default
-        # transport are the "httpx" variant below.
-        engine=EngineOptions(concurrency=CONCURRENCY, per_host=PER_HOST, fast_transport=True),
+        # The engine's defaults (aiohttp; `--no-fast-transport` is the "httpx" variant below).
+        engine=EngineOptions(concurrency=CONCURRENCY, per_host=PER_HOST),
         label="bench",
     )
     transport = None
@@ -484,7 +483,26 @@ def child_server(spec: dict[str, Any]) -> dict[str, Any]:
     return {"max_inflight": dict(tally.max_inflight), "arrivals": tally.arrivals}
 
 
-CHILDREN = {"scan": child_scan, "replay": child_replay, "server": child_server}
+def child_command(spec: dict[str, Any]) -> dict[str, Any]:
+    """The whole ``cors-audit scan`` command (scan, report, JSON file) in this process, for
+    its peak RSS."""
+    from cors_audit import cli as command
+
+    sys.argv = ["cors-audit", "scan", *spec["args"]]
+    started = time.perf_counter()
+    try:
+        command.main()
+    except SystemExit as exit_:
+        code = exit_.code
+    return {"seconds": time.perf_counter() - started, "exit": code, "peak_rss_mb": peak_rss_mb()}
+
+
+CHILDREN = {
+    "scan": child_scan,
+    "replay": child_replay,
+    "server": child_server,
+    "command": child_command,
+}
 
 
 def run_child(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -510,7 +528,14 @@ def write_targets(path: Path, count: int, port: int, hosts: list[str]) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def throughput(root: Path, server: Server, count: int, httpx_too: bool, profile: str | None):
+def throughput(
+    root: Path,
+    server: Server,
+    count: int,
+    httpx_too: bool,
+    profile: str | None,
+    command_too: bool = False,
+) -> dict[str, Any]:
     targets = root / f"targets-{count}.txt"
     policy = root / "cors-policy.toml"
     replay = root / f"replay-{count}.jsonl"
@@ -523,6 +548,12 @@ def throughput(root: Path, server: Server, count: int, httpx_too: bool, profile:
     if httpx_too:
         row["httpx"] = run_child("replay", {"replay": str(replay), "client": "httpx"})
     row["ratio_vs_aiohttp"] = row["scan"]["requests_per_s"] / row["aiohttp"]["requests_per_s"]
+    if command_too:
+        report = root / f"report-{count}.json"
+        args = ["-f", str(targets), "--policy", str(policy), "--json", str(report), "-q"]
+        row["command"] = run_child("command", {"args": [*args, "--allow-errors"]})
+        row["command"]["json_mb"] = report.stat().st_size / 1e6
+        report.unlink()
     if httpx_too:
         row["ratio_vs_httpx"] = row["scan"]["requests_per_s"] / row["httpx"]["requests_per_s"]
     replay.unlink()
@@ -744,6 +775,14 @@ def table(figures: dict[str, Any]) -> str:
             f"{row['ratio_vs_aiohttp']:>6.0%} {vs_httpx} {s['targets_per_s']:>9.1f} "
             f"{s['peak_rss_mb']:>7.1f} {s['errors']:>6}"
         )
+    for row in figures["throughput"]:
+        if "command" in row:
+            c = row["command"]
+            out.append(
+                f"the cors-audit scan command on {row['targets']} targets (scan, report, "
+                f"{c['json_mb']:.1f} MB JSON file): {c['seconds']:.1f} s, peak RSS "
+                f"{c['peak_rss_mb']:.1f} MB"
+            )
     p = figures["politeness"]
     out.append("")
     out.append(
@@ -803,7 +842,12 @@ def main() -> None:
                 profile = str(Path(args.profile).resolve()) if args.profile else None
                 figures["throughput"].append(
                     throughput(
-                        root, server, count, count <= 1000, profile if count == 1000 else None
+                        root,
+                        server,
+                        count,
+                        count <= 1000,
+                        profile if count == 1000 else None,
+                        command_too=count == sizes[-1],
                     )
                 )
                 row = figures["throughput"][-1]

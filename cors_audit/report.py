@@ -21,6 +21,7 @@ from cors_audit import __version__, scoring
 from cors_audit.baseline import Baseline, BaselineEntry, apply_baseline
 from cors_audit.errors import UsageError
 from cors_audit.models import (
+    EffectivePolicy,
     Exchange,
     Exploitability,
     Finding,
@@ -391,8 +392,15 @@ def evidence_model(exchange: Exchange) -> EvidenceModel:
     )
 
 
-def finding_model(finding: Finding, remediation: Sequence[RemediationModel] = ()) -> FindingModel:
-    """The JSON form of one finding."""
+def finding_model(
+    finding: Finding,
+    remediation: Sequence[RemediationModel] = (),
+    evidence: dict[int, EvidenceModel] | None = None,
+) -> FindingModel:
+    """The JSON form of one finding. ``evidence`` (exchange id → model, one per report build)
+    lets the findings that cite one exchange share its model: the models are frozen, and a large
+    report would otherwise hold each cited exchange once per finding."""
+    shared = {} if evidence is None else evidence
     return FindingModel(
         rule=finding.rule,
         severity=finding.severity,
@@ -408,10 +416,17 @@ def finding_model(finding: Finding, remediation: Sequence[RemediationModel] = ()
         credentialed=finding.credentialed,
         cors_error=finding.cors_error,
         folded=list(finding.folded),
-        evidence=[evidence_model(exchange) for exchange in finding.evidence],
+        evidence=[_shared_evidence(exchange, shared) for exchange in finding.evidence],
         exploitability=_exploitability(finding.exploitability),
         remediation=list(remediation),
     )
+
+
+def _shared_evidence(exchange: Exchange, shared: dict[int, EvidenceModel]) -> EvidenceModel:
+    model = shared.get(id(exchange))
+    if model is None:
+        model = shared[id(exchange)] = evidence_model(exchange)
+    return model
 
 
 def _exploitability(context: Exploitability | None) -> ExploitabilityModel | None:
@@ -453,8 +468,9 @@ def build_report(
     """Assemble the report from per-target results (order kept). ``indices`` are the targets'
     positions in the whole (unsharded) target list; ``today`` decides baseline expiry."""
     guesses = [None if r.error else _stack(r) for r in results]
+    evidence: dict[int, EvidenceModel] = {}  # the results stay alive meanwhile: ids are unique
     findings = [
-        finding_model(f, _remediation(f.rule, guess, result))
+        finding_model(f, _remediation(f.rule, guess, result), evidence)
         for result, guess in zip(results, guesses, strict=True)
         for f in result.findings
     ]
@@ -507,9 +523,18 @@ def build_report(
 
 def _remediation(
     rule: str, guess: StackGuess | None, result: TargetResult
-) -> list[RemediationModel]:
+) -> tuple[RemediationModel, ...]:
     name = Stack.UNKNOWN if guess is None else guess.name
-    return [
+    return _remediation_models(rule, name, result.policy)
+
+
+@lru_cache(maxsize=1024)
+def _remediation_models(
+    rule: str, name: Stack, policy: EffectivePolicy
+) -> tuple[RemediationModel, ...]:
+    # Shared (frozen) models: a large scan has thousands of findings but a handful of distinct
+    # (rule, stack, policy) fixes, and the snippets are most of a report's text.
+    return tuple(
         RemediationModel(
             stack=str(r.stack),
             title=r.title,
@@ -517,8 +542,8 @@ def _remediation(
             snippet=r.snippet,
             notes=list(r.notes),
         )
-        for r in remediation_for(rule, name, result.policy)
-    ]
+        for r in remediation_for(rule, name, policy)
+    )
 
 
 def _stack(result: TargetResult) -> StackGuess:

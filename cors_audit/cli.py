@@ -103,35 +103,30 @@ def _write_outputs(report: Report, outputs: dict[ReportFormat, Path]) -> None:
     issue 8). Special files (``/dev/stdout``, a FIFO) are written directly, after the others."""
     from cors_audit.formats import write
 
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[ReportFormat, Path, Path]] = []  # (format, temporary file, path)
     special: list[tuple[ReportFormat, Path]] = []
-    current: tuple[ReportFormat, Path] | None = None
+    fmt, path = ReportFormat.JSON, Path()  # what the error message names
     try:
         for fmt, path in outputs.items():
-            current = (fmt, path)
             path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists() and not path.is_file():
                 special.append((fmt, path))
                 continue
             handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            staged.append((Path(name), path))
+            staged.append((fmt, Path(name), path))
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 write(fmt, report, out)
         while staged:
-            staged_file, path = staged[-1]
-            current = next((f, p) for f, p in outputs.items() if p == path)
+            fmt, staged_file, path = staged[-1]
             os.replace(staged_file, path)
             staged.pop()
         for fmt, path in special:
-            current = (fmt, path)
             with path.open("w", encoding="utf-8") as out:
                 write(fmt, report, out)
     except OSError as error:
-        assert current is not None  # set before anything that can raise
-        fmt, path = current
         _fail(f"cannot write {fmt.value} report to {path}: {error.strerror or error}")
     finally:
-        for leftover, _ in staged:
+        for _, leftover, _ in staged:
             leftover.unlink(missing_ok=True)
 
 

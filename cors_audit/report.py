@@ -8,6 +8,7 @@ this model (``json_schema()``) and a test keeps the file in sync. Nothing here d
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -255,13 +256,9 @@ def request_stats(counts: Sequence[int]) -> RequestStatsModel | None:
     if not counts:
         return None
     ordered = sorted(counts)
-    middle = len(ordered) // 2
-    median = (
-        float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    )
     return RequestStatsModel(
         min=ordered[0],
-        median=median,
+        median=float(statistics.median(ordered)),
         p90=ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)],
         max=ordered[-1],
         mean=round(sum(ordered) / len(ordered), 2),

@@ -528,3 +528,19 @@ def serve_nginx(site: NginxSite, folder: Path) -> Iterator[str]:
             process.wait(10)
         if process.stderr is not None:
             process.stderr.close()
+
+
+Serve = Callable[[], contextlib.AbstractContextManager[str]]
+"""Starts a server and yields its base URL: what the stack and remediation tests scan."""
+
+
+def starlette(**cors: object) -> Serve:
+    return lambda: ms.serve_asgi(ms.starlette_app(**cors))
+
+
+def flask(**cors: object) -> Serve:
+    return lambda: ms.serve_wsgi(ms.flask_app(**cors))
+
+
+def django(**settings: object) -> Serve:
+    return lambda: serve_django(settings)

@@ -29,6 +29,7 @@ from rich.console import Console
 from typer.testing import Result
 
 from cors_audit import __version__, cli, demo, rules
+from cors_audit import scan as scan_module
 from cors_audit.demo import (
     DEMO_POLICY_TOML,
     DEMO_SITE_ORIGIN,
@@ -1061,8 +1062,6 @@ def test_transport_choice_reaches_the_engine(
     env: dict[str, str],
     fast: bool,
 ) -> None:
-    from cors_audit import scan as scan_module
-
     seen: list[bool] = []
     real = scan_module.scan
 

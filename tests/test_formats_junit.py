@@ -619,8 +619,17 @@ def test_xml_text_escapes_visibly() -> None:
         ),
     ],
 )
-def test_iter_junit_is_render_byte_for_byte(build: Callable[[], Report]) -> None:
+def test_iter_junit_is_the_whole_tree_byte_for_byte(build: Callable[[], Report]) -> None:
     report = build()
+    # The reference: every suite appended to one root, indented and written at once.
+    root = ET.Element("testsuites", name=junit.SUITES_NAME)
+    totals = junit._Counts()
+    for suite, counts in junit._suites(report):
+        root.append(suite)
+        totals.add(counts)
+    junit._set_totals(root, totals, report)
+    ET.indent(root)
+    whole = '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
     chunks = list(junit.iter_junit(report))
-    assert "".join(chunks) == junit.render(report)
+    assert "".join(chunks) == whole + "\n"
     assert chunks[0].startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')

@@ -22,6 +22,7 @@ from typing import Any
 import middleware_servers as ms
 import pytest
 import stack_servers as ss
+from stack_servers import Serve, django, flask, starlette
 
 from cors_audit.engine import EngineOptions
 from cors_audit.errors import UsageError
@@ -80,9 +81,6 @@ POLICIES = {
 def policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Policy]:
     folder = tmp_path_factory.mktemp("policies")
     return {name: ss.write_policy(folder, name, text) for name, text in POLICIES.items()}
-
-
-Serve = Callable[[], contextlib.AbstractContextManager[str]]
 
 
 def run(serve: Serve, policy: Policy, method: str) -> TargetResult:
@@ -158,18 +156,6 @@ class Misconfigured:
     policy: str
     expected: frozenset[str]
     methods: tuple[str, ...] = ("GET",)
-
-
-def starlette(**cors: object) -> Serve:
-    return lambda: ms.serve_asgi(ms.starlette_app(**cors))
-
-
-def flask(**cors: object) -> Serve:
-    return lambda: ms.serve_wsgi(ms.flask_app(**cors))
-
-
-def django(**settings: object) -> Serve:
-    return lambda: ss.serve_django(settings)
 
 
 STARLETTE_REST = {"allow_methods": METHODS, "allow_headers": HEADERS, "max_age": 600}

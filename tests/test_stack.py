@@ -10,14 +10,13 @@ handlers must stay ``unknown``.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from pathlib import Path
 
 import middleware_servers as ms
 import pytest
 import stack_servers as ss
 from corsheaders.defaults import default_headers, default_methods
+from stack_servers import Serve, django, flask, starlette
 
 from cors_audit.demo import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
 from cors_audit.engine import EngineOptions
@@ -51,8 +50,6 @@ POLICY = (
 METHODS = ["GET", "POST", "PATCH"]
 HEADERS = ["Content-Type", "Authorization"]
 
-Serve = Callable[[], contextlib.AbstractContextManager[str]]
-
 
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
@@ -69,18 +66,6 @@ def run(serve: Serve, policy: Policy | None, method: str = "PATCH") -> TargetRes
         (result,) = scan([target], policy, options)
     assert result.error is None, result.error
     return result
-
-
-def starlette(**cors: object) -> Serve:
-    return lambda: ms.serve_asgi(ms.starlette_app(**cors))
-
-
-def flask(**cors: object) -> Serve:
-    return lambda: ms.serve_wsgi(ms.flask_app(**cors))
-
-
-def django(**settings: object) -> Serve:
-    return lambda: ss.serve_django(settings)
 
 
 def fixture(stack: str, config: ss.Config) -> Serve:

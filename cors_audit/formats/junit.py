@@ -274,20 +274,12 @@ def _target_suite(
 
 def render(report: Report) -> str:
     """The report as a JUnit XML document (UTF-8 declaration, ends with a newline)."""
-    root = ET.Element("testsuites", name=SUITES_NAME)
-    totals = _Counts()
-    for suite, counts in _suites(report):
-        root.append(suite)
-        totals.add(counts)
-    _set_totals(root, totals, report)
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return f"{_DECLARATION}{body}\n"
+    return "".join(iter_junit(report))
 
 
 def iter_junit(report: Report) -> Iterator[str]:
-    """`render`'s document in chunks of about 64 KiB: their concatenation is byte for byte
-    ``render(report)``, but only one ``<testsuite>`` is built at a time (each twice: the
+    """`render`'s document in chunks of about 64 KiB: what ``ET.indent`` + ``ET.tostring``
+    write for the whole tree, but only one ``<testsuite>`` is built at a time (each twice: the
     root's totals, which come first, need every suite's counts)."""
     return batched(_chunks(report))
 

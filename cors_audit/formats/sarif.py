@@ -116,14 +116,13 @@ _DIGEST: Final = 12
 
 def render(report: Report) -> str:
     """The report as a SARIF 2.1.0 log (pretty-printed JSON text, one run)."""
-    text = _dumps(_log(report, lazy=False))
-    return _utf8(text) + "\n"
+    return "".join(iter_sarif(report))
 
 
 def iter_sarif(report: Report) -> Iterator[str]:
-    """`render`'s log in chunks of about 64 KiB: their concatenation is byte for byte
-    ``render(report)``, but only one result is built and encoded at a time."""
-    chunks = chain(_chunks(_log(report, lazy=True), 0), ["\n"])
+    """`render`'s log in chunks of about 64 KiB: what ``json.dumps(log, indent=2,
+    sort_keys=True)`` writes, but only one result is built and encoded at a time."""
+    chunks = chain(_chunks(_log(report), 0), ["\n"])
     return batched(_utf8(chunk) for chunk in chunks)
 
 
@@ -142,10 +141,6 @@ class _Lazy:
 
     def __init__(self, items: Iterable[Any]) -> None:
         self.items = items
-
-
-def _array(items: Iterable[Any], *, lazy: bool) -> _Lazy | list[Any]:
-    return _Lazy(items) if lazy else list(items)
 
 
 def _has_lazy(value: Any) -> bool:
@@ -183,11 +178,11 @@ def _chunks(value: Any, level: int) -> Iterator[str]:
     yield opening + closing if separator.startswith(opening) else "\n" + "  " * level + closing
 
 
-def _log(report: Report, *, lazy: bool) -> dict[str, Any]:
+def _log(report: Report) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": SARIF_VERSION,
-        "runs": [_run(report, lazy=lazy)],
+        "runs": [_run(report)],
     }
 
 
@@ -223,7 +218,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST]
 
 
-def _run(report: Report, *, lazy: bool = False) -> dict[str, Any]:
+def _run(report: Report) -> dict[str, Any]:
     rules = _rules(report.findings)
     index = {rule.id: i for i, rule in enumerate(rules)}
     cwes = sorted({m[1] for rule in rules if (m := _CWE_RE.fullmatch(rule.cwe))}, key=int)
@@ -240,10 +235,8 @@ def _run(report: Report, *, lazy: bool = False) -> dict[str, Any]:
             }
         },
         "taxonomies": [_cwe_taxonomy(cwes)],
-        "invocations": [_invocation(report, lazy=lazy)],
-        "results": _array(
-            (_result(finding, index[finding.rule]) for finding in report.findings), lazy=lazy
-        ),
+        "invocations": [_invocation(report)],
+        "results": _Lazy(_result(finding, index[finding.rule]) for finding in report.findings),
         "properties": _run_properties(report),
     }
 
@@ -399,9 +392,9 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _invocation(report: Report, *, lazy: bool = False) -> dict[str, Any]:
+def _invocation(report: Report) -> dict[str, Any]:
     failed = [(t, t.error) for t in report.targets if t.error is not None]
-    notifications = _array((_notification(t, error) for t, error in failed), lazy=lazy)
+    notifications = _Lazy(_notification(t, error) for t, error in failed)
     return {
         "executionSuccessful": not failed,
         "startTimeUtc": _utc(report.started_at),

@@ -699,6 +699,23 @@ def _call_observation(result: dict[str, Any], failed: dict[str, Any] | None) -> 
     )
 
 
+def _sandbox_frame(home: Page) -> Frame:
+    """The sandboxed iframe ``makeSandbox`` added to ``home``.
+
+    It is an out-of-process frame: Playwright learns of it from the frame's own DevTools
+    target, which can arrive after ``makeSandbox`` has resolved in the page, so wait for it.
+    """
+    deadline = time.monotonic() + EVENT_WAIT_S
+    element = home.query_selector("iframe[name=sandbox]")
+    while True:
+        frame = element.content_frame() if element is not None else None
+        if frame is not None:
+            return frame
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"the sandboxed iframe never reached Playwright in {EVENT_WAIT_S} s")
+        home.wait_for_timeout(50)  # lets Playwright deliver the pending frame events
+
+
 class ChromiumDriver:
     """Starts one Chromium per flag set on a fresh profile and runs vectors in it."""
 
@@ -753,7 +770,7 @@ class ChromiumDriver:
         if sandboxed:
             assert home is not None
             home.evaluate("() => makeSandbox()")
-            frame = next(f for f in home.frames if f.name == "sandbox")
+            frame = _sandbox_frame(home)
             groups.append(self._sandbox_group(context, home, frame, sandboxed))
         for group in groups:
             script = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -31,7 +32,14 @@ from cors_audit.models import (
 )
 from cors_audit.policy import Policy, load_policy
 from cors_audit.report import Report, build_report
-from cors_audit.scan import ScanOptions, _Interner, effective_policy, scan, scan_async
+from cors_audit.scan import (
+    GC_THRESHOLDS,
+    ScanOptions,
+    _Interner,
+    effective_policy,
+    scan,
+    scan_async,
+)
 
 BASE = "http://127.0.0.1:9"
 DEMO_BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
@@ -436,6 +444,43 @@ def test_results_keep_target_order_and_callbacks_see_everything(policy: Policy) 
         )
         assert result.score == scoring.target_score(result.findings)
         assert result.grade == scoring.grade_for(result.score)
+
+
+def test_the_collector_is_tuned_during_a_scan_and_restored_after(policy: Policy) -> None:
+    # Given the collector as the caller left it, and garbage the caller made before the scan
+    before = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
+    during: list[tuple[tuple[int, int, int], int]] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    def on_target(result: TargetResult) -> None:
+        during.append((gc.get_threshold(), gc.get_freeze_count()))
+
+    # When a scan runs
+    garbage = Cycle()
+    alive = weakref.ref(garbage)
+    del garbage
+    lab = Lab()
+    scan(
+        [target("/strict"), target("/null")],
+        policy,
+        options(),
+        on_target=on_target,
+        transport=lab.transport,
+    )
+
+    # Then the scan ran with the scan's thresholds and the caller's objects frozen
+    assert during
+    assert all(t == GC_THRESHOLDS and frozen > frozen_before for t, frozen in during)
+    # And afterwards everything is as before: same thresholds, nothing left frozen, and the
+    # cycle made before the scan is collectable again
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen_before
+    gc.collect()
+    assert alive() is None
 
 
 def test_no_targets_no_requests(policy: Policy) -> None:

@@ -3,14 +3,22 @@
 Round 1 (always): a baseline without ``Origin``; for each trusted origin an actual request and
 the policy's preflight (plus, for the first one, a preflight asking for a method and a header
 outside the policy, DESIGN.md "Probes"); for an arbitrary attacker origin an actual request and
-the policy preflight, a second arbitrary origin's actual request (CORS-SPEC.md §6.2 C03: rules
-out a coincidental allowlist), and one private-network preflight.
+the policy preflight.
 
-Round 2 (only when it can add something): the narrower bypass origins (null, prefix, suffix,
-look-alike, special characters, third-party platforms, subdomain, insecure scheme). It is
-skipped when an arbitrary origin is already allowed (everything narrower is implied) or when
-``Access-Control-Allow-Origin`` does not depend on the request origin (no origin can be
-treated differently).
+Round 2 (only when it can add something):
+- confirmations of an arbitrary origin that round 1 let through: a second arbitrary origin's
+  actual request when the first one's reply named it (CORS-SPEC.md §6.2 C03: rules out a
+  coincidental allowlist entry; a ``*`` needs none), and the private-network preflight when the
+  arbitrary origin's preflight passed the CORS check (a private-network preflight must pass that
+  same check as well, §5.1, so after a refusal it cannot grant anything: DESIGN.md "Probes",
+  redundant probes are skipped where a result already decides the rule);
+- the narrower bypass origins (null, prefix, suffix, look-alike, special characters,
+  third-party platforms, subdomain, insecure scheme). They are skipped when an arbitrary origin
+  is already allowed (everything narrower is implied) or when ``Access-Control-Allow-Origin``
+  does not depend on the request origin (no origin can be treated differently).
+
+So a target without CORS or with a static answer costs a baseline, three or two requests per
+trusted origin and two for the arbitrary origin (issue 8: at most 8 with two trusted origins).
 
 Pure: takes targets, policy and earlier exchanges, returns `Probe` records; never sends.
 """
@@ -139,13 +147,52 @@ def plan_initial(
             probes.append(
                 _preflight(target, origin, beyond_request(policy, label, request), BEYOND)
             )
-    arbitrary = _of(origins, OriginClass.ARBITRARY)
-    for index, origin in enumerate(arbitrary[:2]):
+    for origin in _of(origins, OriginClass.ARBITRARY)[:1]:
         probes.append(_actual(target, origin, ATTACK, credentialed))
-        if index == 0:
-            probes.append(_preflight(target, origin, request, ATTACK))
-            probes.append(_preflight(target, origin, request, PNA, ProbeKind.PRIVATE_NETWORK))
+        probes.append(_preflight(target, origin, request, ATTACK))
     return tuple(probes)
+
+
+def _confirmations(
+    target: Target,
+    policy: EffectivePolicy,
+    origins: Sequence[ProbeOrigin],
+    round1: Sequence[Exchange],
+    credentialed: bool,
+) -> tuple[Probe, ...]:
+    """The round-2 probes that follow up an arbitrary origin round 1 let through (see the
+    module docstring); none when it was refused."""
+    arbitrary = _of(origins, OriginClass.ARBITRARY)
+    if not arbitrary:
+        return ()
+    first = arbitrary[0]
+    sent = [e for e in round1 if e.probe.origin == first and e.probe.purpose == ATTACK]
+    probes: list[Probe] = []
+    actual = [e for e in sent if e.probe.kind is ProbeKind.ACTUAL]
+    if len(arbitrary) > 1 and (
+        # No reply at all: the second origin stands in for the first.
+        not any(e.response is not None for e in actual)
+        or any(_passes(e) and not _wildcard(e) for e in actual)
+    ):
+        probes.append(_actual(target, arbitrary[1], ATTACK, credentialed))
+    if any(_passes(e) for e in sent if e.probe.kind is ProbeKind.PREFLIGHT):
+        request = policy_request(target, policy)
+        probes.append(_preflight(target, first, request, PNA, ProbeKind.PRIVATE_NETWORK))
+    return tuple(probes)
+
+
+def _wildcard(exchange: Exchange) -> bool:
+    assert exchange.response is not None
+    shape = spec.allow_origin_shape(exchange.response.headers)
+    return shape is spec.AllowOriginShape.WILDCARD
+
+
+def _passes(exchange: Exchange) -> bool:
+    """The reply passes the CORS check (access part) for its probe origin, without credentials."""
+    origin = exchange.probe.origin
+    if origin is None or exchange.response is None:
+        return False
+    return spec.cors_check(origin.value, "omit", exchange.response.headers).allowed
 
 
 def _allow_origin(exchange: Exchange) -> str | None:
@@ -195,14 +242,18 @@ def plan_followup(
     without it). `plan_complement` adds the other kind where it can matter. ``thorough`` sends
     both kinds at once.
     """
+    confirm = _confirmations(target, policy, origins, round1, credentialed)
     if _arbitrary_allowed(round1):
-        return (), "an arbitrary origin is already allowed, so narrower bypass probes were skipped"
+        return confirm, (
+            "an arbitrary origin is already allowed, so narrower bypass probes were skipped"
+        )
     if not origin_dependent(round1):
-        return (), (
+        return confirm, (
             "Access-Control-Allow-Origin does not depend on the request origin, so narrower "
             "bypass probes were skipped"
         )
-    return _narrow(target, policy, origins, credentialed, kinds=None if thorough else "gate"), None
+    gate = _narrow(target, policy, origins, credentialed, kinds=None if thorough else "gate")
+    return confirm + gate, None
 
 
 def plan_complement(
@@ -291,8 +342,23 @@ def plan_target(
     (the narrow origins' gate probes), sent only when round 1 shows it can change the verdict;
     round 3 (the other kind), sent for narrow origins a browser let through."""
     first = plan_initial(target, policy, origins, label, credentialed=credentialed)
+    confirm = _all_confirmations(target, policy, origins, credentialed)
     if thorough:
-        return first, _narrow(target, policy, origins, credentialed, kinds=None)
+        return first, confirm + _narrow(target, policy, origins, credentialed, kinds=None)
     gate = _narrow(target, policy, origins, credentialed, kinds="gate")
     both = _narrow(target, policy, origins, credentialed, kinds=None)
-    return first, gate, tuple(p for p in both if p not in gate)
+    return first, confirm + gate, tuple(p for p in both if p not in gate)
+
+
+def _all_confirmations(
+    target: Target, policy: EffectivePolicy, origins: Sequence[ProbeOrigin], credentialed: bool
+) -> tuple[Probe, ...]:
+    """Every probe `_confirmations` may add (for ``--dry-run``)."""
+    arbitrary = _of(origins, OriginClass.ARBITRARY)
+    probes = [_actual(target, origin, ATTACK, credentialed) for origin in arbitrary[1:2]]
+    request = policy_request(target, policy)
+    probes += [
+        _preflight(target, origin, request, PNA, ProbeKind.PRIVATE_NETWORK)
+        for origin in arbitrary[:1]
+    ]
+    return tuple(probes)

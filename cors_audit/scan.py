@@ -316,7 +316,9 @@ async def _judge_target(
     round2 = _budget(round2, budget - len(exchanges), skipped)
     if round2:
         exchanges += await sent.round(round2)
-        # Round 3: the other probe kind, only for narrow origins a browser let through.
+    if round2 and skipped_note is None:
+        # Round 3: the other probe kind, only for narrow origins a browser let through (round 2
+        # sent narrow origins' gate probes: no note says they were skipped).
         round3 = probes.plan_complement(
             target, policy, candidates, exchanges, credentialed=credentialed
         )

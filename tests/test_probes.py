@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rule_builders import APP, LABEL, SITE, allowlist, policy, respond, trusted_only
 
-from cors_audit.models import Headers, OriginClass, Probe, ProbeKind, Target
+from cors_audit.models import (
+    ErrorKind,
+    Exchange,
+    Headers,
+    OriginClass,
+    Probe,
+    ProbeKind,
+    ScanError,
+    Target,
+)
 from cors_audit.origins import probe_origins
 from cors_audit.probes import (
     ATTACK,
@@ -70,8 +81,12 @@ def test_round_one_composition() -> None:
     purposes = [(p.kind, p.purpose, p.origin.cls if p.origin else None) for p in probes]
     assert purposes[0] == (ProbeKind.ACTUAL, "baseline", None)
     assert (ProbeKind.PREFLIGHT, BEYOND, OriginClass.TRUSTED) in purposes
-    assert (ProbeKind.PRIVATE_NETWORK, PNA, OriginClass.ARBITRARY) in purposes
-    assert sum(1 for p in probes if p.purpose == ATTACK and p.kind is ProbeKind.ACTUAL) == 2
+    # One arbitrary origin, actual and preflight; its confirmations wait for round 2
+    assert [p for p in purposes if p[2] is OriginClass.ARBITRARY] == [
+        (ProbeKind.ACTUAL, ATTACK, OriginClass.ARBITRARY),
+        (ProbeKind.PREFLIGHT, ATTACK, OriginClass.ARBITRARY),
+    ]
+    assert all(p.kind is not ProbeKind.PRIVATE_NETWORK for p in probes)
     for probe in probes:
         assert probe.credentialed is (probe.kind is ProbeKind.ACTUAL)
         if probe.is_preflight:
@@ -109,13 +124,43 @@ def test_round_two_skipped_when_everything_is_reflected() -> None:
         return 200, (("Access-Control-Allow-Origin", probe.origin.value if probe.origin else "x"),)
 
     probes, note = _round2(reflect)
-    assert probes == ()
     assert note is not None
     assert "already allowed" in note
+    # Only the arbitrary origin's confirmations: a second one (C03) and private-network access
+    assert [(p.kind, p.purpose, p.origin.cls if p.origin else None) for p in probes] == [
+        (ProbeKind.ACTUAL, ATTACK, OriginClass.ARBITRARY),
+        (ProbeKind.PRIVATE_NETWORK, PNA, OriginClass.ARBITRARY),
+    ]
+    first = probe_origins(SITE, policy(), LABEL)
+    arbitrary = [o for o in first if o.cls is OriginClass.ARBITRARY]
+    assert [p.origin for p in probes] == [arbitrary[1], arbitrary[0]]
 
 
-def test_round_two_skipped_when_allow_origin_is_static() -> None:
-    probes, note = _round2(lambda probe: (200, (("Access-Control-Allow-Origin", APP),)))
-    assert probes == ()
+def test_a_refused_arbitrary_origin_needs_no_confirmation() -> None:
+    probes, note = _round2(allowlist(trusted_only))
+    assert note is None
+    assert all(p.origin is None or p.origin.cls is not OriginClass.ARBITRARY for p in probes)
+    assert all(p.kind is not ProbeKind.PRIVATE_NETWORK for p in probes)
+
+
+def test_a_wildcard_is_not_confirmed_with_a_second_origin_but_private_network_is_asked() -> None:
+    probes, note = _round2(lambda probe: (200, (("Access-Control-Allow-Origin", "*"),)))
     assert note is not None
-    assert "does not depend" in note
+    assert [(p.kind, p.purpose) for p in probes] == [(ProbeKind.PRIVATE_NETWORK, PNA)]
+
+
+def test_an_unanswered_arbitrary_origin_is_replaced_by_the_second() -> None:
+    pol = policy()
+    origins = probe_origins(SITE, pol, LABEL)
+    round1: list[Exchange] = []
+    for probe in plan_initial(TARGET, pol, origins, LABEL, credentialed=False):
+        exchange = respond(probe, lambda _: (200, ()))
+        if probe.origin is not None and probe.origin.cls is OriginClass.ARBITRARY:
+            reset = ScanError(ErrorKind.RESET, "connection reset")
+            exchange = replace(exchange, response=None, error=reset)
+        round1.append(exchange)
+    probes, _ = plan_followup(TARGET, pol, origins, round1, credentialed=False)
+    second = [o for o in origins if o.cls is OriginClass.ARBITRARY][1]
+    # The second origin's actual request only: the unanswered preflight granted nothing
+    confirmations = [p for p in probes if p.origin and p.origin.cls is OriginClass.ARBITRARY]
+    assert [(p.kind, p.origin) for p in confirmations] == [(ProbeKind.ACTUAL, second)]

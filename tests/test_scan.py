@@ -183,6 +183,34 @@ def test_static_allow_origin_skips_round_two(policy: Policy, path: str, note: st
 
 
 @pytest.mark.parametrize(
+    ("path", "requests"),
+    [
+        # baseline; 3 + 2 for the two trusted origins; the arbitrary origin's actual request
+        # and preflight. A fixed value refuses the arbitrary origin: nothing to confirm.
+        pytest.param("/two-origins", 8, id="static-value"),
+        # `*` lets the arbitrary origin's preflight through: the private-network preflight
+        # is asked too (a `*` needs no second arbitrary origin).
+        pytest.param("/anon/wildcard", 9, id="static-star"),
+        # A reflected origin is confirmed with a second arbitrary origin (C03).
+        pytest.param("/reflect-credentials", 10, id="reflected"),
+    ],
+)
+def test_requests_per_target_for_static_and_reflected_answers(
+    policy: Policy, path: str, requests: int
+) -> None:
+    # Given the demo policy's two trusted origins and an endpoint whose answer is static or
+    # reflected
+    lab = Lab()
+
+    # When it is scanned
+    (result,) = run([target(path)], policy, lab)
+
+    # Then it costs issue 8's budget at most, and the findings are the expected ones
+    assert result.requests == len(lab.requests) == requests
+    assert {f.rule for f in result.findings} == set(DEMO_BY_PATH[path].expected)
+
+
+@pytest.mark.parametrize(
     "path",
     [
         pytest.param("/strict", id="correct-allowlist"),
@@ -233,8 +261,9 @@ def test_every_origin_sent_is_browser_sendable(policy: Policy) -> None:
 
 
 def test_each_run_uses_one_fresh_label(policy: Policy) -> None:
-    # Given two separate runs over the same two targets
-    targets = [target("/strict"), target("/anon/wildcard")]
+    # Given two separate runs over the same two targets (the reflecting one gets a second
+    # arbitrary origin in round 2 to confirm the first)
+    targets = [target("/strict"), target("/reflect-credentials")]
 
     # When they are scanned
     first = run(targets, policy)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import pytest
@@ -54,7 +54,11 @@ Factory = Callable[..., RawServer]
 
 
 def options(
-    *, timeout: float = 2.0, request_deadline: float = 4.0, target_deadline: float = 8.0
+    *,
+    timeout: float = 2.0,
+    request_deadline: float = 4.0,
+    target_deadline: float = 8.0,
+    per_host: int | None = None,
 ) -> ScanOptions:
     engine = EngineOptions(
         timeout=timeout,
@@ -62,6 +66,8 @@ def options(
         retries=0,
         body_cap=BODY_CAP,
     )
+    if per_host is not None:
+        engine = replace(engine, per_host=per_host)
     # These tests read every exchange, not just the findings' evidence.
     return ScanOptions(engine=engine, target_deadline=target_deadline, keep_exchanges=True)
 
@@ -118,12 +124,12 @@ def test_trickled_head_is_cut_by_the_request_and_the_target_deadline(
     # with every byte and never fires (5 s here, so a stalled test machine cannot fire it
     # either: only the deadlines can end these requests).
     server = hostile(trickle_head(1.0))
-    scan_options = options(timeout=5.0, request_deadline=3.0, target_deadline=4.0)
+    scan_options = options(timeout=5.0, request_deadline=3.0, target_deadline=4.0, per_host=4)
 
     outcome = scan_with_lab(server.url(), lab, scan_options)
 
-    # The first six probes (per-host limit) die at their 3 s request deadline; the target's
-    # 4 s deadline ends the rest.
+    # The first four of round 1's six probes (per-host limit 4) die at their 3 s request
+    # deadline; the target's 4 s deadline ends the rest.
     assert_error(outcome.hostile, ErrorKind.TIMEOUT, "target deadline", "within 4 s")
     finished = outcome.hostile.exchanges
     assert finished

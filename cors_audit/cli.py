@@ -232,7 +232,7 @@ def _run(run: RunSpec) -> Report | None:
     from cors_audit.baseline import load_baseline
     from cors_audit.policy import resolved_dict
     from cors_audit.report import ShardModel, build_report
-    from cors_audit.scan import scan
+    from cors_audit.scan import collector_tuned, scan
     from cors_audit.targets import check_scope, collect_targets, shard_of
 
     policy = run.policy
@@ -292,19 +292,23 @@ def _run(run: RunSpec) -> Report | None:
             results = [finished_results[i] for i in kept]
             indices = [indices[i] for i in kept]
     finished = datetime.now(UTC)
-    report = build_report(
-        results,
-        policy=resolved_dict(policy),
-        started_at=started,
-        finished_at=finished,
-        gate=run.gate,
-        baseline=baseline,
-        shard=shard,
-        indices=indices,
-    )
+    with collector_tuned():
+        report = build_report(
+            results,
+            policy=resolved_dict(policy),
+            started_at=started,
+            finished_at=finished,
+            gate=run.gate,
+            baseline=baseline,
+            shard=shard,
+            indices=indices,
+        )
+    finished_count = len(results)
+    del results  # the report holds what it needs: let the exchanges go before writing
+    finished_results.clear()
     if interrupted:
         run_notes.append(
-            f"interrupted: {len(results)} of {len(targets)} targets had finished; the others "
+            f"interrupted: {finished_count} of {len(targets)} targets had finished; the others "
             "are not in this report"
         )
         report = report.model_copy(update={"interrupted": True})
@@ -312,7 +316,8 @@ def _run(run: RunSpec) -> Report | None:
         report = report.model_copy(update={"notes": run_notes})
     if run.verify_browser:
         report = _verify(report, options, quiet=run.quiet)
-    _write_outputs(report, run.outputs)
+    with collector_tuned():
+        _write_outputs(report, run.outputs)
     if not run.quiet:
         _print_summary(report, run.outputs, verbose=run.verbose)
     return report

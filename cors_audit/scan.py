@@ -587,7 +587,8 @@ def scan(
 @contextmanager
 def collector_tuned() -> Iterator[None]:
     """Run the block with `GC_THRESHOLDS` and with every object alive on entry (modules,
-    the caller's data) moved out of the collector's sight; both are undone on exit."""
+    the caller's data) moved out of the collector's sight; both are undone on exit. Used for
+    the scan and, by the command, for building and writing a large report (not nested)."""
     previous = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from report_fixtures import hostile_report
 
 from cors_audit.formats import console
@@ -125,6 +127,13 @@ def test_sanitize_keeps_printable_text() -> None:
     text = "https://exämple.com/ü?x=1&y=<2> — ok\\x41"
     assert console.sanitize(text) == text
     assert console.sanitize("a\n\tb\x1b", keep_newlines=True) == "a\n\tb\\x1b"
+
+
+@given(text=st.text(), keep_newlines=st.booleans())
+def test_sanitize_is_the_escape_table_applied(text: str, keep_newlines: bool) -> None:
+    # The printable fast path must change nothing: sanitize is exactly the table's translation
+    table = console._TABLE_MULTILINE if keep_newlines else console._TABLE
+    assert console.sanitize(text, keep_newlines=keep_newlines) == text.translate(table)
 
 
 @pytest.mark.parametrize(

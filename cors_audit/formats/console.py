@@ -54,6 +54,10 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     overrides and zero-width characters become ``\\uNNNN``. With ``keep_newlines`` LF and TAB
     stay as they are (for multi-line blocks such as a ``curl`` command in HTML ``<pre>``).
     """
+    if text.isprintable():
+        # Every escaped code point is non-printable (Cc or Cf), so nothing would change: the
+        # common case, checked in C (a large HTML report sanitizes a million strings).
+        return text
     return text.translate(_TABLE_MULTILINE if keep_newlines else _TABLE)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from rule_builders import APP, allowlist, policy, rules_of, run, trusted_only
 
@@ -254,3 +256,70 @@ def test_curl_never_inlines_credentials() -> None:
     reflected = next(f for f in findings if f.rule == "reflected-origin")
     assert "$CORS_AUDIT_COOKIE" in reflected.curl
     assert reflected.curl.startswith("curl -i -s -X GET https://api.example.com/items -H 'Origin: ")
+
+
+def _redirecting(location: str, *, reflect_on_hop: bool) -> Callable[[Probe], tuple[int, Headers]]:
+    """Preflights reflect the origin; actual requests get a redirect to ``location`` whose
+    hop reflects the origin (``reflect_on_hop``) or carries no CORS header at all."""
+
+    def server(probe: Probe) -> tuple[int, Headers]:
+        origin = probe.origin.value if probe.origin else None
+        cors: Headers = (
+            (("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true"))
+            if origin is not None
+            else ()
+        )
+        if probe.is_preflight:
+            methods = (("Access-Control-Allow-Methods", "GET, POST, PATCH"),)
+            allowed = (("Access-Control-Allow-Headers", "Content-Type, Authorization"),)
+            return 204, cors + methods + allowed
+        return 302, (("Location", location), *(cors if reflect_on_hop else ()))
+
+    return server
+
+
+@pytest.mark.parametrize(
+    ("location", "expected"),
+    [
+        pytest.param(
+            "https://sso.example.net/login?next=/items",
+            "follows it to another origin with `Origin: null`",
+            id="login-elsewhere",
+        ),
+        pytest.param(
+            "/items/", "follows it on the same origin with the same Origin", id="trailing-slash"
+        ),
+    ],
+)
+def test_a_read_exposure_on_a_redirect_says_what_chromium_does_next(
+    location: str, expected: str
+) -> None:
+    # Given actual replies that redirect, with the hop reflecting any origin
+    findings, _ = run(_redirecting(location, reflect_on_hop=True))
+
+    # Then the reflection is reported, and its detail says the redirect decides the read
+    (reflected,) = [f for f in findings if f.rule == "reflected-origin"]
+    assert (
+        f"The reply was a 302 redirect to `{location}` (the scan follows none)" in reflected.detail
+    )
+    assert expected in reflected.detail
+
+
+def test_a_redirect_without_cors_headers_stops_chromium_at_the_hop() -> None:
+    # Given actual replies that redirect to a login page without any CORS header (r03)
+    findings, _ = run(_redirecting("https://sso.example.net/login", reflect_on_hop=False))
+
+    # Then the trusted origin is denied at the redirect itself, and the detail says so
+    denied = [f for f in findings if f.rule == "trusted-origin-denied"]
+    assert denied
+    assert all(
+        "runs the CORS check on the redirect itself and stops there" in f.detail for f in denied
+    )
+
+
+def test_a_huge_location_is_cut_in_the_detail() -> None:
+    location = "https://sso.example.net/" + "a" * 5000
+    findings, _ = run(_redirecting(location, reflect_on_hop=True))
+    (reflected,) = [f for f in findings if f.rule == "reflected-origin"]
+    assert location not in reflected.detail
+    assert location[:200] + "…" in reflected.detail

@@ -12,7 +12,8 @@ import hashlib
 import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Final, cast
+from urllib.parse import urljoin
 
 from cors_audit import spec
 from cors_audit.models import (
@@ -24,6 +25,7 @@ from cors_audit.models import (
     ProbeKind,
     Severity,
     Target,
+    url_origin,
 )
 from cors_audit.probes import PolicyRequest, policy_request
 from cors_audit.rules.catalogue import get_rule
@@ -163,8 +165,12 @@ def make_finding(
     credentialed: bool = False,
     cors_error: str | None = None,
 ) -> Finding:
-    """A finding of ``rule_id`` proven by ``proof`` (the first exchange gives the curl)."""
+    """A finding of ``rule_id`` proven by ``proof`` (the first exchange gives the curl). When
+    an actual reply in the proof is a redirect, the detail says what Chromium does next."""
     rule = get_rule(rule_id)
+    redirect = redirect_note(proof)
+    if redirect is not None:
+        detail = f"{detail} {redirect}"
     first = proof[0]
     origin = first.probe.origin
     if origin_template is None and origin is not None:
@@ -185,3 +191,46 @@ def make_finding(
         cors_error=cors_error,
         exploitability=evidence.context,
     )
+
+
+_LOCATION_SHOWN: Final = 200
+"""Characters of a redirect's Location quoted in a finding (a hostile one may be huge)."""
+
+
+def redirect_note(proof: Sequence[Exchange]) -> str | None:
+    """What Chromium does after the first actual reply in ``proof`` that is a redirect.
+
+    The scan never follows a redirect (the 3xx is the evidence), and a page never reads one:
+    Chromium runs the CORS check on the hop and stops there when it fails (CORS-SPEC.md §2.1,
+    r03), else follows it, and the reply at the Location decides what the page reads. Same
+    origin: the request keeps its ``Origin`` (r04). Another origin: it goes on with
+    ``Origin: null`` (redirect-taint, r01, r02), often to a login page when the scan had no
+    credentials.
+    """
+    for exchange in proof:
+        response = exchange.response
+        origin = exchange.probe.origin
+        if exchange.probe.kind is not ProbeKind.ACTUAL or response is None or origin is None:
+            continue
+        if not spec.is_redirect(response.status, response.headers):
+            continue
+        raw = spec.header_get(response.headers, "Location") or ""
+        shown = raw if len(raw) <= _LOCATION_SHOWN else raw[:_LOCATION_SHOWN] + "…"
+        lead = f"The reply was a {response.status} redirect to `{shown}` (the scan follows none)"
+        if not spec.cors_check(origin.value, "omit", response.headers).allowed:
+            return f"{lead}; Chromium runs the CORS check on the redirect itself and stops there."
+        try:
+            same = url_origin(urljoin(exchange.probe.url, raw)) == url_origin(exchange.probe.url)
+        except ValueError:  # a Location nobody can parse: the fetch fails there
+            return f"{lead}; its Location cannot be parsed, so Chromium's fetch fails there."
+        if same:
+            return (
+                f"{lead}; Chromium follows it on the same origin with the same Origin, and the "
+                "reply there must let the origin through as well before a page reads anything."
+            )
+        return (
+            f"{lead}; Chromium follows it to another origin with `Origin: null`, and what a page "
+            "reads is decided there. If this is a login redirect, scan with a signed-in user's "
+            "credentials (-H, --cookie) to judge the replies real users get."
+        )
+    return None

@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_support import assert_clean, invoke
@@ -59,6 +60,13 @@ def wire_key(method: str, path: str, headers: dict[str, str]) -> tuple[str, ...]
         headers.get("access-control-request-headers", ""),
         headers.get("access-control-request-private-network", ""),
     )
+
+
+def planned_key(request: dict[str, Any]) -> tuple[str, ...]:
+    """`wire_key` of one request of a ``--dry-run --json`` plan."""
+    path = "/" + request["url"].split("/", 3)[3]
+    headers = {name.lower(): value for name, value in request["headers"]}
+    return wire_key(request["method"], path, headers)
 
 
 def test_target_outside_the_scope_is_refused_before_anything_is_sent(
@@ -123,16 +131,9 @@ def test_dry_run_plan_matches_what_the_server_then_receives(
     args = ["--policy", "p.toml", lab.url("/api/items"), "--label", "fixedlabel1"]
     invoke("scan", *args, "--dry-run", "--json", "plan.json", "-q")
     plan = json.loads(Path("plan.json").read_text(encoding="utf-8"))
-    planned = Counter(
-        wire_key(
-            r["method"],
-            "/" + r["url"].split("/", 3)[3],
-            {name.lower(): value for name, value in r["headers"]},
-        )
-        for r in plan["targets"][0]["requests"]
-        if r["round"] in (1, 2)
-    )
-    complements = [r for r in plan["targets"][0]["requests"] if r["round"] == 3]
+    requests = plan["targets"][0]["requests"]
+    planned = Counter(planned_key(r) for r in requests if r["round"] in (1, 2))
+    complements = [r for r in requests if r["round"] == 3]
     assert complements  # listed, but sent only for origins a browser lets through
     result = invoke("scan", *args, "-q")
     assert result.exit_code == 0, result.output
@@ -144,13 +145,7 @@ def test_dry_run_plan_matches_what_the_server_then_receives(
     # arbitrary origin, the private-network preflight) is sent, and it lets no narrow origin
     # through, so no round-3 complement is sent.
     confirmations = Counter(
-        wire_key(
-            r["method"],
-            "/" + r["url"].split("/", 3)[3],
-            {name.lower(): value for name, value in r["headers"]},
-        )
-        for r in plan["targets"][0]["requests"]
-        if r["round"] == 2 and r["origin_class"] == "arbitrary"
+        planned_key(r) for r in requests if r["round"] == 2 and r["origin_class"] == "arbitrary"
     )
     assert sum(confirmations.values()) == 2
     assert received == planned - confirmations

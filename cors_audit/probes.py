@@ -157,25 +157,27 @@ def _confirmations(
     target: Target,
     policy: EffectivePolicy,
     origins: Sequence[ProbeOrigin],
-    round1: Sequence[Exchange],
+    round1: Sequence[Exchange] | None,
     credentialed: bool,
 ) -> tuple[Probe, ...]:
     """The round-2 probes that follow up an arbitrary origin round 1 let through (see the
-    module docstring); none when it was refused."""
+    module docstring); none when it was refused. ``round1=None``: every one it may add
+    (``--dry-run``)."""
     arbitrary = _of(origins, OriginClass.ARBITRARY)
     if not arbitrary:
         return ()
     first = arbitrary[0]
-    sent = [e for e in round1 if e.probe.origin == first and e.probe.purpose == ATTACK]
-    probes: list[Probe] = []
+    sent = [e for e in round1 or () if e.probe.origin == first and e.probe.purpose == ATTACK]
     actual = [e for e in sent if e.probe.kind is ProbeKind.ACTUAL]
+    probes: list[Probe] = []
     if len(arbitrary) > 1 and (
+        round1 is None
         # No reply at all: the second origin stands in for the first.
-        not any(e.response is not None for e in actual)
+        or not any(e.response is not None for e in actual)
         or any(_passes(e) and not _wildcard(e) for e in actual)
     ):
         probes.append(_actual(target, arbitrary[1], ATTACK, credentialed))
-    if any(_passes(e) for e in sent if e.probe.kind is ProbeKind.PREFLIGHT):
+    if round1 is None or any(_passes(e) for e in sent if e.probe.kind is ProbeKind.PREFLIGHT):
         request = policy_request(target, policy)
         probes.append(_preflight(target, first, request, PNA, ProbeKind.PRIVATE_NETWORK))
     return tuple(probes)
@@ -203,13 +205,11 @@ def _allow_origin(exchange: Exchange) -> str | None:
 
 def _arbitrary_allowed(exchanges: Sequence[Exchange]) -> bool:
     """Some arbitrary origin already passes the CORS check (actual or preflight access part)."""
-    for exchange in exchanges:
-        origin = exchange.probe.origin
-        if origin is None or origin.cls is not OriginClass.ARBITRARY or exchange.response is None:
-            continue
-        if spec.cors_check(origin.value, "omit", exchange.response.headers).allowed:
-            return True
-    return False
+    return any(
+        _passes(e)
+        for e in exchanges
+        if e.probe.origin is not None and e.probe.origin.cls is OriginClass.ARBITRARY
+    )
 
 
 def origin_dependent(exchanges: Sequence[Exchange]) -> bool:
@@ -272,10 +272,7 @@ def plan_complement(
     passed = {
         e.probe.origin.value
         for e in exchanges
-        if e.probe.origin is not None
-        and e.response is not None
-        and e.probe.purpose == ATTACK
-        and spec.cors_check(e.probe.origin.value, "omit", e.response.headers).allowed
+        if e.probe.origin is not None and e.probe.purpose == ATTACK and _passes(e)
     }
     everything = _kinds_disagree(exchanges)
     complement = _narrow(target, policy, origins, credentialed, kinds=None)
@@ -299,8 +296,7 @@ def _kinds_disagree(exchanges: Sequence[Exchange]) -> bool:
             continue
         if e.probe.kind is ProbeKind.PRIVATE_NETWORK:
             continue
-        allowed = spec.cors_check(e.probe.origin.value, "omit", e.response.headers).allowed
-        verdicts.setdefault(e.probe.origin.value, set()).add(allowed)
+        verdicts.setdefault(e.probe.origin.value, set()).add(_passes(e))
     return any(len(v) > 1 for v in verdicts.values())
 
 
@@ -342,23 +338,9 @@ def plan_target(
     (the narrow origins' gate probes), sent only when round 1 shows it can change the verdict;
     round 3 (the other kind), sent for narrow origins a browser let through."""
     first = plan_initial(target, policy, origins, label, credentialed=credentialed)
-    confirm = _all_confirmations(target, policy, origins, credentialed)
+    confirm = _confirmations(target, policy, origins, None, credentialed)
     if thorough:
         return first, confirm + _narrow(target, policy, origins, credentialed, kinds=None)
     gate = _narrow(target, policy, origins, credentialed, kinds="gate")
     both = _narrow(target, policy, origins, credentialed, kinds=None)
     return first, confirm + gate, tuple(p for p in both if p not in gate)
-
-
-def _all_confirmations(
-    target: Target, policy: EffectivePolicy, origins: Sequence[ProbeOrigin], credentialed: bool
-) -> tuple[Probe, ...]:
-    """Every probe `_confirmations` may add (for ``--dry-run``)."""
-    arbitrary = _of(origins, OriginClass.ARBITRARY)
-    probes = [_actual(target, origin, ATTACK, credentialed) for origin in arbitrary[1:2]]
-    request = policy_request(target, policy)
-    probes += [
-        _preflight(target, origin, request, PNA, ProbeKind.PRIVATE_NETWORK)
-        for origin in arbitrary[:1]
-    ]
-    return tuple(probes)

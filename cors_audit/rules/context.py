@@ -168,7 +168,7 @@ def make_finding(
     """A finding of ``rule_id`` proven by ``proof`` (the first exchange gives the curl). When
     an actual reply in the proof is a redirect, the detail says what Chromium does next."""
     rule = get_rule(rule_id)
-    redirect = redirect_note(proof)
+    redirect = redirect_note(evidence, proof)
     if redirect is not None:
         detail = f"{detail} {redirect}"
     first = proof[0]
@@ -197,7 +197,7 @@ _LOCATION_SHOWN: Final = 200
 """Characters of a redirect's Location quoted in a finding (a hostile one may be huge)."""
 
 
-def redirect_note(proof: Sequence[Exchange]) -> str | None:
+def redirect_note(evidence: Evidence, proof: Sequence[Exchange]) -> str | None:
     """What Chromium does after the first actual reply in ``proof`` that is a redirect.
 
     The scan never follows a redirect (the 3xx is the evidence), and a page never reads one:
@@ -209,15 +209,15 @@ def redirect_note(proof: Sequence[Exchange]) -> str | None:
     """
     for exchange in proof:
         response = exchange.response
-        origin = exchange.probe.origin
-        if exchange.probe.kind is not ProbeKind.ACTUAL or response is None or origin is None:
+        probe = exchange.probe
+        if probe.kind is not ProbeKind.ACTUAL or response is None or probe.origin is None:
             continue
         if not spec.is_redirect(response.status, response.headers):
             continue
         raw = spec.header_get(response.headers, "Location") or ""
         shown = raw if len(raw) <= _LOCATION_SHOWN else raw[:_LOCATION_SHOWN] + "…"
         lead = f"The reply was a {response.status} redirect to `{shown}` (the scan follows none)"
-        if not spec.cors_check(origin.value, "omit", response.headers).allowed:
+        if not evidence.access(exchange).omit.allowed:
             return f"{lead}; Chromium runs the CORS check on the redirect itself and stops there."
         try:
             same = url_origin(urljoin(exchange.probe.url, raw)) == url_origin(exchange.probe.url)

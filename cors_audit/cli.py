@@ -397,7 +397,15 @@ def _dry_run(
     plan: list[tuple[Target, list[tuple[int, Probe, Headers]]]] = []
     for target in targets:
         effective = effective_policy(policy, target)
-        origins = probe_origins(target.origin, effective, label, thorough=options.thorough)
+        # Variants of every trusted origin are listed (the server usually admits them); those
+        # of origins discovery may find cannot be known before the scan.
+        origins = probe_origins(
+            target.origin,
+            effective,
+            label,
+            thorough=options.thorough,
+            admitted=effective.trusted_origins,
+        )
         rounds = plan_target(
             target, effective, origins, label, credentialed=credentialed, thorough=options.thorough
         )
@@ -413,7 +421,9 @@ def _dry_run(
         document = {
             "dry_run": True,
             "label": label,
-            "note": "round 2 is sent only when round 1 shows it can change the verdict",
+            "note": "rounds 2 and 3 are sent only where earlier replies show they can change the "
+            "verdict; variants of origins that discovery finds admitted are derived during the "
+            "scan and not listed",
             "targets": [
                 {
                     "url": target.url,
@@ -448,7 +458,8 @@ def _dry_run(
             _out.print(f"  [{number}] {probe.method} {probe.url}  {shown}", markup=False)
     total = sum(len(requests) for _, requests in plan)
     _out.print(
-        f"dry run: up to {total} requests to {len(targets)} target(s); nothing was sent",
+        f"dry run: up to {total} requests to {len(targets)} target(s), plus the bypass variants "
+        "of any origin that discovery finds admitted; nothing was sent",
         markup=False,
     )
 

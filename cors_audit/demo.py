@@ -15,6 +15,14 @@ not listed. ``Access-Control-Allow-Origin: *`` is the wildcard rules' business, 
 trusted origins correctly (exact ACAO, credentials, ``Vary: Origin``, a 204 preflight listing
 the policy's methods and headers with ``Max-Age: 600``) unless that is the bug it shows.
 
+How ``Endpoint.expected_policy_free`` is decided: the same scan without a policy (the site
+origin is still given). The only trusted origin is then the site's own, the request judged is
+the endpoint's method without extra headers (so a GET endpoint is never preflighted), and
+first-party origins the server admits are discovered, not reported. An endpoint that does not
+state it expects ``expected`` minus `POLICY_RULES`, the rules that compare with a stated policy;
+those that differ otherwise (a ``public`` override, preflight-only rules on a GET endpoint) say
+so in their row.
+
 Handlers are pure functions of the request; the server writes exactly the header list they
 return (repeated lines kept, so two layers can both add ``Access-Control-Allow-Origin``) and
 only adds ``Content-Length``. Standard library only. It must never listen on anything but
@@ -84,6 +92,19 @@ POLICY_METHODS = "GET, POST, PATCH"
 POLICY_HEADERS = "Content-Type, Authorization, X-Api-Key"
 MAX_AGE = "600"
 _PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+POLICY_RULES = frozenset(
+    {
+        "trusted-origin-denied",
+        "methods-beyond-policy",
+        "headers-beyond-policy",
+        "credentials-beyond-policy",
+        "max-age-out-of-range",
+        "origin-beyond-policy",
+    }
+)
+"""Rules that compare replies with a stated policy, so a policy-free scan of the lab never reports
+them (``max-age-out-of-range`` also fires above the browsers' 86400 s cap, which no endpoint here
+sends)."""
 _MAX_BODY = 1 << 20
 """Request bodies above this are refused (413): the lab only drains bodies, never reads them."""
 
@@ -140,8 +161,18 @@ class Endpoint:
     method: str
     """The method the application uses on this URL (the scan's target method)."""
     expected: frozenset[str]
-    """Rule ids a correct scan reports for this endpoint (empty for the correct ones)."""
+    """Rule ids a correct scan with the demo policy reports (empty for the correct ones)."""
     handler: Handler
+    expected_policy_free: frozenset[str] | None = None
+    """Rule ids a correct scan *without* a policy reports; ``None``: ``expected`` minus
+    `POLICY_RULES`."""
+
+    @property
+    def expected_without_policy(self) -> frozenset[str]:
+        """What a policy-free scan (site origin still given) must report."""
+        if self.expected_policy_free is not None:
+            return self.expected_policy_free
+        return self.expected - POLICY_RULES
 
 
 # -- reply builders ----------------------------------------------------------------------------
@@ -250,6 +281,19 @@ def _static(
     return handler
 
 
+def _without_origin(handler: Handler, lines: Headers) -> Handler:
+    """``handler`` with ``lines`` added to its replies to requests that carry no ``Origin``
+    (curl, health checks, same-origin navigations): what a middleware answers outside CORS."""
+
+    def wrapped(request: RequestView) -> Reply:
+        reply = handler(request)
+        if request.origin is not None:
+            return reply
+        return replace(reply, headers=(*reply.headers, *lines))
+
+    return wrapped
+
+
 # -- origin matchers: the bugs -----------------------------------------------------------------
 
 
@@ -295,6 +339,27 @@ _HOST_RUN = re.compile(r"https://([a-z0-9.-]+)")
 # Express cors `origin: [...trusted, /\.github\.io$/, /\.vercel\.app$/, "http://localhost:3000"]`
 # left over from preview deployments and local development (C12).
 _PLATFORMS = (re.compile(r"\.github\.io$"), re.compile(r"\.vercel\.app$"))
+
+
+# A front end the policy does not list (nor is it the site's own origin): only discovery can
+# find it, and the bypass variants then derive from it.
+DASHBOARD_ORIGIN = "https://dashboard.example.com"
+# Flask-CORS `origins=[*trusted, r"^https://dashboard\.example\.com"]`: an entry that looks like a
+# regex is tried with `re.match`, which anchors the start only, so any origin that merely starts
+# with the dashboard's passes (`https://dashboard.example.com.<x>-attacker.net`, and the `_`/`-`
+# forms too).
+_DASHBOARD_START = re.compile(r"^https://dashboard\.example\.com")
+# Express cors `origin: [...trusted, /dashboard\.example\.com$/]`: `RegExp.test` searches, so only
+# the end is anchored and the scheme is not checked: `http://dashboard.example.com` passes.
+_DASHBOARD_END = re.compile(r"dashboard\.example\.com$")
+
+
+def _exact_or_dashboard_start(origin: str) -> bool:
+    return _exact(origin) or _DASHBOARD_START.match(origin) is not None
+
+
+def _exact_or_dashboard_end(origin: str) -> bool:
+    return _exact(origin) or _DASHBOARD_END.search(origin) is not None
 
 
 def _suffix(origin: str) -> bool:
@@ -351,6 +416,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _expect(),
         _static(((ACAO, "*"),), body=_CATALOG, allow_methods="GET"),
+        # Without a policy nothing says the catalogue is public: `*` is reported (low).
+        expected_policy_free=_expect("wildcard-origin"),
     ),
     # Starlette CORSMiddleware(allow_origins=[…], allow_credentials=True, allow_methods=[GET, POST,
     # PATCH], allow_headers=[…], max_age=600) on a JSON API that is written with PATCH.
@@ -395,6 +462,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _expect("null-origin"),
         _dynamic(_exact_or_null),
     ),
+    # nginx `add_header Access-Control-Allow-Origin null always;` and `add_header
+    # Access-Control-Allow-Credentials true always;`, copied from the server block of a desktop
+    # (file://) client into the API's: every reply, with or without Origin, says `null`. Any page
+    # can send `Origin: null` from a sandboxed iframe and read with cookies, while the trusted
+    # origins are refused. The value never depends on the origin, so no Vary is needed.
+    Endpoint(
+        "/static-null",
+        "Static `Access-Control-Allow-Origin: null` with credentials on every reply",
+        "GET",
+        _expect("null-origin", "trusted-origin-denied"),
+        _static(((ACAO, "null"), (ACAC, "true")), body=_ME),
+    ),
     Endpoint(
         "/prefix",
         "Origin checked with startsWith(trusted origin)",
@@ -402,13 +481,33 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _expect("prefix-match"),
         _dynamic(_starts_with_trusted),
     ),
+    # Start-anchored only, around an origin the policy does not list: discovery finds the
+    # dashboard (origin-beyond-policy with a policy, "trusted" without), and the variants derived
+    # from it show the prefix bug, plus the `_`/`-` parser-confusion forms that also start with it.
+    Endpoint(
+        "/regex-start",
+        "Regex `^https://dashboard\\.example\\.com` without `$`: any origin starting with it",
+        "GET",
+        _expect("prefix-match", "special-chars", "origin-beyond-policy"),
+        _dynamic(_exact_or_dashboard_start),
+    ),
+    # End-anchored only: every name that ends in dashboard.example.com is under example.com (no
+    # attacker can register one), but the scheme is free: http://dashboard.example.com passes.
+    Endpoint(
+        "/regex-end",
+        "Regex `dashboard\\.example\\.com$` without `^https://`: http:// passes too",
+        "GET",
+        _expect("insecure-scheme", "origin-beyond-policy"),
+        _dynamic(_exact_or_dashboard_end),
+    ),
     # The unescaped-dot and subdomain probes also end in "example.com", so a correct scan
-    # reports them too (only reflected-origin folds other origin rules).
+    # reports them too (only reflected-origin folds other origin rules); so does the apex
+    # https://example.com, which discovery finds and the policy does not list.
     Endpoint(
         "/suffix",
         "Regex `^https://.*example\\.com$`: any name ending in example.com",
         "GET",
-        _expect("suffix-match", "unescaped-dot", "arbitrary-subdomain"),
+        _expect("suffix-match", "unescaped-dot", "arbitrary-subdomain", "origin-beyond-policy"),
         _dynamic(_suffix),
     ),
     Endpoint(
@@ -418,11 +517,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _expect("unescaped-dot"),
         _dynamic(_unescaped_dot),
     ),
+    # `([a-z0-9-]+\.)*` also matches nothing: the apex https://example.com is let in as well
+    # (origin-beyond-policy); named subdomains fold into arbitrary-subdomain.
     Endpoint(
         "/subdomains",
-        "Every subdomain of example.com is trusted",
+        "Every subdomain of example.com (and the apex) is trusted",
         "GET",
-        _expect("arbitrary-subdomain"),
+        _expect("arbitrary-subdomain", "origin-beyond-policy"),
         _dynamic(_any_subdomain),
     ),
     Endpoint(
@@ -467,6 +568,29 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         _expect("wildcard-origin", "credentials-with-wildcard", "trusted-origin-denied"),
         _static(((ACAO, "*"), (ACAC, "true")), body=_ME),
     ),
+    # Modelled on sanic-ext's CORS_ALWAYS_SEND: a request without Origin gets a fallback
+    # Access-Control-Allow-Origin (`*` here) and, with CORS_SUPPORTS_CREDENTIALS, the credentials
+    # header it adds to every reply; requests with an Origin are matched against the exact
+    # allowlist. Browsers only ever see the latter (a cross-origin request always carries
+    # Origin), so this is correct.
+    Endpoint(
+        "/no-origin-wildcard",
+        "Correct: `*` with credentials only when no Origin is sent, exact allowlist otherwise",
+        "GET",
+        _expect(),
+        _without_origin(_dynamic(_exact), ((ACAO, "*"), (ACAC, "true"))),
+    ),
+    # A hand-written Koa middleware `ctx.set("Access-Control-Allow-Origin", ctx.get("Origin"))`
+    # with credentials: `ctx.get` gives "" for a missing header, so a request without Origin gets
+    # an empty Access-Control-Allow-Origin (no browser ever sees it), while every real origin is
+    # reflected.
+    Endpoint(
+        "/empty-origin",
+        "Reflects every Origin; an empty Access-Control-Allow-Origin when none is sent",
+        "GET",
+        _expect("reflected-origin"),
+        _without_origin(_dynamic(_anything), ((ACAO, ""),)),
+    ),
     # nginx `add_header Access-Control-Allow-Origin "https://app.example.com
     # https://admin.example.com" always;` — one value listing both origins (C13).
     Endpoint(
@@ -493,6 +617,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET",
         _expect("missing-max-age"),
         _dynamic(_exact, max_age=None),
+        # Without a policy the GET is not preflighted and the site's own origin is refused: no
+        # successful preflight whose Max-Age matters.
+        expected_policy_free=_expect(),
     ),
     Endpoint(
         "/short-max-age",
@@ -548,6 +675,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "PATCH",
         _expect("trusted-origin-denied", "preflight-actual-mismatch"),
         _dynamic(_exact, method="PATCH", body=_POST, actual_cors=False),
+        # Without a policy the only trusted origin, the site's own, is refused by both the
+        # preflight and the reply: nothing contradicts.
+        expected_policy_free=_expect(),
     ),
     # Express `cors({ origin: allowlist, credentials: true })` copy-pasted onto an anonymous
     # link-preview endpoint whose policy says no credentials.
@@ -779,9 +909,15 @@ class DemoLab:
         """``(url, method)`` of every endpoint, in table order."""
         return [(self.url(endpoint.path), endpoint.method) for endpoint in self.endpoints]
 
-    def expected(self) -> dict[str, frozenset[str]]:
-        """Endpoint URL → the rule ids a correct scan reports for it."""
-        return {self.url(endpoint.path): endpoint.expected for endpoint in self.endpoints}
+    def expected(self, *, policy: bool = True) -> dict[str, frozenset[str]]:
+        """Endpoint URL → the rule ids a correct scan reports for it, with the demo policy or
+        (``policy=False``) without one."""
+        return {
+            self.url(endpoint.path): (
+                endpoint.expected if policy else endpoint.expected_without_policy
+            )
+            for endpoint in self.endpoints
+        }
 
     @property
     def request_count(self) -> int:

@@ -17,6 +17,7 @@ from datetime import date
 from cors_audit import spec
 from cors_audit.baseline import toml_string
 from cors_audit.models import url_origin
+from cors_audit.observed import LOCAL_DEV
 from cors_audit.report import FindingModel, Report, TargetModel
 
 
@@ -76,17 +77,27 @@ def _origins(
 ) -> str:
     seen: Counter[str] = Counter()
     with_credentials: Counter[str] = Counter()
+    discovered: Counter[str] = Counter()
+    local: set[str] = set()
+    reported = {f.origin for f in findings if f.origin}
     for target in scanned:
         assert target.observed is not None
         seen.update(set(target.observed.allowed_origins))
         with_credentials.update(set(target.observed.credentialed_origins))
+        # Origins discovery found admitted are part of what the server trusts today, unless a
+        # rule reported them (a local dev server, say): those stay flagged below.
+        found = set(target.observed.discovered) - reported - set(target.observed.allowed_origins)
+        discovered.update(o for o in found if not o.startswith(LOCAL_DEV))
+        local.update(o for o in found if o.startswith(LOCAL_DEV))
+    seen.update(discovered)
     stated = [o for o in report.policy.get("trusted_origins") or [] if isinstance(o, str)]
     order = {origin: i for i, origin in enumerate(stated)}
     ranked = sorted(seen, key=lambda origin: order.get(origin, len(order)))
     items = [
         (
             origin,
-            f"works on {count} of {len(scanned)} target(s)"
+            ("found by discovery, " if origin in discovered else "")
+            + f"works on {count} of {len(scanned)} target(s)"
             + (
                 f", with credentials on {with_credentials[origin]}"
                 if with_credentials[origin]
@@ -111,6 +122,11 @@ def _origins(
             flagged.setdefault(
                 finding.origin, f"{finding.rule} ({finding.severity.value}): {finding.title}"
             )
+    for origin in local:
+        flagged.setdefault(
+            origin,
+            "third-party-origin: a local development server (any local program can serve it)",
+        )
     return _array("trusted_origins", items, sorted(flagged.items()))
 
 

@@ -64,6 +64,10 @@ class OriginClass(StrEnum):
     """Why a probe origin was chosen (DESIGN.md probe table)."""
 
     TRUSTED = "trusted"
+    FIRST_PARTY = "first-party"
+    """A candidate first-party origin probed by discovery (apex, ``www.``, ``app.``, …): the
+    server admitting it is expected, not an attack; with a policy that does not list it, it is
+    ``origin-beyond-policy``."""
     ARBITRARY = "arbitrary"
     NULL = "null"
     PREFIX = "prefix"
@@ -336,6 +340,10 @@ class Finding:
     """Narrower rule ids folded into this finding (their evidence is kept here)."""
     exploitability: Exploitability | None = None
     """The severity factors the replies revealed (cookies, HSTS, content type)."""
+    latent: bool = False
+    """True when the browser does not reach this problem today because an invalid or missing
+    Access-Control-Allow-Origin blocks the trusted origins first; it applies once that header is
+    fixed (severity one level lower than the same finding would have otherwise)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +370,11 @@ class Observed:
     """The largest Access-Control-Max-Age of a successful preflight, in seconds, as sent."""
     private_network: bool = False
     """``Access-Control-Allow-Private-Network: true`` was granted to some origin."""
+    discovered: tuple[str, ...] = ()
+    """Origins that discovery found the server admits beyond the trusted probe origins:
+    first-party candidates (apex, ``www.``, ``app.``, …) and local development origins that
+    passed the CORS check, in scan order. Empty when an arbitrary origin passes too (admitting
+    a candidate then proves nothing)."""
 
 
 class Stack(StrEnum):

@@ -16,6 +16,18 @@ from cors_audit.models import Exchange, OriginClass, ProbeKind
 from cors_audit.models import Observed as Observed  # re-exported: the summary lives in models
 
 
+def parent_origin(origin: str) -> str:
+    """``https://www.example.com`` → ``https://example.com``: the scheme and the host without
+    its first label (the port is dropped)."""
+    scheme, _, rest = origin.partition("://")
+    host = rest.split(":", 1)[0]
+    return f"{scheme}://{host.partition('.')[2]}"
+
+
+LOCAL_DEV = ("http://localhost", "http://127.0.0.1", "https://localhost")
+"""Origin prefixes of local development servers (a discovered one is listed as trusted)."""
+
+
 def _add(values: list[str], new: Iterable[str], fold: bool) -> None:
     seen = {v.lower() if fold else v for v in values}
     for value in new:
@@ -30,6 +42,9 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
     allowed: list[str] = []
     credentialed: list[str] = []
     untrusted: list[str] = []
+    discovered: list[str] = []
+    open_parents: set[str] = set()
+    anyone = False
     methods: list[str] = []
     headers: list[str] = []
     exposed: list[str] = []
@@ -47,12 +62,26 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
         # Preflights only count when the browser would accept them as a whole (§3.3).
         if probe.kind is not ProbeKind.ACTUAL and not spec.is_ok_status(response.status):
             continue
-        if probe.origin.cls is OriginClass.TRUSTED:
+        cls = probe.origin.cls
+        if cls is OriginClass.TRUSTED:
             _add(allowed, [origin], fold=False)
             if spec.cors_check(origin, "include", wire).allowed:
                 _add(credentialed, [origin], fold=False)
+        elif cls is OriginClass.FIRST_PARTY:
+            if spec.header_get(wire, spec.ACAO) != "*":  # `*` says nothing of whom it means
+                _add(discovered, [origin], fold=False)
         else:
             _add(untrusted, [origin], fold=False)
+            if cls is OriginClass.ARBITRARY and spec.header_get(wire, spec.ACAO) != "*":
+                anyone = True
+            elif (
+                cls is OriginClass.THIRD_PARTY
+                and origin.startswith(LOCAL_DEV)
+                and spec.header_get(wire, spec.ACAO) != "*"
+            ):
+                _add(discovered, [origin], fold=False)
+            elif cls is OriginClass.SUBDOMAIN:
+                open_parents.add(parent_origin(origin))
         if probe.kind is ProbeKind.ACTUAL:
             listed = spec.extract_header_list_values(wire, spec.ACEH)
             if isinstance(listed, list):
@@ -84,4 +113,8 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
         exposed=tuple(exposed),
         max_age=max_age,
         private_network=private_network,
+        # A named subdomain let in because every subdomain is says nothing of intent.
+        discovered=()
+        if anyone
+        else tuple(o for o in discovered if parent_origin(o) not in open_parents),
     )

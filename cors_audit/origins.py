@@ -16,7 +16,7 @@ import ipaddress
 import random
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 import idna
@@ -89,12 +89,42 @@ THIRD_PARTY_FIXED = (
     ("https://cdpn.io", "shared code playground (CodePen)"),
     ("http://localhost", "local development server"),
     ("http://localhost:3000", "local development server"),
+    ("http://localhost:5173", "local development server (Vite)"),
+    ("http://localhost:8080", "local development server"),
     ("http://127.0.0.1:8080", "local development server"),
 )
 """Fixed third-party and local-development origins of CORS-SPEC.md §6.1 P-3P."""
 
-COMMON_FIXED = THIRD_PARTY_FIXED[2:4]
-"""The local development origins probed by default (``localhost`` is the usual allowlist slip)."""
+COMMON_FIXED = THIRD_PARTY_FIXED[2:6]
+"""The local development origins probed by default: ``localhost`` with the dev-server ports
+most often left in allowlists. They double as discovery candidates: one the server admits is
+reported (``third-party-origin``) and listed among the origins it trusts."""
+
+FIRST_PARTY_LABELS = (
+    "www",
+    "app",
+    "admin",
+    "dashboard",
+    "portal",
+    "console",
+    "account",
+    "my",
+    "staging",
+    "dev",
+)
+"""Subdomain labels that first-party front ends commonly live on. Discovery probes the apex and
+each of these under the registrable domain of the target and of every trusted origin, to find the
+origins a server's allowlist is really written around (README "Origin discovery")."""
+
+MAX_CANDIDATES = 16
+"""Most first-party candidates probed per target (apex and `FIRST_PARTY_LABELS` for the first
+domains, in order)."""
+
+MAX_BASES = 3
+"""Most origins whose host the bypass variants derive from per target: the first trusted
+origin, the target's own origin when its domain differs, then the origins the server admitted
+(trusted or discovered), in the order they were probed. Each base costs about five probes; the
+variants of a registrable domain (suffix, subdomain) are derived for every domain seen."""
 
 # Not generated, on purpose (CORS-SPEC.md §6.1 P-SPECIAL, §6.2 C09): the backtick, ``{``/``}``
 # and ``%60`` forms (``https://app.example.com`.attacker.net`` …). Chromium and Firefox reject or
@@ -422,6 +452,9 @@ class _Base:
     domain: str | None
     """Registrable domain, ``None`` for IPs, localhost, single labels."""
 
+    host_variants: bool = True
+    """False: only the variants of the registrable domain derive from it, not of its host."""
+
     @property
     def is_ipv6(self) -> bool:
         return self.host.startswith("[")
@@ -458,7 +491,13 @@ class _Collector:
 
 @lru_cache(maxsize=1024)
 def probe_origins(
-    site_origin: str, policy: EffectivePolicy, label: str, *, thorough: bool = False
+    site_origin: str,
+    policy: EffectivePolicy,
+    label: str,
+    *,
+    thorough: bool = False,
+    admitted: tuple[str, ...] = (),
+    site_variants: bool = True,
 ) -> tuple[ProbeOrigin, ...]:
     """Every probe origin for one target (DESIGN.md "Probes", CORS-SPEC.md §6.1).
 
@@ -472,6 +511,14 @@ def probe_origins(
     first entry as on the others. ``thorough`` derives from every trusted origin and probes
     every platform (about twice the requests). Raises ``ValueError`` if ``site_origin`` or
     ``label`` is malformed.
+
+    ``admitted`` are origins the server was seen to let in (trusted or discovered first-party
+    ones): the variants derive from them too, up to `MAX_BASES` bases in all, since the server's
+    matching code is written around them. The first-party discovery candidates (class
+    ``FIRST_PARTY``) come right after ``null``. ``site_variants=False`` (policy-free only): the
+    target's own origin, which the server was not seen to admit while it admitted others, gives
+    only the variants of its registrable domain (suffix, subdomain, ``http://`` subdomain,
+    domain prefix), not those of its host.
 
     Cached: a scan asks again for every target of the same site and policy (it was about 13 % of
     a 1 000-target scan's CPU); the result is immutable.
@@ -492,6 +539,9 @@ def probe_origins(
     derived_from = trusted if thorough else trusted[:1]
     bases = [_base(t, f"trusted origin {t}") for t in derived_from]
     site_base = _base(site, f"target origin {site}")
+    if policy.policy_free and not site_variants and not thorough:
+        bases = [_domain_only(b) for b in bases]
+        site_base = _domain_only(site_base)
     domains = {b.domain for b in bases if b is not None}
     site_domain = None if site_base is None else site_base.domain
     if thorough or not bases or (site_domain is not None and site_domain not in domains):
@@ -500,7 +550,14 @@ def probe_origins(
         # on their own domain are the classic bug (CORS-SPEC.md §6.2 C07). An IP or a
         # localhost site has no domain to get wrong.
         bases.append(site_base)
-    web_bases = [b for b in dict.fromkeys(bases) if b is not None]
+    for value in admitted:
+        try:
+            bases.append(_base(normalize_origin(value), f"admitted origin {value}"))
+        except ValueError:
+            continue
+    unique = _unique_bases(bases)
+    web_bases = [b for b in unique if b.host_variants][:MAX_BASES]
+    web_bases += [b for b in unique if not b.host_variants]
 
     trusted_note = (
         "policy-free: the target's own origin" if policy.policy_free else "policy trusted origin"
@@ -514,6 +571,7 @@ def probe_origins(
         "null",
         "sandboxed iframe, data: document or cross-origin redirect (CORS-SPEC.md §1.2)",
     )
+    _first_party(out, [b for b in (site_base, *(_base(t, "") for t in trusted)) if b], thorough)
     for base in web_bases:
         _prefix(out, base)
     for base in web_bases:
@@ -528,6 +586,44 @@ def probe_origins(
         _special(out, base)
     _third_party(out, thorough=thorough)
     return tuple(out.origins)
+
+
+def _domain_only(base: _Base | None) -> _Base | None:
+    return None if base is None else replace(base, host_variants=False)
+
+
+def _unique_bases(bases: list[_Base | None]) -> list[_Base]:
+    """``bases`` without ``None`` and without a second base for the same origin (a base with
+    host variants wins over a domain-only one)."""
+    seen: set[tuple[str, str, int | None]] = set()
+    unique: list[_Base] = []
+    full = {(b.scheme, b.host, b.port) for b in bases if b is not None and b.host_variants}
+    for base in bases:
+        if base is None or (base.scheme, base.host, base.port) in seen:
+            continue
+        if not base.host_variants and (base.scheme, base.host, base.port) in full:
+            continue
+        seen.add((base.scheme, base.host, base.port))
+        unique.append(base)
+    return unique
+
+
+def _first_party(out: _Collector, bases: list[_Base], thorough: bool) -> None:
+    """Discovery candidates: the apex and `FIRST_PARTY_LABELS` subdomains of the registrable
+    domain of the target and of every trusted origin (their own scheme), up to `MAX_CANDIDATES`
+    (no cap with ``thorough``). The collector drops those the policy trusts and the target's own
+    origin."""
+    before = len(out.origins)
+    domains = dict.fromkeys((b.scheme, b.domain) for b in bases if b.domain is not None)
+    for scheme, domain in domains:
+        for host in (domain, *(f"{label}.{domain}" for label in FIRST_PARTY_LABELS)):
+            if not thorough and len(out.origins) - before >= MAX_CANDIDATES:
+                return
+            out.add(
+                OriginClass.FIRST_PARTY,
+                _format(scheme, host, None),
+                f"first-party candidate under {domain} (discovery)",
+            )
 
 
 def _base(origin: str, role: str) -> _Base | None:
@@ -560,11 +656,12 @@ def _prefix(out: _Collector, base: _Base) -> None:
     if base.is_ipv6:
         return
     parent = f"{{label}}{ATTACKER_PARENT_SUFFIX}"
-    out.add(
-        OriginClass.PREFIX,
-        _format(base.scheme, f"{base.host}.{parent}", base.port),
-        f"{base.role} host followed by an attacker domain",
-    )
+    if base.host_variants:
+        out.add(
+            OriginClass.PREFIX,
+            _format(base.scheme, f"{base.host}.{parent}", base.port),
+            f"{base.role} host followed by an attacker domain",
+        )
     if base.domain is not None and base.domain != base.host:
         out.add(
             OriginClass.PREFIX,
@@ -589,7 +686,7 @@ def _unescaped_dot(out: _Collector, base: _Base, *, registrable_only: bool = Fal
     # CORS-SPEC.md §6.2 C08: a regex with an unescaped ``.`` matches any character there. Only
     # some positions give a name the attacker can register; the note says which (the severity is
     # one step lower for the others).
-    if base.domain is None:
+    if base.domain is None or not base.host_variants:
         return
     host = base.host
     for i, char in enumerate(host):
@@ -634,11 +731,12 @@ def _insecure(out: _Collector, base: _Base) -> None:
     if base.scheme != "https":
         return
     port = base.port
-    out.add(
-        OriginClass.INSECURE_SCHEME,
-        _format("http", base.host, port),
-        f"http:// form of {base.role}",
-    )
+    if base.host_variants:
+        out.add(
+            OriginClass.INSECURE_SCHEME,
+            _format("http", base.host, port),
+            f"http:// form of {base.role}",
+        )
     if base.domain is not None:
         out.add(
             OriginClass.INSECURE_SCHEME,
@@ -651,7 +749,7 @@ def _special(out: _Collector, base: _Base) -> None:
     # CORS-SPEC.md §6.1 P-SPECIAL / §6.2 C09: ``_`` and ``-`` right after the trusted host end a
     # label in Chromium and Firefox, so ``app.example.com_.<label>-attacker.net`` is a real,
     # attacker-owned name that fools parsers treating ``_`` or ``-`` as a host terminator.
-    if base.is_ipv6:
+    if base.is_ipv6 or not base.host_variants:
         return
     for char in ("_", "-"):
         out.add(

@@ -1,26 +1,30 @@
-"""The probe planner: which requests to send for one target, in two adaptive rounds.
+"""The probe planner: which requests to send for one target, step by step until nothing is left.
 
 Round 1 (always): a baseline without ``Origin``; for each trusted origin an actual request and
 the policy's preflight (plus, for the first one, a preflight asking for a method and a header
-outside the policy, DESIGN.md "Probes"); for an arbitrary attacker origin an actual request and
-the policy preflight.
+outside the policy); for an arbitrary attacker origin an actual request and the policy preflight.
 
-Round 2 (only when it can add something):
+Then `plan_next` is asked again after every round, with every reply so far, until it returns
+nothing. It adds:
+
 - confirmations of an arbitrary origin that round 1 let through: a second arbitrary origin's
-  actual request when the first one's reply named it (CORS-SPEC.md §6.2 C03: rules out a
+  actual request when the first one's reply named it (two unrelated random origins rule out a
   coincidental allowlist entry; a ``*`` needs none), and the private-network preflight when the
   arbitrary origin's preflight passed the CORS check (a private-network preflight must pass that
-  same check as well, §5.1, so after a refusal it cannot grant anything: DESIGN.md "Probes",
-  redundant probes are skipped where a result already decides the rule);
-- the narrower bypass origins (null, prefix, suffix, look-alike, special characters,
-  third-party platforms, subdomain, insecure scheme). They are skipped when an arbitrary origin
-  is already allowed (everything narrower is implied) or when ``Access-Control-Allow-Origin``
-  does not depend on the request origin (no origin can be treated differently).
+  same check, so after a refusal it cannot grant anything);
+- the *gate* probe of every other probe origin: the first-party discovery candidates, ``null``
+  and the bypass variants (prefix, suffix, look-alike, special characters, hosting platforms,
+  local development servers, subdomain, insecure scheme);
+- the bypass variants of every origin the server was seen to admit (a trusted origin, or a
+  discovered one: its matching code is written around those), up to `origins.MAX_BASES`;
+- the actual request of an origin whose gate preflight passed.
 
-So a target without CORS or with a static answer costs a baseline, three or two requests per
-trusted origin and two for the arbitrary origin (issue 8: at most 8 with two trusted origins).
+Every skipped probe rests on a proof written at the shortcut that skips it (`_gate`,
+`_reflection_settled`, `_confirmations`): a probe is left out only when the replies already in
+hand decide what it would show under the browser model. ``exhaustive`` turns every shortcut off
+(the property test compares both plans on generated servers).
 
-Pure: takes targets, policy and earlier exchanges, returns `Probe` records; never sends.
+Pure: takes a target, its policy and the exchanges so far, returns `Probe` records; never sends.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from cors_audit.models import (
     ProbeOrigin,
     Target,
 )
+from cors_audit.origins import normalize_origin, probe_origins
 
 BASELINE = "baseline"
 POLICY = "policy"
@@ -160,9 +165,17 @@ def _confirmations(
     round1: Sequence[Exchange] | None,
     credentialed: bool,
 ) -> tuple[Probe, ...]:
-    """The round-2 probes that follow up an arbitrary origin round 1 let through (see the
-    module docstring); none when it was refused. ``round1=None``: every one it may add
-    (``--dry-run``)."""
+    """The probes that follow up an arbitrary origin round 1 let through; ``round1=None``:
+    every one it may add (``--dry-run``, ``exhaustive``).
+
+    Proofs of what is left out:
+    - the second arbitrary origin when the first one's actual reply was refused, or passed with
+      ``*``: a refusal already decides that reply (the rule needs *every* arbitrary actual reply
+      to pass), and ``*`` is not an echo that a coincidental allowlist entry could explain;
+    - the private-network preflight when the arbitrary origin's preflight failed the CORS
+      check: Chromium requires a private-network preflight to pass that same check before it
+      looks at ``Access-Control-Allow-Private-Network``, so it cannot grant anything.
+    """
     arbitrary = _of(origins, OriginClass.ARBITRARY)
     if not arbitrary:
         return ()
@@ -197,131 +210,189 @@ def _passes(exchange: Exchange) -> bool:
     return spec.cors_check(origin.value, "omit", exchange.response.headers).allowed
 
 
-def _allow_origin(exchange: Exchange) -> str | None:
-    if exchange.response is None:
-        return None
-    return spec.header_get(exchange.response.headers, "Access-Control-Allow-Origin")
+def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
+    """Both arbitrary origins' actual replies were let through by an echo of the origin (not
+    ``*``), and, when the target's method needs a preflight, the arbitrary origin's preflight
+    passed as a whole (in both browser-model modes).
 
-
-def _arbitrary_allowed(exchanges: Sequence[Exchange]) -> bool:
-    """Some arbitrary origin already passes the CORS check (actual or preflight access part)."""
-    return any(
-        _passes(e)
-        for e in exchanges
-        if e.probe.origin is not None and e.probe.origin.cls is OriginClass.ARBITRARY
-    )
-
-
-def origin_dependent(exchanges: Sequence[Exchange]) -> bool:
-    """Whether the CORS answer (ACAO) differs between request origins, or cannot be told.
-
-    When every actual and preflight reply carries the same ACAO whatever the Origin (a static
-    ``*``, a fixed origin, or none at all), narrower origin probes cannot change anything.
+    Proof that no narrower probe can change the report then: ``reflected-origin`` holds (a page
+    on any origin reads the reply), every narrower origin finding (null, look-alikes, platforms,
+    subdomains, discovered origins) is folded into it, and its severity comes from the
+    arbitrary origins' own exchanges, which are in hand. The configuration rules judge the
+    trusted and arbitrary replies, which are in hand too.
     """
-    values = {
-        _allow_origin(exchange)
-        for exchange in exchanges
-        if exchange.probe.origin is not None and exchange.response is not None
-    }
-    return len(values) != 1
+    arbitrary = [
+        e
+        for e in exchanges
+        if e.probe.origin is not None
+        and e.probe.origin.cls is OriginClass.ARBITRARY
+        and e.probe.purpose == ATTACK
+        and e.response is not None
+    ]
+    actual = [e for e in arbitrary if e.probe.kind is ProbeKind.ACTUAL]
+    if len({e.probe.origin for e in actual}) < 2:
+        return False
+    if not all(_passes(e) and not _wildcard(e) for e in actual):
+        return False
+    if spec.is_cors_safelisted_method(target.method):
+        return True
+    preflights = [e for e in arbitrary if e.probe.kind is ProbeKind.PREFLIGHT]
+    modes: tuple[spec.Mode, ...] = ("chromium", "spec")
+    return all(any(_preflight_passes(e, mode) for e in preflights) for mode in modes)
 
 
-def plan_followup(
+def _preflight_passes(exchange: Exchange, mode: spec.Mode) -> bool:
+    """The preflight reply passes as a whole without credentials (access, status, method and
+    headers)."""
+    probe, response = exchange.probe, exchange.response
+    if probe.origin is None or response is None:
+        return False
+    verdict = spec.preflight_check(
+        probe.origin.value,
+        "omit",
+        probe.request_method,
+        list(probe.request_headers),
+        response.status,
+        response.headers,
+        mode,
+    )
+    return verdict.allowed
+
+
+def admitted(exchanges: Sequence[Exchange]) -> tuple[str, ...]:
+    """Origins of the trusted and first-party classes the server let through (actual reply or
+    the access part of a preflight), in probe order: the bases of further bypass variants.
+    Empty when an arbitrary origin got through too: a server that lets anyone in says nothing
+    about which origins it means."""
+    found: dict[str, None] = {}
+    for e in exchanges:
+        origin = e.probe.origin
+        if origin is None or not _passes(e):
+            continue
+        if origin.cls is OriginClass.ARBITRARY and not _wildcard(e):
+            return ()
+        if origin.cls in (OriginClass.TRUSTED, OriginClass.FIRST_PARTY) and not _wildcard(e):
+            found[origin.value] = None
+    return tuple(found)
+
+
+def plan_next(
     target: Target,
     policy: EffectivePolicy,
-    origins: Sequence[ProbeOrigin],
-    round1: Sequence[Exchange],
+    label: str,
+    exchanges: Sequence[Exchange],
     *,
     credentialed: bool,
     thorough: bool = False,
+    exhaustive: bool = False,
 ) -> tuple[tuple[Probe, ...], str | None]:
-    """Round 2 for one target, and a note saying why it was skipped (``None`` if not).
+    """The next round for one target given every exchange so far (round 1 included), and a
+    note when a shortcut left probes out; ``()`` when the plan is complete."""
 
-    Each narrow origin gets its *gate* probe: the actual request when the target's method is
-    safelisted (that is what decides a read), else the preflight (nothing is read or written
-    without it). `plan_complement` adds the other kind where it can matter. ``thorough`` sends
-    both kinds at once.
-    """
-    confirm = _confirmations(target, policy, origins, round1, credentialed)
-    if _arbitrary_allowed(round1):
-        return confirm, (
-            "an arbitrary origin is already allowed, so narrower bypass probes were skipped"
+    def key(probe: Probe) -> tuple[str | None, ProbeKind, str]:
+        # By value: the same origin derived from another base carries another note.
+        return (probe.origin.value if probe.origin else None, probe.kind, probe.purpose)
+
+    sent = {key(e.probe) for e in exchanges}
+
+    def new(probes: Sequence[Probe]) -> tuple[Probe, ...]:
+        return tuple(p for p in probes if key(p) not in sent)
+
+    base = probe_origins(target.origin, policy, label, thorough=thorough)
+    confirm = new(
+        _confirmations(target, policy, base, None if exhaustive else exchanges, credentialed)
+    )
+    if confirm and not exhaustive:
+        # Confirm the arbitrary origin before deciding anything else on it.
+        return confirm, None
+    if not exhaustive and _reflection_settled(target, exchanges):
+        return (), (
+            "two unrelated origins are let in (reflected-origin), so narrower origin probes were "
+            "skipped: whatever they would find folds into that finding"
         )
-    if not origin_dependent(round1):
-        return confirm, (
-            "Access-Control-Allow-Origin does not depend on the request origin, so narrower "
-            "bypass probes were skipped"
-        )
-    gate = _narrow(target, policy, origins, credentialed, kinds=None if thorough else "gate")
-    return confirm + gate, None
+    found = admitted(exchanges)
+    origins = probe_origins(
+        target.origin,
+        policy,
+        label,
+        thorough=thorough,
+        admitted=found,
+        site_variants=_site_variants(target, policy, base, exchanges, found),
+    )
+    return confirm + new(
+        _narrow(target, policy, origins, exchanges, credentialed, thorough, exhaustive)
+    ), None
 
 
-def plan_complement(
+def _site_variants(
     target: Target,
     policy: EffectivePolicy,
     origins: Sequence[ProbeOrigin],
     exchanges: Sequence[Exchange],
-    *,
-    credentialed: bool,
-) -> tuple[Probe, ...]:
-    """Round 3: the non-gate probe for each narrow origin whose gate probe a browser would let
-    through (so the finding knows both what it can read and what it can send), or for every
-    narrow origin when round 1 showed preflights and actual requests treated some origin
-    differently (CORS-SPEC.md §6.2: preflight-only allowlists)."""
-    sent = {(e.probe.origin.value, e.probe.kind) for e in exchanges if e.probe.origin}
-    passed = {
-        e.probe.origin.value
+    found: tuple[str, ...],
+) -> bool:
+    """Whether the variants of the target's own host are wanted (policy-free scans): when the
+    server admits the target's own origin, or when discovery is over and found nothing else to
+    derive from. While discovery is under way, or once it found the origins the server's
+    allowlist is really written around, the host variants of an origin the server does not
+    admit are left to those (the variants of its registrable domain are always sent)."""
+    if not policy.policy_free:
+        return True
+    if normalize_origin(target.origin) in found:
+        return True
+    candidates = any(o.cls is OriginClass.FIRST_PARTY for o in origins)
+    answered = any(
+        e.probe.origin is not None and e.probe.origin.cls is OriginClass.FIRST_PARTY
         for e in exchanges
-        if e.probe.origin is not None and e.probe.purpose == ATTACK and _passes(e)
-    }
-    everything = _kinds_disagree(exchanges)
-    complement = _narrow(target, policy, origins, credentialed, kinds=None)
-    return tuple(
-        probe
-        for probe in complement
-        if probe.origin is not None
-        and (probe.origin.value, probe.kind) not in sent
-        and (everything or probe.origin.value in passed)
     )
+    return not found and (answered or not candidates)
 
 
-def _kinds_disagree(exchanges: Sequence[Exchange]) -> bool:
-    """Some origin passed the access check on a preflight but not on the actual request, or
-    the other way round."""
-    verdicts: dict[str, set[bool]] = {}
-    for e in exchanges:
-        # Same request shape only: a beyond-policy preflight may be refused without CORS headers
-        # by a correct server, and the private-network one asks something else.
-        if e.probe.origin is None or e.response is None or e.probe.purpose not in (POLICY, ATTACK):
-            continue
-        if e.probe.kind is ProbeKind.PRIVATE_NETWORK:
-            continue
-        verdicts.setdefault(e.probe.origin.value, set()).add(_passes(e))
-    return any(len(v) > 1 for v in verdicts.values())
+def _gate(target: Target) -> ProbeKind:
+    """The probe kind that decides whether a narrow origin can do anything at all.
+
+    For a target method that needs a preflight it is the preflight: without passing it Chromium
+    neither sends the request nor lets its reply be read, so when it fails the actual request's
+    reply cannot change the verdict and is not sent. For a safelisted method (GET, HEAD, POST)
+    an attacker page reads with a simple request, which Chromium never preflights: the actual
+    reply alone decides, so no preflight is sent for the narrow origins at all.
+    """
+    if spec.is_cors_safelisted_method(target.method):
+        return ProbeKind.ACTUAL
+    return ProbeKind.PREFLIGHT
 
 
 def _narrow(
     target: Target,
     policy: EffectivePolicy,
     origins: Sequence[ProbeOrigin],
+    exchanges: Sequence[Exchange] | None,
     credentialed: bool,
-    *,
-    kinds: str | None,
+    thorough: bool,
+    exhaustive: bool,
 ) -> tuple[Probe, ...]:
-    """Probes for the narrow origins: both kinds (``kinds=None``) or the gate kind only."""
+    """Probes for every origin but the trusted and arbitrary ones: the gate probe, and the
+    actual request after a passing gate preflight (``exchanges=None``: every probe that may be
+    sent)."""
     request = policy_request(target, policy)
-    gate_is_preflight = not spec.is_cors_safelisted_method(target.method)
+    gate = _gate(target)
+    passed = {
+        e.probe.origin.value
+        for e in exchanges or ()
+        if e.probe.origin is not None and e.probe.kind is ProbeKind.PREFLIGHT and _passes(e)
+    }
     probes: list[Probe] = []
-    narrow = [
-        origin
-        for origin in origins
-        if origin.cls not in (OriginClass.TRUSTED, OriginClass.ARBITRARY)
-    ]
-    for origin in narrow:
-        if kinds is None or not gate_is_preflight:
+    for origin in origins:
+        if origin.cls in (OriginClass.TRUSTED, OriginClass.ARBITRARY):
+            continue
+        if gate is ProbeKind.ACTUAL:
             probes.append(_actual(target, origin, ATTACK, credentialed))
-        if request.needs_preflight and (kinds is None or gate_is_preflight):
-            probes.append(_preflight(target, origin, request, ATTACK))
+            if thorough and request.needs_preflight:
+                probes.append(_preflight(target, origin, request, ATTACK))
+            continue
+        probes.append(_preflight(target, origin, request, ATTACK))
+        if exchanges is None or exhaustive or thorough or origin.value in passed:
+            probes.append(_actual(target, origin, ATTACK, credentialed))
     return tuple(probes)
 
 
@@ -334,13 +405,14 @@ def plan_target(
     credentialed: bool,
     thorough: bool = False,
 ) -> tuple[tuple[Probe, ...], ...]:
-    """Everything a scan of ``target`` may send (``--dry-run``), by round: round 1; round 2
-    (the narrow origins' gate probes), sent only when round 1 shows it can change the verdict;
-    round 3 (the other kind), sent for narrow origins a browser let through."""
+    """What a scan of ``target`` may send (``--dry-run``), by round: round 1; round 2, the
+    confirmations and every other origin's gate probe; round 3, the actual requests that follow
+    a passing gate preflight. Bypass variants of origins the server turns out to admit are
+    derived during the scan and cannot be listed in advance."""
     first = plan_initial(target, policy, origins, label, credentialed=credentialed)
     confirm = _confirmations(target, policy, origins, None, credentialed)
-    if thorough:
-        return first, confirm + _narrow(target, policy, origins, credentialed, kinds=None)
-    gate = _narrow(target, policy, origins, credentialed, kinds="gate")
-    both = _narrow(target, policy, origins, credentialed, kinds=None)
-    return first, confirm + gate, tuple(p for p in both if p not in gate)
+    everything = _narrow(target, policy, origins, None, credentialed, thorough, False)
+    gate = _gate(target)
+    second = tuple(p for p in everything if p.kind is gate or thorough)
+    third = tuple(p for p in everything if p not in second)
+    return first, confirm + second, third

@@ -165,6 +165,12 @@ class FindingModel(_Model):
     cors_error: str | None
     folded: list[str]
     evidence: list[EvidenceModel]
+    latent: bool = Field(
+        default=False,
+        description="True when an invalid or missing Access-Control-Allow-Origin keeps the "
+        "browser from reaching this problem today: it applies once that header is fixed "
+        "(severity one level lower).",
+    )
     suppressed: bool = False
     """True when a baseline entry accepts this finding: it never fails the gate or costs score."""
     suppression: SuppressionModel | None = None
@@ -192,6 +198,13 @@ class ObservedModel(_Model):
     exposed: list[str]
     max_age: int | None
     private_network: bool
+    discovered: list[str] = Field(
+        default_factory=list,
+        description="Origins that discovery found the server admits beyond the trusted ones: "
+        "first-party candidates (apex, www., app., admin., …) and local development servers. "
+        "Together with allowed_origins this is the server's allowlist as seen from outside; "
+        "empty when any origin is let in.",
+    )
 
 
 class StackModel(_Model):
@@ -242,8 +255,8 @@ class SummaryModel(_Model):
     findings: int
     suppressed: int
     by_severity: dict[str, int]
-    score: int
-    grade: str
+    score: int = Field(description="0 when no target could be scanned (grade `-`).")
+    grade: str = Field(description='A to F; "-" when no target could be scanned.')
     errors: int
     requests: int
     requests_per_target: RequestStatsModel | None = Field(
@@ -414,6 +427,7 @@ def finding_model(
         cors_error=finding.cors_error,
         folded=list(finding.folded),
         evidence=[_shared_evidence(exchange, shared) for exchange in finding.evidence],
+        latent=finding.latent,
         exploitability=_exploitability(finding.exploitability),
         remediation=list(remediation),
     )
@@ -560,6 +574,7 @@ def _observed(result: TargetResult) -> ObservedModel:
         exposed=list(seen.exposed),
         max_age=seen.max_age,
         private_network=seen.private_network,
+        discovered=list(seen.discovered),
     )
 
 
@@ -618,8 +633,11 @@ def assemble(
     by_severity = {severity.value: 0 for severity in Severity}
     for finding in active:
         by_severity[finding.severity.value] += 1
-    score = scoring.overall_score([t.score for t in scored if t.error is None], active)
     errors = sum(1 for t in scored if t.error is not None)
+    # Every target failed: there is nothing to grade, and "A 100" would read as a clean scan.
+    ungraded = bool(scored) and errors == len(scored)
+    graded = [t.score for t in scored if t.error is None]
+    score = 0 if ungraded else scoring.overall_score(graded, active)
     failing = scoring.failing(active, gate.fail_on)
     return Report(
         tool=ToolModel(version=__version__),
@@ -632,7 +650,7 @@ def assemble(
             suppressed=len(findings) - len(active),
             by_severity=by_severity,
             score=score,
-            grade=scoring.grade_for(score),
+            grade=scoring.NO_GRADE if ungraded else scoring.grade_for(score),
             errors=errors,
             requests=sum(t.requests for t in scored),
             requests_per_target=request_stats([t.requests for t in scored]),

@@ -59,6 +59,11 @@ INTERNED_MAX: Final = 20_000
 """Most distinct values `_Interner` remembers before it starts afresh (a hostile server that
 sends a new value every time must not make the table itself grow without end)."""
 
+MAX_ROUNDS: Final = 8
+"""Most follow-up rounds per target. A plan needs four at most (confirmations; gate probes;
+variants of the origins the server admitted and actual requests after passing gate preflights;
+actual requests after the variants' gate preflights); the bound only guards against a loop."""
+
 GC_THRESHOLDS: Final = (50_000, 50, 100)
 """The collector's thresholds during `scan` (CPython's default is (2000, 10, 10) on 3.13+,
 (700, 10, 10) before). A scan allocates a few hundred short-lived objects per request and
@@ -92,6 +97,10 @@ class ScanOptions:
     thorough: bool = False
     """Derive narrow origins from every trusted origin, probe every hosting platform and send
     both probe kinds for each at once (about three times the requests)."""
+    exhaustive: bool = False
+    """Turn every planner shortcut off: every probe origin gets every probe kind the plan knows
+    for it, confirmations are always sent and reflection never stops the plan. For the property
+    test that checks the default plan against it, and for debugging a verdict."""
     keep_exchanges: bool = False
     """Keep every exchange on each `TargetResult` (tests, debugging). By default a finished
     target keeps only the exchanges its findings cite as evidence, with the summaries the report
@@ -219,6 +228,28 @@ def _compressed_note(exchanges: Sequence[Exchange]) -> str | None:
     )
 
 
+def _is_error_status(status: int) -> bool:
+    return status in (404, 405) or status >= 500
+
+
+def _error_status_note(exchanges: Sequence[Exchange]) -> str | None:
+    """A note when every reply had an error status (404, 405 or 5xx): the scan most likely
+    hit the wrong URL or method, or a failing server, and its CORS headers (often those of an
+    error page added by another layer) say little about the real endpoint."""
+    statuses = sorted({e.response.status for e in exchanges if e.response is not None})
+    if not statuses or not all(_is_error_status(status) for status in statuses):
+        return None
+    seen = (
+        str(statuses[0])
+        if len(statuses) == 1
+        else f"an error status ({', '.join(str(s) for s in statuses)})"
+    )
+    return (
+        f"Every reply was {seen}: is this the right URL (and method)? The judgement rests on "
+        "the CORS headers of error replies, which the real endpoint may not share."
+    )
+
+
 def _budget(probes: Sequence[Probe], left: int, skipped: list[int]) -> tuple[Probe, ...]:
     """The probes that fit in what is ``left`` of the budget; the count cut goes to ``skipped``."""
     left = max(0, left)
@@ -308,23 +339,22 @@ async def _judge_target(
             grade=scoring.NO_GRADE,
             notes=tuple(notes),
         )
-    round2, skipped_note = probes.plan_followup(
-        target, policy, candidates, exchanges, credentialed=credentialed, thorough=options.thorough
-    )
-    if skipped_note:
-        notes.append(skipped_note)
-    round2 = _budget(round2, budget - len(exchanges), skipped)
-    if round2:
-        exchanges += await sent.round(round2)
-    if round2 and skipped_note is None:
-        # Round 3: the other probe kind, only for narrow origins a browser let through (round 2
-        # sent narrow origins' gate probes: no note says they were skipped).
-        round3 = probes.plan_complement(
-            target, policy, candidates, exchanges, credentialed=credentialed
+    for _ in range(MAX_ROUNDS):
+        more, note = probes.plan_next(
+            target,
+            policy,
+            label,
+            exchanges,
+            credentialed=credentialed,
+            thorough=options.thorough,
+            exhaustive=options.exhaustive,
         )
-        round3 = _budget(round3, budget - len(exchanges), skipped)
-        if round3:
-            exchanges += await sent.round(round3)
+        if note is not None and note not in notes:
+            notes.append(note)
+        more = _budget(more, budget - len(exchanges), skipped)
+        if not more:
+            break
+        exchanges += await sent.round(more)
     if skipped:
         notes.append(
             f"{sum(skipped)} planned probes were not sent: the request budget of {budget} per "
@@ -345,6 +375,9 @@ async def _judge_target(
     compressed = _compressed_note(exchanges)
     if compressed is not None:
         notes.append(compressed)
+    error_status = _error_status_note(exchanges)
+    if error_status is not None:
+        notes.append(error_status)
     findings = rules.evaluate(
         target, policy, exchanges, mode=options.mode, credentials_given=credentialed
     )

@@ -22,6 +22,21 @@ turned off (CORS-SPEC.md §5.2: an intercepted document counts as public, a loop
 loopback, and LNA would otherwise answer before CORS does); HTTPS-Upgrades is off so an
 ``http://`` attacker page stays ``http://``.
 
+Plain-http targets: an ``https://`` page may not ``fetch()`` an ``http://`` URL whose host is not
+potentially trustworthy (mixed content, blocked before any CORS check; loopback addresses and
+``localhost`` names are exempt). So when the target is such a URL the page is either served on
+the ``http://`` form of the finding's origin (same host and port), for origins whose scheme the
+attacker picks (every attacker probe class; ``null``'s holder page), or it keeps the finding's
+``https://`` origin and Chromium runs with insecure content allowed, for origins that are that
+exact origin (trusted and first-party origins, or none known). When the server refuses the
+``http://`` form, the fetch is replayed once on the exact ``https://`` origin with insecure
+content allowed: a check that pins the scheme makes the ``https`` the point. The result's
+detail says which was done.
+
+The fetch is the request the finding's evidence names: the method of the exchange the claim
+rests on, the header names the matching preflight asked for (``Access-Control-Request-Headers``)
+and the credentials mode under which the reply passes.
+
 This module must not change findings or reports (the caller stores the results), must not
 import Playwright at import time, and must not raise for one bad finding: such a finding gets an
 ``error`` result with the reason.
@@ -40,12 +55,13 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
+from cors_audit import spec
 from cors_audit.errors import CorsAuditError
 from cors_audit.models import url_origin
 from cors_audit.report import EvidenceModel, FindingModel, VerificationModel
@@ -67,6 +83,9 @@ FALLBACK_ORIGIN: Final = "https://verify.cors-audit.invalid"
 """A cross-origin page for breakage findings that name no origin at all (a malformed
 Access-Control-Allow-Origin fails for every origin, CORS-SPEC.md §2.1)."""
 START_TIMEOUT_S: Final = 30.0
+INSECURE_CONTENT_FLAG: Final = "--allow-running-insecure-content"
+"""Lets an ``https://`` page fetch ``http://`` URLs (Chromium's mixed-content checker consults
+the "insecure content" setting this flag turns on); only passed when some plan may need it."""
 
 BASE_FLAGS: Final = (
     "--headless=new",
@@ -81,6 +100,48 @@ BASE_FLAGS: Final = (
 )
 
 Credentials = Literal["include", "omit"]
+
+FREE_SCHEME_CLASSES: Final = frozenset(
+    {
+        "arbitrary",
+        "null",
+        "prefix",
+        "suffix",
+        "unescaped-dot",
+        "special-chars",
+        "subdomain",
+        "third-party",
+    }
+)
+"""Probe origin classes whose scheme the attacker picks: they stand for any page on a host the
+attacker controls, so its ``http://`` form is an equally real attacker page. Trusted and
+first-party origins are exact origins and keep their scheme (``insecure-scheme`` origins are
+``http://`` already)."""
+
+
+class PageScheme(StrEnum):
+    """How the attacker page is served when mixed content is at stake."""
+
+    AS_IS = "as-is"
+    """On exactly the finding's origin: the fetch is not mixed content (an https target, a
+    loopback or ``localhost`` one, or an http page already)."""
+    HTTP = "http"
+    """On the ``http://`` form of the finding's ``https://`` origin (same host and port)."""
+    INSECURE_CONTENT = "insecure-content"
+    """On the finding's ``https://`` origin, with insecure content allowed for the fetch."""
+
+
+SCHEME_NOTES: Final = {
+    PageScheme.AS_IS: "",
+    PageScheme.HTTP: (
+        " Attacker page served over http: the attacker chooses the scheme, and an https page "
+        "may not fetch an http:// URL (mixed content)."
+    ),
+    PageScheme.INSECURE_CONTENT: (
+        " Insecure content allowed for this check: the page keeps the finding's https origin, "
+        "and Chromium would otherwise block its fetch of an http:// URL as mixed content."
+    ),
+}
 
 
 class BrowserUnavailable(CorsAuditError):
@@ -166,6 +227,22 @@ class Plan:
     """Exposed header names (lower case) for ``Claim.EXPOSED``."""
     note: str = ""
     """Appended to the result's detail."""
+    scheme: PageScheme = PageScheme.AS_IS
+    """Where the page is served when the target is plain http (see `PageScheme`)."""
+
+    @property
+    def page_origin(self) -> str:
+        """The origin the fetch is made from: ``origin``, or its ``http://`` form."""
+        if self.scheme is PageScheme.HTTP and self.origin != "null":
+            return _http_form(self.origin)
+        return self.origin
+
+    @property
+    def holder(self) -> str:
+        """The origin of the top-level page (the sandboxed iframe's parent for ``null``)."""
+        if self.origin != "null":
+            return self.page_origin
+        return _http_form(NULL_HOST_ORIGIN) if self.scheme is PageScheme.HTTP else NULL_HOST_ORIGIN
 
 
 class PlanError(Exception):
@@ -217,29 +294,147 @@ def _breakage_credentials(finding: FindingModel) -> Credentials:
     return "omit"
 
 
+def _http_form(origin: str) -> str:
+    """``https://host[:port]`` as ``http://host[:port]`` (the default port drops with it)."""
+    return "http://" + origin.removeprefix("https://")
+
+
+def _mixed_content(url: str) -> bool:
+    """Whether an ``https://`` page's fetch of ``url`` is mixed content: an ``http://`` URL whose
+    host is not potentially trustworthy (Fetch/Secure Contexts: 127/8, ``::1``, ``localhost``
+    and ``*.localhost`` are; Chromium's ``network::IsUrlPotentiallyTrustworthy``). The address a
+    name resolves to does not count, so a staging name mapped to loopback is still mixed."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http":
+        return False
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+def page_scheme(finding: FindingModel, origin: str) -> PageScheme:
+    """How a page on ``origin`` replays ``finding`` (the scheme rule of the module docstring)."""
+    holder = NULL_HOST_ORIGIN if origin == "null" else origin
+    if not holder.startswith("https://") or not _mixed_content(finding.url):
+        return PageScheme.AS_IS
+    if origin == "null":
+        return PageScheme.HTTP  # the holder page's scheme never reaches the opaque origin
+    classes = {e.origin_class for e in finding.evidence if e.origin == origin}
+    free = bool(classes) and classes <= FREE_SCHEME_CLASSES
+    if free and _http_form(origin) != url_origin(finding.url):
+        return PageScheme.HTTP
+    return PageScheme.INSECURE_CONTENT
+
+
+def _of_origin(finding: FindingModel, origin: str) -> list[EvidenceModel]:
+    return [e for e in finding.evidence if e.origin == origin]
+
+
+def _asked_headers(evidence: EvidenceModel) -> tuple[tuple[str, str], ...]:
+    """The headers a preflight asked for, with a value each."""
+    names = _split_list(_request_header(evidence, "Access-Control-Request-Headers") or "")
+    return tuple((name, _HEADER_VALUES.get(name.lower(), "1")) for name in names)
+
+
+def _preflighted_headers(
+    evidence: Sequence[EvidenceModel], method: str
+) -> tuple[tuple[str, str], ...]:
+    """For a method that is preflighted: the headers the evidence's preflight for ``method``
+    asked for (the request the scan showed to pass or fail), else none."""
+    if spec.is_cors_safelisted_method(method):
+        return ()
+    for e in evidence:
+        if e.kind == "preflight" and _request_header(e, "Access-Control-Request-Method") == method:
+            return _asked_headers(e)
+    return ()
+
+
+def _passes(origin: str, credentials: Credentials, evidence: EvidenceModel) -> bool:
+    if evidence.response is None:
+        return False
+    headers = [(h.name, h.value) for h in evidence.response.headers]
+    return spec.cors_check(origin, credentials, headers).allowed
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    claim: Claim
+    method: str
+    headers: tuple[tuple[str, str], ...]
+    credentials: Credentials
+
+
+def _read_request(finding: FindingModel, origin: str, credentials: Credentials) -> _Request:
+    """What an origin rule's evidence shows: a read when every actual reply of ``origin``
+    passes the CORS check (its method, plus the preflight's headers when that method is
+    preflighted), else only a send (the preflighted request its preflight let through)."""
+    evidence = _of_origin(finding, origin)
+    actual = [e for e in evidence if e.kind == "actual" and e.response is not None]
+    preflights = [e for e in evidence if e.kind == "preflight"]
+    reads = bool(actual) and all(_passes(origin, "omit", e) for e in actual)
+    if not reads and preflights:
+        preflight = preflights[0]
+        method = _request_header(preflight, "Access-Control-Request-Method") or finding.method
+        return _Request(Claim.SENT, method, _asked_headers(preflight), credentials)
+    method = actual[0].request.method if actual else finding.method
+    if credentials == "include" and not all(_passes(origin, "include", e) for e in actual):
+        credentials = "omit"  # read without credentials only; the send needed them
+    return _Request(Claim.READ, method, _preflighted_headers(evidence, method), credentials)
+
+
+def _denied_request(finding: FindingModel, origin: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The request a breakage finding's evidence shows failing: its actual request, else the
+    preflighted request of its preflight."""
+    evidence = _of_origin(finding, origin)
+    actual = [e for e in evidence if e.kind == "actual"]
+    if actual:
+        method = actual[0].request.method
+        return method, _preflighted_headers(evidence, method)
+    for e in evidence:
+        if e.kind == "preflight" and e.purpose != "beyond-policy":
+            method = _request_header(e, "Access-Control-Request-Method") or finding.method
+            return method, _asked_headers(e)
+    return finding.method, ()
+
+
 def plan_finding(finding: FindingModel) -> Plan | None:
     """The fetch that checks ``finding``, or ``None`` when its rule has no browser-observable
-    outcome (Vary, Max-Age, preflight/actual mismatch). Raises ``PlanError`` for a finding that
-    claims something observable but cannot be replayed."""
+    outcome (Vary, Max-Age, preflight/actual mismatch, a latent finding). Raises ``PlanError``
+    for a finding that claims something observable but cannot be replayed."""
     rule = finding.rule
+    if finding.latent:
+        # It applies only once Access-Control-Allow-Origin is fixed: today the browser blocks
+        # the request before any of it is observable.
+        return None
     credentials: Credentials = "include" if finding.credentialed else "omit"
     method = finding.method
     headers: tuple[tuple[str, str], ...] = ()
     exposed: tuple[str, ...] = ()
     note = ""
     if rule in READ_RULES:
-        claim = Claim.READ
         if finding.origin is None:
             raise PlanError(f"{rule} finding names no origin to load the attacker page on")
         origin = finding.origin
         if rule == "wildcard-origin":
             credentials = "omit"  # `*` is only ever read without credentials (§2.2)
+        request = _read_request(finding, origin, credentials)
+        claim, method, headers, credentials = (
+            request.claim,
+            request.method,
+            request.headers,
+            request.credentials,
+        )
         if rule == "private-network-allowed":
             note = PNA_NOTE
     elif rule in DENIED_RULES:
         claim = Claim.DENIED
         origin = _page_origin(finding)
         credentials = _breakage_credentials(finding)
+        method, headers = _denied_request(finding, origin)
     elif rule in SENT_RULES:
         claim = Claim.SENT
         origin = _page_origin(finding)
@@ -251,10 +446,9 @@ def plan_finding(finding: FindingModel) -> Plan | None:
             if not method:
                 raise PlanError("the preflight evidence has no Access-Control-Request-Method")
         else:
-            names = _split_list(_request_header(preflight, "Access-Control-Request-Headers") or "")
-            if not names:
+            headers = _asked_headers(preflight)
+            if not headers:
                 raise PlanError("the preflight evidence has no Access-Control-Request-Headers")
-            headers = tuple((name, _HEADER_VALUES.get(name.lower(), "1")) for name in names)
     elif rule in EXPOSED_RULES:
         claim = Claim.EXPOSED
         origin = _page_origin(finding)
@@ -283,6 +477,7 @@ def plan_finding(finding: FindingModel) -> Plan | None:
         credentials=credentials,
         exposed=exposed,
         note=note,
+        scheme=page_scheme(finding, origin),
     )
 
 
@@ -310,7 +505,7 @@ def _is_preflight_error(name: str) -> bool:
 def _who(plan: Plan) -> str:
     if plan.origin == "null":
         return "a sandboxed iframe (Origin: null)"
-    return f"a page on {plan.origin}"
+    return f"a page on {plan.page_origin}"
 
 
 def _request(plan: Plan) -> str:
@@ -329,7 +524,10 @@ def judge(plan: Plan, outcome: Outcome, browser: str) -> VerificationModel:
         cors_error: str | None = None,
     ) -> VerificationModel:
         return VerificationModel(
-            browser=browser, result=verdict, cors_error=cors_error, detail=detail + plan.note
+            browser=browser,
+            result=verdict,
+            cors_error=cors_error,
+            detail=detail + SCHEME_NOTES[plan.scheme] + plan.note,
         )
 
     who, request = _who(plan), _request(plan)
@@ -553,7 +751,10 @@ class _Group:
     """The plans that run in one page (one origin, or the sandboxed iframe)."""
 
     origin: str
+    """The fetching page's origin, ``null`` for the sandboxed iframe."""
     plans: list[Plan]
+    holder: str = NULL_HOST_ORIGIN
+    """The top-level page's origin when ``origin`` is ``null`` (the sandboxed iframe's parent)."""
     page: Page | None = None
     events: _Events | None = None
     raw: list[dict[str, Any]] = field(default_factory=list)
@@ -691,7 +892,7 @@ def _start(context: BrowserContext, group: _Group, timeout: float) -> None:
         group.page.evaluate("(jobs) => { window.__results = runJobs(jobs); }", jobs)
         return
     # CORS-SPEC.md §6.0 (1): `null` from an <iframe sandbox="allow-scripts" srcdoc=…>.
-    page, page_events = _open(context, NULL_HOST_ORIGIN, timeout)
+    page, page_events = _open(context, group.holder, timeout)
     group.page, group.events = page, page_events
     page.evaluate("() => makeSandbox()")
     # The frame is ready (it posted a message) before Playwright may have seen it attach.
@@ -730,6 +931,62 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
 
 
+def _replay(
+    context: BrowserContext, plans: Sequence[Plan], timeout: float, browser: str
+) -> dict[str, VerificationModel]:
+    """Run ``plans``, one page per (page origin, holder), all pages at once; verdicts by
+    fingerprint."""
+    groups: dict[tuple[str, str], _Group] = {}
+    for plan in plans:
+        key = (plan.page_origin, plan.holder)
+        group = groups.setdefault(key, _Group(plan.page_origin, [], plan.holder))
+        group.plans.append(plan)
+    for group in groups.values():
+        try:
+            _start(context, group, timeout)
+        except Exception as exc:  # one bad page must not stop the others
+            group.setup_error = _reason(exc)
+    results: dict[str, VerificationModel] = {}
+    for group in groups.values():
+        try:
+            if group.setup_error is None:
+                results.update(_collect(group, timeout, browser))
+                continue
+        except Exception as exc:
+            group.setup_error = _reason(exc)
+        for plan in group.plans:
+            outcome = Outcome("setup-error", message=group.setup_error or "")
+            results[plan.fingerprint] = judge(plan, outcome, browser)
+    return results
+
+
+def retry_plan(plan: Plan, verdict: VerificationModel) -> Plan | None:
+    """The replay on the exact ``https://`` origin, with insecure content allowed, of a plan
+    whose ``http://`` page the server refused; ``None`` when there is nothing to retry. A
+    server whose check pins the scheme refuses the ``http://`` form of an origin it accepts."""
+    if plan.scheme is not PageScheme.HTTP or plan.origin == "null":
+        return None
+    if verdict.result != "not-reproduced" or verdict.cors_error is None:
+        return None
+    note = (
+        f" The page was first served on {plan.page_origin}, which was refused "
+        f"({verdict.cors_error})." + plan.note
+    )
+    return replace(plan, scheme=PageScheme.INSECURE_CONTENT, note=note)
+
+
+def launch_flags(plans: Sequence[Plan], rules: str, *, insecure: bool) -> list[str]:
+    """Chromium's flags besides `BASE_FLAGS` for ``plans``."""
+    flags = [f"--host-resolver-rules={rules}"]
+    if insecure:
+        flags.append("--ignore-certificate-errors")
+    if any(plan.scheme is not PageScheme.AS_IS for plan in plans):
+        # Every plan that may fetch an http:// URL from an https page (including the retry of
+        # one served over http); pages of the other plans never make a mixed-content fetch.
+        flags.append(INSECURE_CONTENT_FLAG)
+    return flags
+
+
 def _run(
     executable: str, plans: list[Plan], *, timeout: float, insecure: bool
 ) -> tuple[str, dict[str, VerificationModel]]:
@@ -745,10 +1002,7 @@ def _run(
             setup[plan.fingerprint] = Outcome("setup-error", message=unresolved[host])
         else:
             runnable.append(plan)
-    results: dict[str, VerificationModel] = {}
-    flags = [f"--host-resolver-rules={rules}"]
-    if insecure:
-        flags.append("--ignore-certificate-errors")
+    flags = launch_flags(runnable, rules, insecure=insecure)
     with (
         sync_playwright() as playwright,
         launch_chromium(playwright, executable, flags, timeout) as br,
@@ -756,24 +1010,14 @@ def _run(
         session = br.new_browser_cdp_session()
         browser = browser_name(session.send("Browser.getVersion")["product"], executable)
         context = br.contexts[0]
-        groups: dict[str, _Group] = {}
-        for plan in runnable:
-            groups.setdefault(plan.origin, _Group(plan.origin, [])).plans.append(plan)
-        for group in groups.values():
-            try:
-                _start(context, group, timeout)
-            except Exception as exc:  # one bad page must not stop the others
-                group.setup_error = _reason(exc)
-        for group in groups.values():
-            try:
-                if group.setup_error is None:
-                    results.update(_collect(group, timeout, browser))
-                    continue
-            except Exception as exc:
-                group.setup_error = _reason(exc)
-            for plan in group.plans:
-                outcome = Outcome("setup-error", message=group.setup_error or "")
-                results[plan.fingerprint] = judge(plan, outcome, browser)
+        results = _replay(context, runnable, timeout, browser)
+        retries = [
+            retry
+            for plan in runnable
+            if (retry := retry_plan(plan, results[plan.fingerprint])) is not None
+        ]
+        if retries:
+            results.update(_replay(context, retries, timeout, browser))
     for plan in plans:
         if plan.fingerprint in setup:
             results[plan.fingerprint] = judge(plan, setup[plan.fingerprint], browser)

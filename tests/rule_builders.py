@@ -17,7 +17,7 @@ from cors_audit.models import (
     Target,
 )
 from cors_audit.origins import probe_origins
-from cors_audit.probes import plan_followup, plan_initial
+from cors_audit.probes import plan_initial, plan_next
 from cors_audit.rules import evaluate
 
 Server = Callable[[Probe], tuple[int, Headers]]
@@ -66,8 +66,12 @@ def run(
         respond(p, server)
         for p in plan_initial(target, pol, origins, LABEL, credentialed=credentialed)
     ]
-    round2, _ = plan_followup(target, pol, origins, round1, credentialed=credentialed)
-    exchanges = round1 + [respond(p, server) for p in round2]
+    exchanges = list(round1)
+    while True:
+        more, _ = plan_next(target, pol, LABEL, exchanges, credentialed=credentialed)
+        if not more:
+            break
+        exchanges += [respond(p, server) for p in more]
     return evaluate(target, pol, exchanges, credentials_given=credentialed), exchanges
 
 

@@ -22,9 +22,11 @@ import pytest
 
 from cors_audit import origins
 from cors_audit.demo import (
+    DASHBOARD_ORIGIN,
     DEMO_POLICY_TOML,
     DEMO_SITE_ORIGIN,
     ENDPOINTS,
+    POLICY_RULES,
     TRUSTED_ORIGINS,
     DemoLab,
     Endpoint,
@@ -35,7 +37,7 @@ from cors_audit.demo import (
 )
 from cors_audit.errors import UsageError
 from cors_audit.models import EffectivePolicy, OriginClass
-from cors_audit.policy import Policy, load_policy
+from cors_audit.policy import Policy, load_policy, policy_free
 from cors_audit.rules.catalogue import ORIGIN_RULES, RULES_BY_ID
 
 LABEL = "q7x2k9m4pz"
@@ -50,6 +52,7 @@ RULE_FOR_CLASS = {
     OriginClass.THIRD_PARTY: "third-party-origin",
     OriginClass.SUBDOMAIN: "arbitrary-subdomain",
     OriginClass.INSECURE_SCHEME: "insecure-scheme",
+    OriginClass.FIRST_PARTY: "origin-beyond-policy",
 }
 SENSITIVE = re.compile(r"authorization|token|secret|session|api-?key|cookie|csrf|xsrf", re.I)
 SERIALIZED_ORIGIN = re.compile(r"\*|null|https?://[^\s,/]+")
@@ -165,13 +168,38 @@ def policy_request(ep: Endpoint, eff: EffectivePolicy) -> tuple[str, list[str]]:
     return method, sorted(h.lower() for h in eff.allowed_headers or ())
 
 
+def admitted(client: Client, ep: Endpoint, eff: EffectivePolicy) -> tuple[str, ...]:
+    """The trusted and first-party candidate origins the endpoint lets read (not with `*`), in
+    probe order; none when an unrelated origin gets in too (then nothing is learnt)."""
+    found: list[str] = []
+    for probe in origins.probe_origins(DEMO_SITE_ORIGIN, eff, LABEL):
+        if probe.cls not in (OriginClass.TRUSTED, OriginClass.FIRST_PARTY, OriginClass.ARBITRARY):
+            continue
+        reply = client.actual(ep, probe.value)
+        if reply.values("Access-Control-Allow-Origin") == ["*"] or not cors_ok(
+            reply, probe.value, False
+        ):
+            continue
+        if probe.cls is OriginClass.ARBITRARY:
+            return ()
+        found.append(probe.value)
+    return tuple(found)
+
+
 def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
-    """The rule ids the catalogue conditions give for what the lab answers."""
+    """The rule ids the catalogue conditions give for what the lab answers (``eff`` may be the
+    policy-free default: the site's own origin trusted, nothing else stated)."""
     found: set[str] = set()
+    free = eff.policy_free
     creds = bool(eff.allow_credentials)
     method, headers = policy_request(ep, eff)
+    preflighted = method not in SAFELISTED_METHODS or bool(headers)
     allowed_methods = set(eff.allowed_methods or ())
     allowed_headers = {h.lower() for h in eff.allowed_headers or ()}
+    # Every actual reply's Access-Control-Allow-Origin, the one without Origin included: a
+    # value that never changes needs no Vary (a cache cannot hand out a wrong one).
+    acao_seen = {client.send(ep.method, ep.path).get("Access-Control-Allow-Origin")}
+    unvaried: list[str] = []
 
     def common(response: Response, origin: str, actual: bool) -> None:
         acao = response.values("Access-Control-Allow-Origin")
@@ -181,12 +209,14 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
             found.add("credentials-with-wildcard")
         if eff.allow_credentials is False and cors_ok(response, origin, True):
             found.add("credentials-beyond-policy")
+        if actual:
+            acao_seen.add(response.get("Access-Control-Allow-Origin"))
         if (
             actual
             and acao == [origin]
             and "origin" not in {v.lower() for v in response.listed("Vary")}
         ):
-            found.add("missing-vary-origin")
+            unvaried.append(origin)
         if actual and cors_ok(response, origin, False):
             exposed = response.listed("Access-Control-Expose-Headers")
             if any(SENSITIVE.search(name) for name in exposed):
@@ -197,11 +227,11 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
         pre = client.preflight(ep.path, origin, method, headers)
         common(actual, origin, True)
         common(pre, origin, False)
-        if not (
+        if not free and not (
             cors_ok(actual, origin, creds) and preflight_ok(pre, origin, creds, method, headers)
         ):
             found.add("trusted-origin-denied")
-        if cors_ok(actual, origin, creds) != cors_ok(pre, origin, creds):
+        if preflighted and cors_ok(actual, origin, creds) != cors_ok(pre, origin, creds):
             found.add("preflight-actual-mismatch")
         if preflight_ok(pre, origin, False, method, headers):
             max_age = pre.get("Access-Control-Max-Age")
@@ -210,19 +240,27 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
             elif not (eff.max_age_min or 0) <= int(max_age) <= (eff.max_age_max or 86400):
                 found.add("max-age-out-of-range")
 
-    beyond_method = next(m for m in ("DELETE", "PUT", "PATCH") if m not in allowed_methods)
-    beyond_headers = sorted([*headers, f"x-{LABEL}"])
-    trusted = eff.trusted_origins[0]
-    beyond = client.preflight(ep.path, trusted, beyond_method, beyond_headers)
-    if cors_ok(beyond, trusted, False):
-        listed = beyond.listed("Access-Control-Allow-Methods")
-        if beyond_method in listed or listed - allowed_methods - SAFELISTED_METHODS:
-            found.add("methods-beyond-policy")
-        names = {h.lower() for h in beyond.listed("Access-Control-Allow-Headers")}
-        if f"x-{LABEL}" in names or names - allowed_headers:
-            found.add("headers-beyond-policy")
+    if not free:
+        beyond_method = next(m for m in ("DELETE", "PUT", "PATCH") if m not in allowed_methods)
+        beyond_headers = sorted([*headers, f"x-{LABEL}"])
+        trusted = eff.trusted_origins[0]
+        beyond = client.preflight(ep.path, trusted, beyond_method, beyond_headers)
+        if cors_ok(beyond, trusted, False):
+            listed = beyond.listed("Access-Control-Allow-Methods")
+            if beyond_method in listed or listed - allowed_methods - SAFELISTED_METHODS:
+                found.add("methods-beyond-policy")
+            names = {h.lower() for h in beyond.listed("Access-Control-Allow-Headers")}
+            if f"x-{LABEL}" in names or names - allowed_headers:
+                found.add("headers-beyond-policy")
 
-    for probe in origins.probe_origins(DEMO_SITE_ORIGIN, eff, LABEL):
+    # The bypass variants derive from the origins the endpoint was seen to admit too; without a
+    # policy, the site's own host only when it is admitted or nothing else is.
+    bases = admitted(client, ep, eff)
+    site_variants = DEMO_SITE_ORIGIN in bases or not bases
+    first_party: list[str] = []
+    for probe in origins.probe_origins(
+        DEMO_SITE_ORIGIN, eff, LABEL, admitted=bases, site_variants=site_variants
+    ):
         if probe.cls is OriginClass.TRUSTED:
             continue
         actual = client.actual(ep, probe.value)
@@ -236,7 +274,10 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
         if cors_ok(actual, probe.value, False) or preflight_ok(
             pre, probe.value, False, method, headers
         ):
-            found.add(RULE_FOR_CLASS[probe.cls])
+            if probe.cls is OriginClass.FIRST_PARTY:
+                first_party.append(probe.value)
+            else:
+                found.add(RULE_FOR_CLASS[probe.cls])
         if probe.cls is OriginClass.ARBITRARY:
             pna = client.preflight(ep.path, probe.value, method, headers, pna=True)
             if (
@@ -244,6 +285,13 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
                 and pna.get("Access-Control-Allow-Private-Network") == "true"
             ):
                 found.add("private-network-allowed")
+    if unvaried and len(acao_seen) > 1:
+        found.add("missing-vary-origin")
+    # Without a policy an admitted first-party origin is the allowlist, not a finding; with one,
+    # a named subdomain that got in because every subdomain does is arbitrary-subdomain's.
+    open_subdomains = "arbitrary-subdomain" in found
+    if not free and any(o.count(".") == 1 or not open_subdomains for o in first_party):
+        found.add("origin-beyond-policy")
     if "reflected-origin" in found:
         found -= set(ORIGIN_RULES)  # DESIGN.md: narrower origin rules fold into it
     return found
@@ -267,7 +315,35 @@ def test_every_endpoint_has_a_title_and_an_uppercase_method() -> None:
 
 def test_expected_rule_ids_exist_in_the_catalogue() -> None:
     unknown = {(e.path, r) for e in ENDPOINTS for r in e.expected if r not in RULES_BY_ID}
+    unknown |= {
+        (e.path, r) for e in ENDPOINTS for r in e.expected_without_policy if r not in RULES_BY_ID
+    }
     assert unknown == set()
+    assert set(RULES_BY_ID) >= POLICY_RULES
+
+
+def test_policy_free_expectations_never_hold_a_rule_that_needs_a_policy() -> None:
+    for ep in ENDPOINTS:
+        assert ep.expected_without_policy.isdisjoint(POLICY_RULES), ep.path
+
+
+def test_policy_free_expectation_defaults_to_expected_minus_the_policy_rules() -> None:
+    # Given an endpoint that does not state its policy-free expectation, and one that does
+    def handler(request: RequestView) -> Reply:
+        return Reply(204)
+
+    derived = Endpoint(
+        "/x", "x", "GET", frozenset({"null-origin", "trusted-origin-denied"}), handler
+    )
+    stated = Endpoint("/y", "y", "GET", frozenset(), handler, frozenset({"wildcard-origin"}))
+    # Then the first drops the rules that compare with a policy, the second keeps its own
+    assert derived.expected_without_policy == {"null-origin"}
+    assert stated.expected_without_policy == {"wildcard-origin"}
+    # And the table states it where the derivation would be wrong
+    assert endpoint("/public/catalog").expected_without_policy == {"wildcard-origin"}
+    assert endpoint("/no-max-age").expected_without_policy == frozenset()
+    assert endpoint("/preflight-only").expected_without_policy == frozenset()
+    assert endpoint("/regex-start").expected_without_policy == {"prefix-match", "special-chars"}
 
 
 def test_endpoints_together_cover_every_rule_of_the_catalogue() -> None:
@@ -340,6 +416,16 @@ def test_expected_matches_behaviour(
     found = judge(client, ep, eff)
     # Then the rules whose conditions hold are exactly the endpoint's expected set
     assert found == set(ep.expected)
+
+
+@pytest.mark.parametrize("ep", [pytest.param(e, id=e.path) for e in ENDPOINTS])
+def test_expected_without_policy_matches_behaviour(client: Client, ep: Endpoint) -> None:
+    # Given no policy: the site's own origin is the only trusted one, nothing else is stated
+    eff = policy_free(DEMO_SITE_ORIGIN)
+    # When every probe origin (discovery included) is sent as an actual request and a preflight
+    found = judge(client, ep, eff)
+    # Then the rules whose conditions hold are exactly the endpoint's policy-free set
+    assert found == set(ep.expected_without_policy)
 
 
 def test_strict_serves_trusted_origins_and_ignores_others(client: Client) -> None:
@@ -437,9 +523,71 @@ def test_expose_token_exposes_and_sends_the_token(client: Client) -> None:
     assert reply.get("X-Auth-Token") is not None
 
 
+def test_static_null_sends_null_with_credentials_to_everyone(client: Client) -> None:
+    for headers in ({}, {"Origin": "https://app.example.com"}, {"Origin": "null"}):
+        reply = client.send("GET", "/static-null", headers)
+        assert reply.values("Access-Control-Allow-Origin") == ["null"]
+        assert reply.get("Access-Control-Allow-Credentials") == "true"
+        assert reply.get("Vary") is None
+    pre = client.preflight("/static-null", "null", "PATCH", ["content-type"])
+    assert (pre.status, pre.get("Access-Control-Allow-Origin")) == (204, "null")
+    assert pre.get("Access-Control-Allow-Methods") == "GET, POST, PATCH"
+
+
+def test_no_origin_wildcard_sends_star_only_without_origin(client: Client) -> None:
+    bare = client.send("GET", "/no-origin-wildcard")
+    assert bare.values("Access-Control-Allow-Origin") == ["*"]
+    assert bare.get("Access-Control-Allow-Credentials") == "true"
+    assert bare.get("Vary") == "Origin"
+    trusted = client.send("GET", "/no-origin-wildcard", {"Origin": "https://admin.example.com"})
+    assert trusted.values("Access-Control-Allow-Origin") == ["https://admin.example.com"]
+    other = client.send("GET", "/no-origin-wildcard", {"Origin": "https://evil.example"})
+    assert [k for k, _ in other.headers if k.lower().startswith("access-control-")] == []
+    pre = client.preflight("/no-origin-wildcard", "https://evil.example", "PATCH", [])
+    assert pre.get("Access-Control-Allow-Origin") is None
+
+
+def test_empty_origin_sends_an_empty_line_without_origin_and_reflects_otherwise(
+    client: Client,
+) -> None:
+    bare = client.send("GET", "/empty-origin")
+    assert bare.values("Access-Control-Allow-Origin") == [""]
+    reply = client.send("GET", "/empty-origin", {"Origin": "https://evil.example"})
+    assert reply.values("Access-Control-Allow-Origin") == ["https://evil.example"]
+    assert reply.get("Access-Control-Allow-Credentials") == "true"
+
+
+@pytest.mark.parametrize("path", ["/regex-start", "/regex-end"])
+def test_dashboard_regexes_serve_the_trusted_and_the_unlisted_dashboard(
+    client: Client, policy: Policy, path: str
+) -> None:
+    # The dashboard is neither a policy origin nor the site's own: only discovery can find it
+    assert not policy.for_url(f"http://127.0.0.1:8765{path}").trusts(DASHBOARD_ORIGIN)
+    assert DASHBOARD_ORIGIN != DEMO_SITE_ORIGIN
+    for origin in (*TRUSTED_ORIGINS, DASHBOARD_ORIGIN):
+        reply = client.send("GET", path, {"Origin": origin})
+        assert reply.values("Access-Control-Allow-Origin") == [origin]
+        assert reply.get("Access-Control-Allow-Credentials") == "true"
+    candidates = origins.probe_origins(DEMO_SITE_ORIGIN, policy_free(DEMO_SITE_ORIGIN), LABEL)
+    assert DASHBOARD_ORIGIN in {o.value for o in candidates if o.cls is OriginClass.FIRST_PARTY}
+
+
 @pytest.mark.parametrize(
     ("path", "origin", "passes"),
     [
+        pytest.param(
+            "/regex-start", "https://dashboard.example.com.q7-attacker.net", True, id="rs"
+        ),
+        pytest.param(
+            "/regex-start", "https://dashboard.example.com_.q7-attacker.net", True, id="_"
+        ),
+        pytest.param("/regex-start", "http://dashboard.example.com", False, id="rs-http"),
+        pytest.param("/regex-start", "https://q7dashboard.example.com", False, id="rs-sub"),
+        pytest.param("/regex-end", "http://dashboard.example.com", True, id="re-http"),
+        pytest.param("/regex-end", "https://q7.dashboard.example.com", True, id="re-sub"),
+        pytest.param("/regex-end", "https://dashboard.example.com.q7-attacker.net", False, id="re"),
+        pytest.param("/regex-end", "https://q7example.com", False, id="re-suffix"),
+        pytest.param("/static-null", "https://q7.example.com", False, id="static-null"),
         pytest.param("/prefix", "https://app.example.com.q7-attacker.net", True, id="prefix"),
         pytest.param("/prefix", "https://app.example.com_.q7-attacker.net", False, id="prefix_"),
         pytest.param("/prefix", "https://app.example.com-.q7-attacker.net", False, id="prefix-"),

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from cors_audit.models import EffectivePolicy, OriginClass, ProbeOrigin
 from cors_audit.origins import (
     LABEL_LENGTH,
+    MAX_BASES,
+    MAX_CANDIDATES,
     THIRD_PARTY_PLATFORMS,
     canonical_host,
     is_ip,
@@ -675,7 +677,9 @@ def test_default_set_derives_from_the_first_trusted_origin_and_common_platforms(
     compact = compact_origins("https://api.example.com", pol, LABEL)
     full = probe_origins("https://api.example.com", pol, LABEL)
     assert {o.value for o in compact} < {o.value for o in full}
-    assert len(compact) <= len(full) // 2 + 1
+    # Discovery candidates are the same in both; the bypass variants halve
+    variants = [o for o in compact if o.cls is not OriginClass.FIRST_PARTY]
+    assert len(variants) <= len([o for o in full if o.cls is not OriginClass.FIRST_PARTY]) // 2 + 1
     values = [o.value for o in compact]
     # Variants of the first trusted origin are kept; the second one's are --thorough only.
     assert f"https://app.example.com.{LABEL}-attacker.net" in values
@@ -697,3 +701,63 @@ def test_default_set_keeps_the_target_domain_when_the_trusted_one_differs() -> N
     values = [o.value for o in compact_origins("https://api.example.com", pol, LABEL)]
     assert f"https://{LABEL}example.com" in values  # endswith("example.com") bugs
     assert f"https://{LABEL}partner.net" in values
+
+
+# -- discovery ----------------------------------------------------------------------------------
+
+
+def test_discovery_candidates_are_first_party_names_of_the_target_and_trusted_domains() -> None:
+    pol = policy("https://app.example.com")
+    found = compact_origins("https://api.example.org", pol, LABEL)
+    candidates = [o.value for o in found if o.cls is OriginClass.FIRST_PARTY]
+    # The apex, www. and the common labels under the target's own registrable domain first,
+    # then under the trusted origin's; never the trusted origin or the target itself
+    assert candidates[:3] == [
+        "https://example.org",
+        "https://www.example.org",
+        "https://app.example.org",
+    ]
+    assert "https://example.com" in candidates
+    assert "https://admin.example.com" in candidates
+    assert "https://app.example.com" not in candidates
+    assert "https://api.example.org" not in candidates
+    assert len(candidates) == MAX_CANDIDATES
+    assert len(set(candidates)) == len(candidates)
+    # Local development servers are probed too (as third-party origins)
+    local = {o.value for o in found if o.cls is OriginClass.THIRD_PARTY}
+    assert {"http://localhost", "http://localhost:3000", "http://localhost:5173"} <= local
+
+
+def test_discovery_has_no_candidates_for_an_ip_target_without_policy() -> None:
+    pol = policy("http://127.0.0.1:8080", free=True)
+    found = compact_origins("http://127.0.0.1:8080", pol, LABEL)
+    assert not [o for o in found if o.cls is OriginClass.FIRST_PARTY]
+
+
+def test_admitted_origins_become_bases_up_to_the_cap() -> None:
+    pol = policy("https://api.example.com", free=True)
+    plain = {o.value for o in compact_origins("https://api.example.com", pol, LABEL)}
+    admitted = tuple(f"https://{name}.example.com" for name in ("app", "admin", "my", "dev"))
+    more = {
+        o.value for o in compact_origins("https://api.example.com", pol, LABEL, admitted=admitted)
+    }
+    # Each admitted origin adds its own host-based variants...
+    assert f"https://app.example.com.{LABEL}-attacker.net" in more - plain
+    assert "https://appxexample.com" in more - plain
+    assert "http://app.example.com" in more - plain
+    assert f"https://app.example.com_.{LABEL}-attacker.net" in more - plain
+    # ...up to MAX_BASES bases in all (the target's own origin, then the admitted ones in order)
+    assert MAX_BASES == 3
+    assert f"https://admin.example.com.{LABEL}-attacker.net" in more
+    assert f"https://my.example.com.{LABEL}-attacker.net" not in more
+    # Policy-free, a target origin the server does not admit keeps only its domain's variants
+    domain_only = {
+        o.value
+        for o in compact_origins(
+            "https://api.example.com", pol, LABEL, admitted=admitted, site_variants=False
+        )
+    }
+    assert f"https://api.example.com.{LABEL}-attacker.net" not in domain_only
+    assert f"https://{LABEL}example.com" in domain_only
+    assert f"https://example.com.{LABEL}-attacker.net" in domain_only
+    assert f"https://my.example.com.{LABEL}-attacker.net" in domain_only

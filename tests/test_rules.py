@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from rule_builders import APP, allowlist, policy, rules_of, run, trusted_only
+from rule_builders import APP, Server, allowlist, policy, rules_of, run, trusted_only
 
 from cors_audit.models import Headers, Probe, Severity
 from cors_audit.rules import RULES, RULES_BY_ID, get_rule
 from cors_audit.rules.catalogue import ORIGIN_RULES
+
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
 
 
 def test_strict_allowlist_has_no_finding() -> None:
@@ -231,7 +236,7 @@ def test_preflighted_target_needs_the_preflight_to_read() -> None:
 
 
 def test_catalogue_is_consistent() -> None:
-    assert len(RULES_BY_ID) == len(RULES) == 22
+    assert len(RULES_BY_ID) == len(RULES) == 23
     assert set(ORIGIN_RULES) < set(RULES_BY_ID)
     for rule in RULES:
         assert rule.cwe.startswith("CWE-")
@@ -323,3 +328,106 @@ def test_a_huge_location_is_cut_in_the_detail() -> None:
     (reflected,) = [f for f in findings if f.rule == "reflected-origin"]
     assert location not in reflected.detail
     assert location[:200] + "…" in reflected.detail
+
+
+# --- Replies without Origin are context only (issue 14) --------------------------------------
+
+
+def answering_without_origin(extra: Headers, server: Server) -> Server:
+    """``server``, plus ``extra`` response headers on the replies to probes without Origin."""
+
+    def wrapped(probe: Probe) -> tuple[int, Headers]:
+        status, headers = server(probe)
+        return status, headers + extra if probe.origin is None else headers
+
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        # sanic-ext: `*` with credentials, but only when the request carries no Origin.
+        pytest.param(((ACAO, "*"), (ACAC, "true")), id="sanic-ext-star-with-credentials"),
+        # @koa/cors and a Caddy `{http.request.header.Origin}` placeholder: an empty value.
+        pytest.param(((ACAO, ""),), id="koa-caddy-empty"),
+    ],
+)
+def test_what_a_strict_allowlist_answers_without_origin_is_no_finding(extra: Headers) -> None:
+    findings, exchanges = run(answering_without_origin(extra, allowlist(trusted_only)))
+    baseline = next(e for e in exchanges if e.probe.origin is None)
+    assert baseline.response is not None
+    assert set(extra) <= set(baseline.response.headers)  # the scan did see the odd reply
+    assert findings == ()
+
+
+def test_a_server_reflecting_every_origin_and_empty_without_one_is_reflection_only() -> None:
+    # @koa/cors's default and Caddy's placeholder echo every real Origin (the finding) and send
+    # an empty value when none comes (not a finding: no browser request lacks Origin).
+    findings, _ = run(answering_without_origin(((ACAO, ""),), allowlist(lambda _: True)))
+    assert "reflected-origin" in rules_of(findings)
+    assert "invalid-allow-origin" not in rules_of(findings)
+
+
+@pytest.mark.parametrize(
+    ("extra", "rule"),
+    [
+        pytest.param(((ACAO, "*"), (ACAC, "true")), "credentials-with-wildcard", id="star"),
+        pytest.param(((ACAO, ""),), "invalid-allow-origin", id="empty"),
+    ],
+)
+def test_the_same_values_sent_with_origin_are_still_findings(extra: Headers, rule: str) -> None:
+    def server(probe: Probe) -> tuple[int, Headers]:
+        headers: Headers = (("Vary", "Origin"), *extra)
+        if probe.is_preflight:
+            headers += ((ACAM, "GET, POST, PATCH"), (ACAH, "Content-Type, Authorization"))
+        return (204 if probe.is_preflight else 200), headers
+
+    findings, _ = run(server)
+    found = [f for f in findings if f.rule == rule]
+    assert found
+    assert all(e.probe.origin is not None for f in found for e in f.evidence)
+
+
+# --- methods-beyond-policy: only methods a browser request can match (issue 14) -------------
+
+
+@pytest.mark.parametrize(
+    "methods",
+    [
+        # fetch() upper-cases these six in any case, and Allow-Methods compares byte for byte,
+        # so the lower-case items match no browser request.
+        pytest.param("GET, POST, PATCH, delete, put", id="normalized-lower-case"),
+        pytest.param("GET, POST, PATCH, Delete, oPTIONS, get", id="normalized-mixed-case"),
+    ],
+)
+def test_case_variants_of_normalized_methods_are_not_beyond_policy(methods: str) -> None:
+    findings, _ = run(allowlist(trusted_only, methods=methods))
+    assert findings == ()
+
+
+def test_options_alone_beyond_policy_is_info() -> None:
+    findings, _ = run(allowlist(trusted_only, methods="GET, POST, PATCH, OPTIONS"))
+    (finding,) = findings
+    assert finding.rule == "methods-beyond-policy"
+    assert finding.severity is Severity.INFO
+    assert "OPTIONS" in finding.detail
+
+
+def test_options_is_left_out_of_a_medium_methods_finding() -> None:
+    findings, _ = run(allowlist(trusted_only, methods="GET, POST, PATCH, PUT, DELETE, OPTIONS"))
+    (finding,) = findings
+    assert finding.severity is Severity.MEDIUM
+    assert "outside the policy: PUT, DELETE." in finding.detail
+    assert "OPTIONS too (info only" in finding.detail
+
+
+def test_lower_case_patch_is_a_real_method_beyond_policy() -> None:
+    # `patch` is not normalized: fetch(url, {method: "patch"}) sends `patch`, which matches it.
+    findings, _ = run(
+        allowlist(trusted_only, methods="GET, POST, patch"),
+        policy(allowed_methods=("GET", "POST")),
+    )
+    (finding,) = findings
+    assert finding.rule == "methods-beyond-policy"
+    assert finding.severity is Severity.MEDIUM
+    assert "outside the policy: patch." in finding.detail

@@ -45,6 +45,7 @@ from cors_audit.verify import (
     BrowserUnavailable,
     Claim,
     Outcome,
+    PageScheme,
     Plan,
     PlanError,
     browser_name,
@@ -289,14 +290,26 @@ def test_plan_for_demo_findings(
     assert plan.fingerprint == finding.fingerprint
 
 
+def test_a_latent_finding_is_not_replayed(report: Report) -> None:
+    # It applies only once Access-Control-Allow-Origin is fixed: nothing a browser shows today
+    finding = find(report, "/headers-reflect", "headers-beyond-policy")
+    assert plan_finding(finding) is not None
+    assert plan_finding(finding.model_copy(update={"latent": True})) is None
+
+
 def test_plan_headers_come_from_the_beyond_policy_preflight(report: Report) -> None:
     plan = plan_finding(find(report, "/headers-reflect", "headers-beyond-policy"))
     assert plan is not None
     names = [name for name, _ in plan.headers]
-    assert names[:3] == ["authorization", "content-type", "x-api-key"]
-    assert re.fullmatch(r"x-[a-z0-9]+", names[3])
+    # The policy's headers and the made-up x-<label> one, sorted as Chromium sends them (where
+    # the random label sorts varies from run to run)
+    assert names == sorted(names)
+    made_up = [n for n in names if n not in ("authorization", "content-type", "x-api-key")]
+    assert [n for n in names if n not in made_up] == ["authorization", "content-type", "x-api-key"]
+    assert len(made_up) == 1
+    assert re.fullmatch(r"x-[a-z0-9]+", made_up[0])
     assert dict(plan.headers)["content-type"] == "application/json"
-    assert dict(plan.headers)[names[3]] == "1"
+    assert dict(plan.headers)[made_up[0]] == "1"
 
 
 def test_plan_exposed_names_come_from_the_evidence(report: Report) -> None:
@@ -1030,3 +1043,452 @@ def test_results_serialize_as_report_json(report: Report) -> None:
     finding = report.findings[0].model_copy(update={"verified": verdict})
     data = json.loads(finding.model_dump_json())
     assert data["verified"]["result"] == "confirmed"
+
+
+# -- plain-http targets: the attacker page's scheme and the replayed request --------------------
+
+STAGING_HOST = "api.staging.test"
+"""A plain-http target by name: not loopback to the mixed-content checker, whatever it resolves
+to (the browser tests map it to 127.0.0.1)."""
+
+
+def on_staging(finding: FindingModel, port: int = 8080) -> FindingModel:
+    """``finding`` about the same path on ``http://api.staging.test:<port>``."""
+    path = "/" + finding.url.split("/", 3)[3]
+    return finding.model_copy(update={"url": f"http://{STAGING_HOST}:{port}{path}"})
+
+
+def _planned(finding: FindingModel) -> Plan:
+    plan = plan_finding(finding)
+    assert plan is not None
+    return plan
+
+
+@pytest.mark.parametrize(
+    ("url", "mixed"),
+    [
+        pytest.param("http://api.staging.test:8080/x", True, id="http-name"),
+        pytest.param("http://10.1.2.3/x", True, id="http-private-ip"),
+        pytest.param("https://api.staging.test/x", False, id="https"),
+        pytest.param("http://127.0.0.1:8000/x", False, id="loopback-v4"),
+        pytest.param("http://127.8.9.10/x", False, id="loopback-v4-range"),
+        pytest.param("http://[::1]:8000/x", False, id="loopback-v6"),
+        pytest.param("http://localhost:3000/x", False, id="localhost"),
+        pytest.param("http://app.localhost/x", False, id="dot-localhost"),
+    ],
+)
+def test_which_targets_an_https_page_may_not_fetch(url: str, mixed: bool) -> None:
+    assert verify._mixed_content(url) is mixed
+
+
+@pytest.mark.parametrize(
+    ("path", "rule", "origin", "scheme"),
+    [
+        pytest.param(
+            "/reflect-credentials", "reflected-origin", None, PageScheme.HTTP, id="arbitrary"
+        ),
+        pytest.param("/prefix", "prefix-match", None, PageScheme.HTTP, id="look-alike"),
+        pytest.param("/third-party", "third-party-origin", None, PageScheme.HTTP, id="third-party"),
+        pytest.param("/anon/wildcard", "wildcard-origin", None, PageScheme.HTTP, id="wildcard"),
+        pytest.param(
+            "/insecure-scheme", "insecure-scheme", None, PageScheme.AS_IS, id="http-origin"
+        ),
+        pytest.param(
+            "/two-origins",
+            "trusted-origin-denied",
+            "https://app.example.com",
+            PageScheme.INSECURE_CONTENT,
+            id="trusted-denied",
+        ),
+        pytest.param(
+            "/anon/credentials",
+            "credentials-beyond-policy",
+            None,
+            PageScheme.INSECURE_CONTENT,
+            id="trusted-read",
+        ),
+        pytest.param(
+            "/methods-broad",
+            "methods-beyond-policy",
+            None,
+            PageScheme.INSECURE_CONTENT,
+            id="trusted-sent",
+        ),
+        pytest.param(
+            "/expose-token",
+            "sensitive-exposed-headers",
+            None,
+            PageScheme.INSECURE_CONTENT,
+            id="trusted-exposed",
+        ),
+    ],
+)
+def test_page_scheme_on_a_plain_http_host(
+    report: Report, path: str, rule: str, origin: str | None, scheme: PageScheme
+) -> None:
+    finding = on_staging(find(report, path, rule, origin or ""))
+    plan = _planned(finding)
+    assert plan.scheme is scheme
+    assert plan.origin == finding.origin  # the finding's origin is what the result names
+    if scheme is PageScheme.HTTP:
+        assert plan.page_origin == "http://" + plan.origin.removeprefix("https://")
+    else:
+        assert plan.page_origin == plan.origin
+
+
+def test_null_origin_on_a_plain_http_host_uses_an_http_holder_page(report: Report) -> None:
+    plan = _planned(on_staging(find(report, "/null", "null-origin")))
+    assert plan.scheme is PageScheme.HTTP
+    assert plan.page_origin == "null"
+    assert plan.holder == "http://null-host.cors-audit.invalid"
+
+
+def test_a_breakage_finding_without_origin_keeps_the_neutral_https_page(report: Report) -> None:
+    finding = find(report, "/two-origins", "invalid-allow-origin")
+    plan = _planned(on_staging(finding.model_copy(update={"origin": None, "evidence": []})))
+    assert (plan.origin, plan.scheme) == (FALLBACK_ORIGIN, PageScheme.INSECURE_CONTENT)
+
+
+def test_an_http_form_that_is_the_target_origin_keeps_https(report: Report) -> None:
+    # An attacker-class origin whose http:// form is the target's own origin would make the
+    # fetch same-origin: the https origin is kept instead.
+    finding = on_staging(find(report, "/reflect-credentials", "reflected-origin"))
+    evidence = [
+        e.model_copy(update={"origin": f"https://{STAGING_HOST}:8080"}) for e in finding.evidence
+    ]
+    edited = finding.model_copy(
+        update={"origin": f"https://{STAGING_HOST}:8080", "evidence": evidence}
+    )
+    assert verify.page_scheme(edited, f"https://{STAGING_HOST}:8080") is PageScheme.INSECURE_CONTENT
+
+
+def test_loopback_and_https_targets_keep_every_page_as_is(report: Report) -> None:
+    plans = [p for f in report.findings if (p := _planned_or_none(f)) is not None]
+    assert plans
+    assert {p.scheme for p in plans} == {PageScheme.AS_IS}  # the lab is on 127.0.0.1
+    secure = find(report, "/reflect-credentials", "reflected-origin").model_copy(
+        update={"url": "https://api.example.com/reflect-credentials"}
+    )
+    assert _planned(secure).scheme is PageScheme.AS_IS
+
+
+def _planned_or_none(finding: FindingModel) -> Plan | None:
+    try:
+        return plan_finding(finding)
+    except PlanError:
+        return None
+
+
+class _PatchApi:
+    """A JSON API used with PATCH and an ``X-Trace-Id`` header: it reflects every origin with
+    credentials and lets PATCH with Content-Type and X-Trace-Id through its preflight. Records
+    ``(method, Origin, X-Trace-Id, Access-Control-Request-Method, -Headers)`` per request."""
+
+    POLICY = (
+        'trusted_origins = ["https://app.example.com"]\n'
+        "allow_credentials = true\n"
+        'allowed_methods = ["GET", "PATCH"]\n'
+        'allowed_headers = ["Content-Type", "X-Trace-Id"]\n'
+        "max_age = { min = 0, max = 86400 }\n"
+    )
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str | None, str | None, str | None, str | None]] = []
+        self.lock = threading.Lock()
+        self.endpoint = Endpoint("/items/7", "PATCH API", "PATCH", frozenset(), self)
+
+    def __call__(self, request: RequestView) -> Reply:
+        origin = request.origin
+        with self.lock:
+            self.seen.append(
+                (
+                    request.method,
+                    origin,
+                    request.get("X-Trace-Id"),
+                    request.get("Access-Control-Request-Method"),
+                    request.get("Access-Control-Request-Headers"),
+                )
+            )
+        cors: tuple[tuple[str, str], ...] = (("Vary", "Origin"),)
+        if origin is not None:
+            cors += (
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+            )
+        if request.method == "OPTIONS":
+            return Reply(
+                204,
+                (
+                    *cors,
+                    ("Access-Control-Allow-Methods", "GET, PATCH"),
+                    ("Access-Control-Allow-Headers", "Content-Type, X-Trace-Id"),
+                    ("Access-Control-Max-Age", "600"),
+                ),
+            )
+        return Reply(200, (("Content-Type", "application/json"), *cors), b'{"id": 7}')
+
+    def transport(self) -> httpx.MockTransport:
+        """The same replies without a socket, for the scan."""
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            view = RequestView(
+                request.method,
+                request.url.path,
+                tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw),
+            )
+            reply = respond(view, (self.endpoint,))
+            return httpx.Response(reply.status, headers=list(reply.headers), content=reply.body)
+
+        return httpx.MockTransport(handle)
+
+    def scan(self, url: str, tmp: Path) -> Report:
+        """Scan ``url`` (this API) as the PATCH-with-X-Trace-Id target it is."""
+        policy_path = tmp / "patch-api-policy.toml"
+        policy_path.write_text(self.POLICY, encoding="utf-8")
+        target = Target(url=url, method="PATCH", request_headers=("x-trace-id",))
+        now = datetime.now(UTC)
+        results = scan(
+            [target],
+            load_policy(policy_path),
+            ScanOptions(engine=EngineOptions(retries=0)),
+            transport=self.transport(),
+        )
+        with self.lock:
+            self.seen.clear()  # from here on: what the browser sent
+        return build_report(results, policy={}, started_at=now, finished_at=now)
+
+
+@pytest.fixture(scope="module")
+def patch_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return _PatchApi().scan(f"http://{STAGING_HOST}:8080/items/7", tmp_path_factory.mktemp("p"))
+
+
+def test_plan_replays_the_preflighted_patch_with_its_headers(patch_report: Report) -> None:
+    finding = find(patch_report, "/items/7", "reflected-origin")
+    plan = _planned(finding)
+    assert (plan.claim, plan.method, plan.credentials) == (Claim.READ, "PATCH", "include")
+    assert plan.headers == (("content-type", "application/json"), ("x-trace-id", "1"))
+    assert plan.scheme is PageScheme.HTTP
+    # The fetch() init the attacker page runs.
+    assert verify._job(plan, 2.5) == {
+        "url": f"http://{STAGING_HOST}:8080/items/7",
+        "method": "PATCH",
+        "headers": [["content-type", "application/json"], ["x-trace-id", "1"]],
+        "credentials": "include",
+        "timeout_ms": 2500,
+    }
+
+
+def _edit_responses(
+    finding: FindingModel, kind: str, drop: Sequence[str], origin: str | None = None
+) -> FindingModel:
+    """``finding`` with the ``drop`` response headers removed from its ``kind`` evidence."""
+    wanted = {name.lower() for name in drop}
+    evidence = []
+    for e in finding.evidence:
+        if e.kind == kind and e.response is not None and origin in (None, e.origin):
+            kept = [h for h in e.response.headers if h.name.lower() not in wanted]
+            e = e.model_copy(update={"response": e.response.model_copy(update={"headers": kept})})
+        evidence.append(e)
+    return finding.model_copy(update={"evidence": evidence})
+
+
+def test_a_send_only_finding_replays_its_preflighted_request(report: Report) -> None:
+    # The GET reply names no origin, but the preflight lets the origin send PATCH with the
+    # policy's headers: what the evidence shows is a sent request, so that one is replayed.
+    finding = find(report, "/reflect-credentials", "reflected-origin")
+    plan = _planned(_edit_responses(finding, "actual", ["Access-Control-Allow-Origin"]))
+    assert (plan.claim, plan.method, plan.credentials) == (Claim.SENT, "PATCH", "include")
+    assert [name for name, _ in plan.headers] == ["authorization", "content-type", "x-api-key"]
+
+
+def test_a_read_that_passes_only_without_credentials_is_replayed_without(
+    report: Report,
+) -> None:
+    finding = find(report, "/reflect-credentials", "reflected-origin")
+    assert finding.credentialed
+    plan = _planned(_edit_responses(finding, "actual", ["Access-Control-Allow-Credentials"]))
+    assert (plan.claim, plan.method, plan.credentials) == (Claim.READ, "GET", "omit")
+
+
+def test_a_denied_preflight_replays_the_preflighted_request(report: Report) -> None:
+    finding = find(report, "/two-origins", "trusted-origin-denied", "https://app.example.com")
+    only_preflight = finding.model_copy(
+        update={"evidence": [e for e in finding.evidence if e.kind == "preflight"]}
+    )
+    plan = _planned(only_preflight)
+    assert (plan.claim, plan.method) == (Claim.DENIED, "PATCH")
+    assert [name for name, _ in plan.headers] == ["authorization", "content-type", "x-api-key"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "verdict", "retried"),
+    [
+        pytest.param({}, ("not-reproduced", "AllowOriginMismatch"), True, id="refused"),
+        pytest.param({}, ("confirmed", None), False, id="confirmed"),
+        pytest.param({}, ("not-reproduced", None), False, id="no-cors-error"),
+        pytest.param({}, ("error", None), False, id="error"),
+        pytest.param(
+            {"scheme": PageScheme.AS_IS},
+            ("not-reproduced", "AllowOriginMismatch"),
+            False,
+            id="as-is",
+        ),
+        pytest.param(
+            {"scheme": PageScheme.INSECURE_CONTENT},
+            ("not-reproduced", "AllowOriginMismatch"),
+            False,
+            id="insecure-already",
+        ),
+        pytest.param(
+            {"origin": "null"}, ("not-reproduced", "AllowOriginMismatch"), False, id="null"
+        ),
+    ],
+)
+def test_retry_on_the_exact_https_origin(
+    changes: dict[str, Any], verdict: tuple[str, str | None], retried: bool
+) -> None:
+    fields: dict[str, Any] = {"url": "http://api.staging.test/x", "scheme": PageScheme.HTTP}
+    plan = _plan(Claim.READ, **{**fields, **changes})
+    result = VerificationModel(
+        browser="Chromium 1.2.3.4", result=verdict[0], cors_error=verdict[1], detail="d"
+    )
+    retry = verify.retry_plan(plan, result)
+    if not retried:
+        assert retry is None
+        return
+    assert retry is not None
+    assert (retry.scheme, retry.page_origin) == (PageScheme.INSECURE_CONTENT, plan.origin)
+    assert "first served on http://x.attacker.example, which was refused" in retry.note
+    assert "(AllowOriginMismatch)" in retry.note
+
+
+@pytest.mark.parametrize(
+    ("schemes", "allowed"),
+    [
+        pytest.param([PageScheme.AS_IS], False, id="as-is"),
+        pytest.param([PageScheme.AS_IS, PageScheme.HTTP], True, id="http-may-retry"),
+        pytest.param([PageScheme.INSECURE_CONTENT], True, id="insecure"),
+    ],
+)
+def test_insecure_content_is_allowed_only_when_a_plan_may_need_it(
+    schemes: list[PageScheme], allowed: bool
+) -> None:
+    plans = [_plan(Claim.READ, scheme=scheme) for scheme in schemes]
+    flags = verify.launch_flags(plans, "MAP * ~NOTFOUND", insecure=False)
+    assert flags[0] == "--host-resolver-rules=MAP * ~NOTFOUND"
+    assert (verify.INSECURE_CONTENT_FLAG in flags) is allowed
+    assert "--ignore-certificate-errors" not in flags
+
+
+@pytest.mark.parametrize(
+    ("scheme", "page", "says"),
+    [
+        pytest.param(
+            PageScheme.HTTP,
+            "a page on http://x.attacker.example",
+            "Attacker page served over http: the attacker chooses the scheme",
+            id="http",
+        ),
+        pytest.param(
+            PageScheme.INSECURE_CONTENT,
+            "a page on https://x.attacker.example",
+            "Insecure content allowed for this check",
+            id="insecure",
+        ),
+    ],
+)
+def test_results_say_how_the_page_was_served(scheme: PageScheme, page: str, says: str) -> None:
+    verdict = judge(_plan(Claim.READ, scheme=scheme, note=" NOTE."), OK, "Chromium 1.2.3.4")
+    assert page in verdict.detail
+    assert says in verdict.detail
+    assert verdict.detail.endswith(" NOTE.")
+
+
+@contextmanager
+def staging_resolves_to_loopback() -> Iterator[None]:
+    """``api.staging.test`` resolves to 127.0.0.1 for the scanner's resolver (so for the
+    browser's ``--host-resolver-rules``); every other name as usual."""
+    real = socket.getaddrinfo
+
+    def resolve(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        return real("127.0.0.1" if host == STAGING_HOST else host, port, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", resolve)
+        yield
+
+
+@pytest.fixture(scope="module")
+def plain_http(
+    report: Report, lab: DemoLab, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[_PatchApi, dict[str, FindingModel], dict[str, VerificationModel]]]:
+    """The PATCH API and the demo lab reached as ``http://api.staging.test:<port>``, their
+    findings replayed in one Chromium: the API's reflection (page served over http), the lab's
+    prefix match (its regex pins https: retried with insecure content) and a trusted origin
+    that is denied (kept on https with insecure content)."""
+    if not HAS_PLAYWRIGHT or CHROMIUM is None:
+        pytest.skip("needs playwright and a Chromium binary")
+    api = _PatchApi()
+    with DemoLab(endpoints=(api.endpoint,)) as live:
+        api_report = api.scan(
+            f"http://{STAGING_HOST}:{live.port}/items/7", tmp_path_factory.mktemp("a")
+        )
+        findings = {
+            "reflected": find(api_report, "/items/7", "reflected-origin"),
+            "prefix": on_staging(find(report, "/prefix", "prefix-match"), lab.port),
+            "denied": on_staging(
+                find(report, "/two-origins", "trusted-origin-denied", "https://app.example.com"),
+                lab.port,
+            ),
+        }
+        with staging_resolves_to_loopback():
+            results = verify_findings(list(findings.values()))
+        yield api, findings, results
+
+
+@browser_test
+def test_plain_http_patch_api_is_confirmed_from_an_http_attacker_page(
+    plain_http: tuple[_PatchApi, dict[str, FindingModel], dict[str, VerificationModel]],
+) -> None:
+    # Given a plain-http API by name that reflects origins with credentials and allows PATCH
+    # with X-Trace-Id, when its reflected-origin finding is replayed,
+    api, findings, results = plain_http
+    finding = findings["reflected"]
+    verdict = results[finding.fingerprint]
+    # then Chromium gives a CORS verdict (no mixed-content error) from the http:// page,
+    assert (verdict.result, verdict.cors_error) == ("confirmed", None), verdict.detail
+    assert "mixed-content" not in verdict.detail
+    assert "Attacker page served over http: the attacker chooses the scheme" in verdict.detail
+    assert finding.origin is not None
+    page = "http://" + finding.origin.removeprefix("https://")
+    assert f"PATCH http://{STAGING_HOST}:" in verdict.detail
+    # and the API saw the preflight for PATCH with the header, then the PATCH carrying it.
+    assert api.seen == [
+        ("OPTIONS", page, None, "PATCH", "content-type,x-trace-id"),
+        ("PATCH", page, "1", None, None),
+    ]
+
+
+@browser_test
+def test_a_look_alike_whose_http_form_is_refused_is_retried_on_https(
+    plain_http: tuple[_PatchApi, dict[str, FindingModel], dict[str, VerificationModel]],
+) -> None:
+    _, findings, results = plain_http
+    finding = findings["prefix"]
+    verdict = results[finding.fingerprint]
+    assert (verdict.result, verdict.cors_error) == ("confirmed", None), verdict.detail
+    assert f"a page on {finding.origin} read the response" in verdict.detail
+    assert "Insecure content allowed for this check" in verdict.detail
+    assert "which was refused (MissingAllowOriginHeader)" in verdict.detail
+
+
+@browser_test
+def test_a_trusted_https_origin_keeps_its_scheme_with_insecure_content_allowed(
+    plain_http: tuple[_PatchApi, dict[str, FindingModel], dict[str, VerificationModel]],
+) -> None:
+    _, findings, results = plain_http
+    verdict = results[findings["denied"].fingerprint]
+    assert (verdict.result, verdict.cors_error) == ("confirmed", "MultipleAllowOriginValues")
+    assert "a page on https://app.example.com" in verdict.detail
+    assert "Insecure content allowed for this check" in verdict.detail

@@ -13,6 +13,7 @@ from collections import Counter
 
 from cors_audit.models import Severity
 from cors_audit.report import FindingModel, Report, TargetModel
+from cors_audit.scoring import NO_GRADE
 
 _INVISIBLE = (
     *range(0x20),  # C0, incl. ESC (0x1b), CR, LF, TAB, BEL, NUL
@@ -82,12 +83,36 @@ def _target_line(target: TargetModel, counts: Counter[Severity]) -> str:
     return f"  {sanitize(target.grade):<2} {target.score:>3}  {method} {url}  {outcome}"
 
 
+TRUSTS_SHOWN = 5
+"""Most origins a target's "trusts" line names before it says how many more there are."""
+
+
+def trusted_list(target: TargetModel) -> list[str]:
+    """The origins the server let in that discovery found, with the trusted ones it admitted
+    (empty when discovery found nothing beyond them)."""
+    observed = target.observed
+    if observed is None or not observed.discovered:
+        return []
+    return list(dict.fromkeys([*observed.allowed_origins, *observed.discovered]))
+
+
+def _trusts_line(target: TargetModel) -> str | None:
+    origins = trusted_list(target)
+    if not origins:
+        return None
+    shown = ", ".join(sanitize(origin) for origin in origins[:TRUSTS_SHOWN])
+    more = len(origins) - TRUSTS_SHOWN
+    return f"         trusts: {shown}" + (f" (+{more} more)" if more > 0 else "")
+
+
 def _finding_lines(finding: FindingModel, *, verbose: bool) -> list[str]:
     origin = "(no Origin)" if finding.origin is None else sanitize(finding.origin)
-    credentials = " [credentialed]" if finding.credentialed else ""
+    tags = (" [credentialed]" if finding.credentialed else "") + (
+        " [latent]" if finding.latent else ""
+    )
     lines = [
         f"  {finding.severity.value.upper():<8}  {sanitize(finding.rule)}  "
-        f"{sanitize(finding.method)} {sanitize(finding.url)}  origin {origin}{credentials}  "
+        f"{sanitize(finding.method)} {sanitize(finding.url)}  origin {origin}{tags}  "
         f"{sanitize(finding.title)}"
     ]
     if verbose:
@@ -123,6 +148,9 @@ def render(report: Report, *, verbose: bool = False) -> str:
     for target in report.targets:
         counts = per_target.get((target.url, target.method), Counter())
         lines.append(_target_line(target, counts))
+        trusts = _trusts_line(target)
+        if trusts is not None:
+            lines.append(trusts)
         if verbose:
             lines.extend(f"         note: {sanitize(note)}" for note in target.notes)
 
@@ -139,8 +167,13 @@ def render(report: Report, *, verbose: bool = False) -> str:
     )
     seconds = (report.finished_at - report.started_at).total_seconds()
     lines.append("")
+    grade = (
+        "no grade (no target could be scanned)"
+        if summary.grade == NO_GRADE
+        else f"grade {sanitize(summary.grade)}, score {summary.score}/100"
+    )
     lines.append(
-        f"Total: grade {sanitize(summary.grade)}, score {summary.score}/100; "
+        f"Total: {grade}; "
         f"{_plural(summary.findings, 'finding')} ({by_severity}); "
         f"{_plural(summary.errors, 'error')}; {_plural(summary.requests, 'request')}; "
         f"{seconds:.1f} s"

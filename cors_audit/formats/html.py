@@ -29,7 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from cors_audit.formats import batched
-from cors_audit.formats.console import sanitize
+from cors_audit.formats.console import sanitize, trusted_list
 from cors_audit.models import Severity, url_origin
 from cors_audit.report import FindingModel, Report, TargetModel
 from cors_audit.rules.catalogue import RULES, RULES_BY_ID
@@ -125,6 +125,8 @@ class TargetRow:
     grade_class: str
     shown_site_origin: str | None
     """The browser-visible origin when it differs from the URL's own (``--site-origin``)."""
+    trusts: tuple[str, ...] = ()
+    """The server's allowlist as discovery found it (empty when it found nothing new)."""
 
 
 def visible(value: object) -> str:
@@ -295,6 +297,7 @@ def _context(report: Report) -> dict[str, Any]:
                 target=target,
                 grade_class=grade_class(target.grade),
                 shown_site_origin=_site_origin_shown(target),
+                trusts=tuple(trusted_list(target)),
             )
             for target in report.targets
         ],

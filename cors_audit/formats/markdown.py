@@ -38,6 +38,7 @@ from cors_audit.formats.console import sanitize
 from cors_audit.models import Severity
 from cors_audit.report import BaselineEntryModel, FindingModel, Report
 from cors_audit.rules.catalogue import RULES_BY_ID, help_uri
+from cors_audit.scoring import NO_GRADE
 
 MAX_BYTES = 65_536
 """The largest document ``render`` returns, in UTF-8 bytes (GitHub's comment limit is 65 536
@@ -249,7 +250,9 @@ def _head(report: Report) -> str:
     summary = report.summary
     suppressed = Counter(f.severity for f in report.findings if f.suppressed)
     lines = [
-        f"# CORS audit: grade {escape_text(summary.grade, 8)} ({summary.score}/100)",
+        "# CORS audit: no grade (no target could be scanned)"
+        if summary.grade == NO_GRADE
+        else f"# CORS audit: grade {escape_text(summary.grade, 8)} ({summary.score}/100)",
         "",
         _gate(report),
         "",
@@ -302,7 +305,7 @@ def _findings(report: Report) -> _Section:
                     _rule_link(f.rule),
                     _target(f.method, f.url),
                     _origin(f),
-                    prose(f.title, table=True),
+                    prose(f.title, table=True) + (" (latent)" if f.latent else ""),
                 ]
             )
             for f in active

@@ -149,6 +149,20 @@ RULES: tuple[Rule, ...] = (
         fix="Allow only `https://` origins for HTTPS endpoints.",
     ),
     Rule(
+        id="origin-beyond-policy",
+        title="An origin the policy does not list is allowed",
+        family="origin",
+        severity="medium with credentials, else low",
+        default=Severity.MEDIUM,
+        cwe="CWE-942",
+        why="Discovery found the server letting in a first-party origin (such as the apex, "
+        "www., admin. or staging.) that the policy does not trust; a page there — an older "
+        "app, a staging site, one XSS away — reads this endpoint, with cookies when credentials "
+        "are allowed.",
+        fix="Remove the origin from the server's allowlist, or add it to the policy's "
+        "`trusted_origins` if it is intended.",
+    ),
+    Rule(
         id="wildcard-origin",
         title="`Access-Control-Allow-Origin: *` on a non-public endpoint",
         family="wildcard",
@@ -213,7 +227,7 @@ RULES: tuple[Rule, ...] = (
         id="missing-max-age",
         title="Successful preflight without Access-Control-Max-Age",
         family="caching",
-        severity="low",
+        severity="low (info when latent)",
         default=Severity.LOW,
         cwe="CWE-1050",
         why="Browsers then cache the preflight for only 5 seconds, adding a round trip to "
@@ -225,7 +239,7 @@ RULES: tuple[Rule, ...] = (
         id="max-age-out-of-range",
         title="Access-Control-Max-Age outside the policy's range",
         family="caching",
-        severity="low (info when only browser caps apply)",
+        severity="low (info when only browser caps apply or when latent)",
         default=Severity.LOW,
         cwe="CWE-1050",
         why="Too short costs a preflight per request; too long keeps a stale 'allow' cached "
@@ -236,7 +250,7 @@ RULES: tuple[Rule, ...] = (
         id="methods-beyond-policy",
         title="Preflight allows methods the policy does not",
         family="preflight",
-        severity="medium",
+        severity="medium (info when OPTIONS is the only extra method; one level lower when latent)",
         default=Severity.MEDIUM,
         cwe="CWE-942",
         why="Allowing extra (often state-changing) methods widens what other origins can send.",
@@ -247,7 +261,7 @@ RULES: tuple[Rule, ...] = (
         id="headers-beyond-policy",
         title="Preflight allows request headers the policy does not",
         family="preflight",
-        severity="low",
+        severity="low (info when latent)",
         default=Severity.LOW,
         cwe="CWE-942",
         why="Reflected or `*` Allow-Headers let other origins send any header, defeating "
@@ -313,6 +327,7 @@ ORIGIN_RULES: tuple[str, ...] = (
     "third-party-origin",
     "arbitrary-subdomain",
     "insecure-scheme",
+    "origin-beyond-policy",
 )
 """Narrower origin rules that fold into ``reflected-origin`` on the same target."""
 

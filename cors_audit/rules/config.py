@@ -8,6 +8,7 @@ would judge them; none matches ``Access-Control-Allow-Origin`` strings itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from cors_audit import spec
 from cors_audit.models import Exchange, Finding, OriginClass, ProbeKind, Severity
@@ -72,10 +73,14 @@ def wildcard(evidence: Evidence) -> list[Finding]:
         findings.append(
             make_finding(evidence, "wildcard-origin", severity, detail, _first(open_to_all))
         )
+    # Only replies to requests a browser sends count: a cross-origin fetch always carries
+    # Origin. What a server answers without one (sanic-ext sends `*` with credentials then) is
+    # context, never a finding.
     with_creds = [
         e
         for e in evidence.answered()
         if e.response is not None
+        and e.probe.origin is not None
         and spec.allow_origin_shape(e.response.headers) is spec.AllowOriginShape.WILDCARD
         and spec.is_credentials_true(e.response.headers)
     ]
@@ -98,10 +103,13 @@ def wildcard(evidence: Evidence) -> list[Finding]:
 
 def invalid_allow_origin(evidence: Evidence) -> list[Finding]:
     """``invalid-allow-origin``: a list, repeated header or malformed value (§2.3, C13)."""
+    # As in `wildcard`: the reply without Origin is context only (@koa/cors and Caddy send an
+    # empty Access-Control-Allow-Origin then, and a valid one to every real origin).
     bad = [
         e
         for e in evidence.answered()
         if e.response is not None
+        and e.probe.origin is not None
         and spec.allow_origin_shape(e.response.headers)
         in (spec.AllowOriginShape.MULTIPLE, spec.AllowOriginShape.INVALID)
     ]
@@ -110,8 +118,8 @@ def invalid_allow_origin(evidence: Evidence) -> list[Finding]:
     first = bad[0]
     assert first.response is not None
     value = spec.header_get(first.response.headers, ACAO)
-    origin = first.probe.origin.value if first.probe.origin else "null"
-    error = spec.cors_check(origin, "omit", first.response.headers).error
+    assert first.probe.origin is not None
+    error = spec.cors_check(first.probe.origin.value, "omit", first.response.headers).error
     lines = sum(1 for name, _ in first.response.headers if name.lower() == ACAO.lower())
     shape = f"is sent on {lines} header lines" if lines > 1 else f"is {value!r}"
     return [
@@ -162,7 +170,10 @@ def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
             else:
                 continue
             if not verdict.allowed:
-                reasons.append(f"{what} fails ({verdict.error.value if verdict.error else '?'})")
+                reason = f"{what} fails ({verdict.error.value if verdict.error else '?'})"
+                if exchange.probe.kind is ProbeKind.PREFLIGHT:
+                    reason += _still_fails(evidence, exchange, mode, verdict)
+                reasons.append(reason)
                 proof.append(exchange)
                 error = error or (verdict.error.value if verdict.error else None)
         if reasons:
@@ -237,78 +248,217 @@ def _trusted_preflights(evidence: Evidence) -> list[Exchange]:
     ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Latent findings: what the preflight grants once Access-Control-Allow-Origin is fixed.
+
+LATENT = "latent: applies once Access-Control-Allow-Origin is fixed"
+"""The words a latent finding's detail carries."""
+
+# Headers that show a reply answers the preflight's questions (and is not merely some OPTIONS
+# handler that knows nothing of CORS).
+_PREFLIGHT_ANSWERS = (ACAM, ACAH, ACMA)
+
+Judged = tuple[Exchange, Exchange]
+"""(the exchange as received, the exchange the check judges): the same one, or for a latent
+check the reply with its Access-Control-Allow-Origin fixed."""
+
+
+def _acao_fixed(exchange: Exchange) -> Exchange:
+    """``exchange`` as it would be once Access-Control-Allow-Origin were fixed: every ACAO line
+    replaced by a single one naming the probe's own origin, the rest of the reply unchanged."""
+    assert exchange.response is not None
+    assert exchange.probe.origin is not None
+    headers = tuple(
+        (name, value) for name, value in exchange.response.headers if name.lower() != ACAO.lower()
+    )
+    response = replace(exchange.response, headers=(*headers, (ACAO, exchange.probe.origin.value)))
+    return replace(exchange, response=response)
+
+
+def _latent_preflights(evidence: Evidence) -> list[Judged]:
+    """The trusted preflights judged as if Access-Control-Allow-Origin were fixed, when that
+    header (invalid or missing) blocks every one of them; empty otherwise.
+
+    Chromium stops at the CORS check, so Allow-Methods, Allow-Headers and Max-Age of such a
+    reply do nothing today, but they take effect the moment the origin header is corrected.
+    Without a policy the only trusted origin is the target's own, which needs no CORS at all,
+    so nothing is latent then.
+    """
+    if evidence.policy.policy_free:
+        return []
+    trusted = [
+        e
+        for e in evidence.with_origin(OriginClass.TRUSTED, ProbeKind.PREFLIGHT)
+        if e.probe.purpose in (POLICY, BEYOND)
+    ]
+    if any(evidence.access(e).omit.allowed for e in trusted):
+        return []
+    return [(e, _acao_fixed(e)) for e in trusted if _answers_preflight(e)]
+
+
+def _answers_preflight(exchange: Exchange) -> bool:
+    assert exchange.response is not None
+    headers = exchange.response.headers
+    return any(spec.header_get(headers, name) is not None for name in _PREFLIGHT_ANSWERS)
+
+
+def _as_latent(finding: Finding) -> Finding:
+    return replace(
+        finding,
+        severity=finding.severity.lowered(),
+        latent=True,
+        detail=f"{finding.detail} ({LATENT}; until then the browser stops at that header.)",
+    )
+
+
+def _still_fails(
+    evidence: Evidence, exchange: Exchange, mode: spec.Credentials, verdict: spec.Verdict
+) -> str:
+    """For a trusted preflight that fails: what it would fail on next once its
+    Access-Control-Allow-Origin were fixed, as text to append ("" when nothing else)."""
+    fixed = evidence.preflight(_acao_fixed(exchange), mode)
+    if fixed.allowed or fixed.error == verdict.error or fixed.error is None:
+        return ""
+    return f", and once Access-Control-Allow-Origin is fixed it still fails ({fixed.error.value})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Preflight scope and caching.
+
+
+def _scope_preflights(evidence: Evidence) -> tuple[list[Judged], bool]:
+    """The trusted preflights whose Allow-Methods/-Headers a browser honours, or else the latent
+    ones; and whether they are latent."""
+    passing = _trusted_preflights(evidence)
+    if passing:
+        return [(e, e) for e in passing], False
+    latent = _latent_preflights(evidence)
+    return latent, bool(latent)
+
+
 def _beyond_scope(
     evidence: Evidence,
-    rule_id: str,
-    severity: Severity,
+    preflights: Iterable[Judged],
     header: str,
     allowed: set[str],
     normalize: Callable[[str], str],
     ignored: Callable[[str], bool],
     what: str,
-) -> list[Finding]:
+) -> tuple[dict[str, None], list[Exchange]]:
+    """The items granted outside the policy (in order, `*` included) and the exchanges that
+    show them."""
     extra: dict[str, None] = {}
     proof: list[Exchange] = []
-    for exchange in _trusted_preflights(evidence):
+    for shown, judged in preflights:
         listed = [
             item
-            for item in _allowed_list(exchange, header)
+            for item in _allowed_list(judged, header)
             if item == "*" or (normalize(item) not in allowed and not ignored(item))
         ]
-        if exchange.probe.purpose == BEYOND and evidence.preflight(exchange, "omit").allowed:
+        if judged.probe.purpose == BEYOND and evidence.preflight(judged, "omit").allowed:
             asked = (
-                [exchange.probe.request_method]
+                [judged.probe.request_method]
                 if what == "methods"
-                else [h for h in exchange.probe.request_headers if h not in allowed]
+                else [h for h in judged.probe.request_headers if h not in allowed]
             )
             listed += [item for item in asked if not ignored(item)]
         if listed:
             extra.update(dict.fromkeys(listed))
-            proof.append(exchange)
+            proof.append(shown)
+    return extra, proof
+
+
+def _unmatchable_method(method: str) -> bool:
+    """A case variant (not the exact form) of one of the six methods fetch() upper-cases, such
+    as ``get`` or ``Delete``. Fetch "normalize a method" turns ``fetch(u, {method: 'delete'})``
+    into ``DELETE`` and Access-Control-Allow-Methods is compared byte for byte, so no browser
+    request ever matches such an item (``patch`` is not normalized and does match)."""
+    return spec.normalize_method(method) != method
+
+
+def _harmless_method(method: str) -> bool:
+    return spec.is_cors_safelisted_method(method) or _unmatchable_method(method)
+
+
+_OPTIONS_NOTE = (
+    "any page can already make the browser send an OPTIONS request (every preflight is one), "
+    "so allowing it grants little"
+)
+
+
+def _methods_beyond(evidence: Evidence, preflights: list[Judged]) -> Finding | None:
+    policy = evidence.policy
+    assert policy.allowed_methods is not None
+    extra, proof = _beyond_scope(
+        evidence,
+        preflights,
+        ACAM,
+        set(policy.allowed_methods),
+        lambda m: m,  # methods compare byte for byte (Fetch "CORS-preflight fetch" step 7)
+        _harmless_method,
+        "methods",
+    )
     if not extra:
-        return []
-    names = ", ".join(extra)
-    return [
-        make_finding(
-            evidence,
-            rule_id,
-            severity,
-            f"The preflight allows {what} outside the policy: {names}"
-            + (" (`*` allows any)" if "*" in extra else "")
-            + ".",
-            proof,
-            origin_template="",
-        )
-    ]
+        return None
+    named = [m for m in extra if m != "OPTIONS"]
+    star = " (`*` allows any)" if "*" in extra else ""
+    if named:
+        severity = Severity.MEDIUM
+        detail = f"The preflight allows methods outside the policy: {', '.join(named)}{star}."
+        if "OPTIONS" in extra:
+            detail += f" It lists OPTIONS too (info only: {_OPTIONS_NOTE})."
+    else:
+        severity = Severity.INFO
+        detail = f"The preflight allows OPTIONS, which the policy does not list; {_OPTIONS_NOTE}."
+    return make_finding(
+        evidence, "methods-beyond-policy", severity, detail, proof, origin_template=""
+    )
+
+
+def _headers_beyond(evidence: Evidence, preflights: list[Judged]) -> Finding | None:
+    policy = evidence.policy
+    assert policy.allowed_headers is not None
+    extra, proof = _beyond_scope(
+        evidence,
+        preflights,
+        ACAH,
+        {h.lower() for h in policy.allowed_headers},
+        str.lower,  # header names compare case-insensitively
+        lambda h: h.lower() in _SAFELISTED_REQUEST_HEADERS,
+        "request headers",
+    )
+    if not extra:
+        return None
+    return make_finding(
+        evidence,
+        "headers-beyond-policy",
+        Severity.LOW,
+        f"The preflight allows request headers outside the policy: {', '.join(extra)}"
+        + (" (`*` allows any)" if "*" in extra else "")
+        + ".",
+        proof,
+        origin_template="",
+    )
 
 
 def preflight_scope(evidence: Evidence) -> list[Finding]:
-    """``methods-beyond-policy`` and ``headers-beyond-policy`` (CORS-SPEC.md §6.2 C16)."""
+    """``methods-beyond-policy`` and ``headers-beyond-policy`` (CORS-SPEC.md §6.2 C16), latent
+    (one severity lower) when only an Access-Control-Allow-Origin fix would let them apply."""
     policy = evidence.policy
-    findings: list[Finding] = []
-    if policy.allowed_methods is not None and "*" not in policy.allowed_methods:
-        findings += _beyond_scope(
-            evidence,
-            "methods-beyond-policy",
-            Severity.MEDIUM,
-            ACAM,
-            set(policy.allowed_methods),
-            lambda m: m,  # methods compare byte for byte (CORS-SPEC.md §1.3)
-            spec.is_cors_safelisted_method,
-            "methods",
+    methods = policy.allowed_methods is not None and "*" not in policy.allowed_methods
+    headers = policy.allowed_headers is not None and "*" not in policy.allowed_headers
+    if not (methods or headers):
+        return []
+    preflights, latent = _scope_preflights(evidence)
+    found = [
+        finding
+        for finding in (
+            _methods_beyond(evidence, preflights) if methods else None,
+            _headers_beyond(evidence, preflights) if headers else None,
         )
-    if policy.allowed_headers is not None and "*" not in policy.allowed_headers:
-        findings += _beyond_scope(
-            evidence,
-            "headers-beyond-policy",
-            Severity.LOW,
-            ACAH,
-            {h.lower() for h in policy.allowed_headers},
-            str.lower,  # header names compare case-insensitively
-            lambda h: h.lower() in _SAFELISTED_REQUEST_HEADERS,
-            "request headers",
-        )
-    return findings
+        if finding is not None
+    ]
+    return [_as_latent(f) for f in found] if latent else found
 
 
 def credentials_beyond_policy(evidence: Evidence) -> list[Finding]:
@@ -338,13 +488,25 @@ def credentials_beyond_policy(evidence: Evidence) -> list[Finding]:
 
 
 def max_age(evidence: Evidence) -> list[Finding]:
-    """``missing-max-age`` and ``max-age-out-of-range`` (CORS-SPEC.md §3.5, C15)."""
+    """``missing-max-age`` and ``max-age-out-of-range`` (CORS-SPEC.md §3.5, C15), judged on the
+    first successful preflight, or latent (one severity lower) on the first trusted preflight
+    that would succeed once its Access-Control-Allow-Origin were fixed."""
     preflights = _successful_preflights(evidence)
-    if not preflights:
+    if preflights:
+        return _max_age_findings(evidence, preflights[0], preflights[0])
+    latent = [
+        (shown, judged)
+        for shown, judged in _latent_preflights(evidence)
+        if evidence.preflight(judged, "omit").allowed
+    ]
+    if not latent:
         return []
-    exchange = preflights[0]
-    assert exchange.response is not None
-    headers = exchange.response.headers
+    return [_as_latent(f) for f in _max_age_findings(evidence, *latent[0])]
+
+
+def _max_age_findings(evidence: Evidence, shown: Exchange, judged: Exchange) -> list[Finding]:
+    assert judged.response is not None
+    headers = judged.response.headers
     raw = spec.header_get(headers, ACMA)
     if raw is None:
         return [
@@ -354,14 +516,14 @@ def max_age(evidence: Evidence) -> list[Finding]:
                 Severity.LOW,
                 "The successful preflight has no Access-Control-Max-Age, so browsers cache it "
                 "for only 5 seconds and preflight again on almost every request.",
-                [exchange],
+                [shown],
                 origin_template="",
             )
         ]
     effective = {
         engine: spec.max_age(headers, engine) for engine in ("chromium", "firefox", "webkit")
     }
-    shown = ", ".join(
+    times = ", ".join(
         f"{engine} {'not cached' if value is None else f'{value} s'}"
         for engine, value in effective.items()
     )
@@ -390,8 +552,8 @@ def max_age(evidence: Evidence) -> list[Finding]:
             evidence,
             "max-age-out-of-range",
             severity,
-            f"{problem}; effective cache time: {shown}.",
-            [exchange],
+            f"{problem}; effective cache time: {times}.",
+            [shown],
             origin_template="",
         )
     ]

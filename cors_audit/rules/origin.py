@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from cors_audit import spec
 from cors_audit.models import Exchange, Finding, OriginClass, ProbeKind, Severity
+from cors_audit.observed import LOCAL_DEV, parent_origin
 from cors_audit.rules.catalogue import ORIGIN_RULES
 from cors_audit.rules.context import Evidence, make_finding
 from cors_audit.rules.exploit import cookies_stay_home, note
@@ -28,14 +29,17 @@ RULE_FOR_CLASS: dict[OriginClass, str] = {
     OriginClass.THIRD_PARTY: "third-party-origin",
     OriginClass.SUBDOMAIN: "arbitrary-subdomain",
     OriginClass.INSECURE_SCHEME: "insecure-scheme",
+    OriginClass.FIRST_PARTY: "origin-beyond-policy",
 }
 
-_LOCAL_DEV = ("http://localhost", "http://127.0.0.1", "https://localhost")
 
-_CROSS_SITE = frozenset(set(OriginClass) - {OriginClass.TRUSTED, OriginClass.SUBDOMAIN})
+_CROSS_SITE = frozenset(
+    set(OriginClass) - {OriginClass.TRUSTED, OriginClass.SUBDOMAIN, OriginClass.FIRST_PARTY}
+)
 """Classes whose origin is cross-site to the target: SameSite=Lax/Strict (and unspecified)
 cookies stay home (CORS-SPEC.md §6.0 factor 4; http:// is cross-site under schemeful
-same-site). A subdomain on the same scheme is same-site: its requests carry Lax cookies."""
+same-site). A subdomain (or a first-party candidate) on the same scheme is same-site: its
+requests carry Lax cookies."""
 
 # (with credentials, without) per DESIGN.md's catalogue.
 _SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
@@ -48,6 +52,7 @@ _SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
     OriginClass.THIRD_PARTY: (Severity.HIGH, Severity.MEDIUM),
     OriginClass.SUBDOMAIN: (Severity.HIGH, Severity.LOW),
     OriginClass.INSECURE_SCHEME: (Severity.HIGH, Severity.LOW),
+    OriginClass.FIRST_PARTY: (Severity.MEDIUM, Severity.LOW),
 }
 
 
@@ -126,7 +131,7 @@ def _describe(exp: Exposure, evidence: Evidence) -> str:
 def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
     with_creds, without = _SEVERITY[cls]
     severity = with_creds if exp.credentialed else without
-    if cls is OriginClass.THIRD_PARTY and exp.origin.startswith(_LOCAL_DEV):
+    if cls is OriginClass.THIRD_PARTY and exp.origin.startswith(LOCAL_DEV):
         # Local dev origins need local code on the victim's machine (CORS-SPEC.md §6.2 C12).
         severity = severity.lowered()
     if not exp.reads:
@@ -148,15 +153,22 @@ def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
 def check(evidence: Evidence) -> list[Finding]:
     """Findings for every origin class that a browser would let through."""
     findings: dict[str, Finding] = {}
+    open_parents = _open_parents(evidence)
     for cls, rule_id in RULE_FOR_CLASS.items():
         if cls is OriginClass.INSECURE_SCHEME and not evidence.target.origin.startswith("https://"):
             continue  # an http:// page reading an http:// target gains nothing (§6.2 C11)
+        if cls is OriginClass.FIRST_PARTY and evidence.policy.policy_free:
+            continue  # without a policy a first-party origin the server admits is its allowlist
         by_origin: dict[str, list[Exchange]] = {}
         for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
             assert exchange.probe.origin is not None
             assert exchange.response is not None
             if spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD:
                 continue  # `*` lets everyone in: that is wildcard-origin, not a bypass
+            if cls is OriginClass.FIRST_PARTY and parent_origin(exchange.probe.origin.value) in (
+                open_parents
+            ):
+                continue  # a random subdomain got in too: arbitrary-subdomain covers this one
             # Both arbitrary origins form one group: each must pass (§6.2 C03).
             key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
             by_origin.setdefault(key, []).append(exchange)
@@ -181,6 +193,16 @@ def check(evidence: Evidence) -> list[Finding]:
             credentialed=best.credentialed,
         )
     return fold(list(findings.values()))
+
+
+def _open_parents(evidence: Evidence) -> set[str]:
+    """Parents of the random-subdomain probe origins a browser lets through: every named
+    subdomain of them is let in for the same reason."""
+    return {
+        parent_origin(e.probe.origin.value)
+        for e in evidence.with_origin(OriginClass.SUBDOMAIN, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
+        if e.probe.origin is not None and evidence.access(e).any
+    }
 
 
 def fold(findings: list[Finding]) -> list[Finding]:

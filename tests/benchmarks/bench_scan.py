@@ -112,6 +112,14 @@ http {{
     default "";
 {trusted_true}
   }}
+  map $http_origin $regex_acao {{
+    default "";
+    "~^https://dashboard\\.example\\.com" $http_origin;
+  }}
+  map $regex_acao $regex_acac {{
+    "" "";
+    default "true";
+  }}
   map $allow_acao $allow_acam2 {{
     "" "";
     default "GET, POST, PATCH";
@@ -136,6 +144,19 @@ http {{
       add_header Access-Control-Allow-Credentials true always;
       add_header Access-Control-Allow-Methods "GET, POST, PATCH, PUT, DELETE" always;
       add_header Access-Control-Allow-Headers $http_access_control_request_headers always;
+      if ($request_method = OPTIONS) {{ return 204; }}
+      return 200 '{BODY}';
+    }}
+    location /regex/ {{
+      add_header Vary Origin always;
+      add_header Access-Control-Allow-Origin $regex_acao always;
+      add_header Access-Control-Allow-Credentials $regex_acac always;
+      if ($request_method = OPTIONS) {{ return 204; }}
+      return 200 '{BODY}';
+    }}
+    location /static-null/ {{
+      add_header Access-Control-Allow-Origin null always;
+      add_header Access-Control-Allow-Credentials true always;
       if ($request_method = OPTIONS) {{ return 204; }}
       return 200 '{BODY}';
     }}
@@ -243,6 +264,18 @@ def cors_headers(path: str, method: str, headers: dict[str, str]) -> list[tuple[
             out.append(("Access-Control-Allow-Headers", headers["access-control-request-headers"]))
     elif kind == "wildcard":
         out.append(("Access-Control-Allow-Origin", "*"))
+    elif kind == "regex":
+        out.append(("Vary", "Origin"))
+        if origin is not None and re.match(r"https://dashboard\.example\.com", origin):
+            out += [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+            ]
+    elif kind == "static-null":
+        out += [
+            ("Access-Control-Allow-Origin", "null"),
+            ("Access-Control-Allow-Credentials", "true"),
+        ]
     return out
 
 
@@ -497,7 +530,57 @@ def child_command(spec: dict[str, Any]) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "exit": code, "peak_rss_mb": peak_rss_mb()}
 
 
+BUDGET_KINDS = (*KINDS, "regex", "static-null")
+"""Endpoint kinds of the requests-per-target measurement: the throughput kinds, a regex anchored
+at the start only around an origin that is not the target's own (``^https://dashboard…``: only
+discovery finds it without a policy) and a static ``Access-Control-Allow-Origin: null`` with
+credentials."""
+SITE_ORIGIN = "https://api.example.com"
+"""The site origin of the requests-per-target scans that give the targets a domain."""
+
+
+def child_budget(spec: dict[str, Any]) -> dict[str, Any]:
+    """Requests per target and the rules found, by endpoint kind, for one policy mode."""
+    from cors_audit.engine import EngineOptions
+    from cors_audit.models import Target
+    from cors_audit.policy import load_policy
+    from cors_audit.scan import ScanOptions, scan
+
+    policy = load_policy(Path(spec["policy"])) if spec.get("policy") else None
+    site = spec.get("site_origin")
+    targets = [
+        Target(url=f"http://{HOSTS[0]}:{spec['port']}/{kind}/1", site_origin=site)
+        for kind in BUDGET_KINDS
+    ]
+    options = ScanOptions(engine=EngineOptions(concurrency=CONCURRENCY, per_host=PER_HOST))
+    results = scan(targets, policy, options)
+    return {
+        kind: {
+            "requests": result.requests,
+            "rules": sorted({f.rule for f in result.findings}),
+            "error": None if result.error is None else result.error.message,
+        }
+        for kind, result in zip(BUDGET_KINDS, results, strict=True)
+    }
+
+
+def request_budget(root: Path, server: Server) -> dict[str, Any]:
+    """Requests per target by endpoint kind: with the policy (IP site, as the throughput runs),
+    with the policy and a domain site origin, and without a policy (domain site origin: the
+    first run a new user makes, where discovery does the work)."""
+    policy = str(root / "cors-policy.toml")
+    modes = {
+        "policy": {"policy": policy},
+        "policy, site api.example.com": {"policy": policy, "site_origin": SITE_ORIGIN},
+        "no policy, site api.example.com": {"site_origin": SITE_ORIGIN},
+    }
+    return {
+        mode: run_child("budget", {**spec, "port": server.port}) for mode, spec in modes.items()
+    }
+
+
 CHILDREN = {
+    "budget": child_budget,
     "scan": child_scan,
     "replay": child_replay,
     "server": child_server,
@@ -746,6 +829,16 @@ def versus_corscanner(root: Path, server: Server, count: int) -> dict[str, Any]:
 # ---- report ------------------------------------------------------------------------------------
 
 
+def budget_table(budget: dict[str, Any]) -> str:
+    out = ["requests per target by endpoint kind (one target each; rules found):"]
+    for mode, kinds in budget.items():
+        out.append(f"  {mode}:")
+        for kind, row in kinds.items():
+            detail = row["error"] or ", ".join(row["rules"]) or "no findings"
+            out.append(f"    {kind:<12} {row['requests']:>3}  {detail}")
+    return "\n".join(out)
+
+
 def table(figures: dict[str, Any]) -> str:
     out = [
         f"server: {figures['server']}, cpus: {os.cpu_count()}, "
@@ -759,6 +852,8 @@ def table(figures: dict[str, Any]) -> str:
             for k, v in row["scan"]["requests_per_target"].items()
         )
         out.append(f"  {row['targets']:>6} targets: {cells}")
+    out.append("")
+    out.append(budget_table(figures.get("budget", {})))
     out.append("")
     header = (
         f"{'targets':>7} {'requests':>8} {'scan req/s':>10} {'aiohttp':>8} {'httpx':>8} "
@@ -822,6 +917,9 @@ def main() -> None:
     parser.add_argument(
         "--no-corscanner", action="store_true", help="skip the comparison with CORScanner"
     )
+    parser.add_argument(
+        "--budget-only", action="store_true", help="only the requests-per-target measurement"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -836,6 +934,13 @@ def main() -> None:
         server = Server(root)
         server.start()
         figures: dict[str, Any] = {"server": server.kind, "quick": args.quick, "throughput": []}
+        if args.budget_only:
+            try:
+                figures["budget"] = request_budget(root, server)
+            finally:
+                server.stop()
+            print(budget_table(figures["budget"]))
+            return
         try:
             sizes = [100, 1000] if args.quick else [100, 1000, 10000]
             for count in sizes:
@@ -858,6 +963,8 @@ def main() -> None:
                 )
                 elapsed = time.perf_counter() - started
                 print(f"  {count} targets: {rates} ({elapsed:.0f} s so far)", flush=True)
+            figures["budget"] = request_budget(root, server)
+            print(f"  requests per target measured ({time.perf_counter() - started:.0f} s so far)")
             if not args.no_corscanner:
                 figures["corscanner"] = versus_corscanner(root, server, CORSCANNER_URLS)
                 print(

@@ -202,6 +202,20 @@ ORIGIN_VECTORS: tuple[Vector, ...] = (
         block(ORIGIN_MISMATCH),
         "arbitrary-subdomain done right: a subdomain page is not the trusted origin",
     ),
+    _page(
+        "bo15",
+        "http://www.a.test:8000",
+        REFLECT_CRED,
+        ALLOW,
+        "origin-beyond-policy: a first-party page the server admits (www.) reads it with cookies",
+    ),
+    _page(
+        "bo16",
+        "http://www.a.test:8000",
+        OK_O_CRED,
+        block(ORIGIN_MISMATCH),
+        "origin-beyond-policy done right: only the exact trusted origin is answered",
+    ),
 )
 
 # ------------------------------------------------------------------------------------------
@@ -1080,6 +1094,7 @@ RULE_COVERAGE: dict[str, tuple[str, ...]] = {
     "special-chars": ("bo09", "bo10"),
     "third-party-origin": ("bo11",),
     "arbitrary-subdomain": ("bo12", "bo14"),
+    "origin-beyond-policy": ("bo15", "bo16"),
     "insecure-scheme": ("bo13", "s07"),
     "wildcard-origin": ("bw01", "bw02", "bw03", "bw07"),
     "credentials-with-wildcard": ("bn04", "bw04", "bw05", "bw06"),

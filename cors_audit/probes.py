@@ -211,15 +211,17 @@ def _passes(exchange: Exchange) -> bool:
 
 
 def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
-    """Both arbitrary origins' actual replies were let through by an echo of the origin (not
-    ``*``), and, when the target's method needs a preflight, the arbitrary origin's preflight
-    passed as a whole (in both browser-model modes).
+    """Both arbitrary origins read the reply with the user's credentials: their actual replies
+    echo the origin (not ``*``) with ``Access-Control-Allow-Credentials: true``, and, when the
+    target's method needs a preflight, an arbitrary preflight passes as a whole with
+    credentials (in both browser-model modes).
 
-    Proof that no narrower probe can change the report then: ``reflected-origin`` holds (a page
-    on any origin reads the reply), every narrower origin finding (null, look-alikes, platforms,
-    subdomains, discovered origins) is folded into it, and its severity comes from the
-    arbitrary origins' own exchanges, which are in hand. The configuration rules judge the
-    trusted and arbitrary replies, which are in hand too.
+    Proof that no narrower probe can change the report then: ``reflected-origin`` holds, every
+    narrower origin finding (null, look-alikes, platforms, subdomains, discovered origins) is
+    folded into it, and the folded finding takes the worst severity of them all — but no origin
+    can do more than read with the user's credentials, which the arbitrary origins already do,
+    and no narrower class is rated above ``reflected-origin`` for the same exposure. The
+    configuration rules judge the trusted and arbitrary replies, which are all in hand.
     """
     arbitrary = [
         e
@@ -232,8 +234,13 @@ def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
     actual = [e for e in arbitrary if e.probe.kind is ProbeKind.ACTUAL]
     if len({e.probe.origin for e in actual}) < 2:
         return False
-    if not all(_passes(e) and not _wildcard(e) for e in actual):
-        return False
+    for e in actual:
+        assert e.probe.origin is not None
+        assert e.response is not None
+        if _wildcard(e):
+            return False
+        if not spec.cors_check(e.probe.origin.value, "include", e.response.headers).allowed:
+            return False
     if spec.is_cors_safelisted_method(target.method):
         return True
     preflights = [e for e in arbitrary if e.probe.kind is ProbeKind.PREFLIGHT]
@@ -242,14 +249,14 @@ def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
 
 
 def _preflight_passes(exchange: Exchange, mode: spec.Mode) -> bool:
-    """The preflight reply passes as a whole without credentials (access, status, method and
+    """The preflight reply passes as a whole with credentials (access, status, method and
     headers)."""
     probe, response = exchange.probe, exchange.response
     if probe.origin is None or response is None:
         return False
     verdict = spec.preflight_check(
         probe.origin.value,
-        "omit",
+        "include",
         probe.request_method,
         list(probe.request_headers),
         response.status,
@@ -259,19 +266,24 @@ def _preflight_passes(exchange: Exchange, mode: spec.Mode) -> bool:
     return verdict.allowed
 
 
-def admitted(exchanges: Sequence[Exchange]) -> tuple[str, ...]:
-    """Origins of the trusted and first-party classes the server let through (actual reply or
-    the access part of a preflight), in probe order: the bases of further bypass variants.
+def admitted(target: Target, exchanges: Sequence[Exchange]) -> tuple[str, ...]:
+    """Origins of the trusted and first-party classes the server let through, in probe order:
+    the bases of further bypass variants. For a safelisted target method any reply counts (the
+    actual one, or the access part of a preflight); for a method that needs a preflight only a
+    preflight counts, since a browser never sends the actual request behind a refused one.
     Empty when an arbitrary origin got through too: a server that lets anyone in says nothing
     about which origins it means."""
+    preflight_only = not spec.is_cors_safelisted_method(target.method)
     found: dict[str, None] = {}
     for e in exchanges:
         origin = e.probe.origin
-        if origin is None or not _passes(e):
+        if origin is None or not _passes(e) or _wildcard(e):
             continue
-        if origin.cls is OriginClass.ARBITRARY and not _wildcard(e):
+        if preflight_only and not e.probe.is_preflight:
+            continue
+        if origin.cls is OriginClass.ARBITRARY:
             return ()
-        if origin.cls in (OriginClass.TRUSTED, OriginClass.FIRST_PARTY) and not _wildcard(e):
+        if origin.cls in (OriginClass.TRUSTED, OriginClass.FIRST_PARTY):
             found[origin.value] = None
     return tuple(found)
 
@@ -307,10 +319,11 @@ def plan_next(
         return confirm, None
     if not exhaustive and _reflection_settled(target, exchanges):
         return (), (
-            "two unrelated origins are let in (reflected-origin), so narrower origin probes were "
-            "skipped: whatever they would find folds into that finding"
+            "two unrelated origins can read this response with credentials (reflected-origin), "
+            "so narrower origin probes were skipped: whatever they would find folds into that "
+            "finding"
         )
-    found = admitted(exchanges)
+    found = admitted(target, exchanges)
     origins = probe_origins(
         target.origin,
         policy,

@@ -117,3 +117,19 @@ def trusted_only(origin: str) -> bool:
 
 def origin_of(cls: OriginClass, value: str) -> ProbeOrigin:
     return ProbeOrigin(value=value, cls=cls, template=value)
+
+
+NARROW_CLASSES = frozenset(
+    {
+        OriginClass.FIRST_PARTY,
+        OriginClass.NULL,
+        OriginClass.PREFIX,
+        OriginClass.SUFFIX,
+        OriginClass.UNESCAPED_DOT,
+        OriginClass.SUBDOMAIN,
+        OriginClass.INSECURE_SCHEME,
+        OriginClass.SPECIAL_CHARS,
+        OriginClass.THIRD_PARTY,
+    }
+)
+"""Every probe origin class but the trusted and arbitrary ones (discovery included)."""

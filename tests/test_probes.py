@@ -6,7 +6,16 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from rule_builders import APP, LABEL, SITE, allowlist, policy, respond, trusted_only
+from rule_builders import (
+    APP,
+    LABEL,
+    NARROW_CLASSES,
+    SITE,
+    allowlist,
+    policy,
+    respond,
+    trusted_only,
+)
 
 from cors_audit.models import (
     ErrorKind,
@@ -161,17 +170,7 @@ def _classes(exchanges: list[Exchange]) -> set[OriginClass]:
     return {e.probe.origin.cls for e in exchanges if e.probe.origin}
 
 
-NARROW = {
-    OriginClass.FIRST_PARTY,
-    OriginClass.NULL,
-    OriginClass.PREFIX,
-    OriginClass.SUFFIX,
-    OriginClass.UNESCAPED_DOT,
-    OriginClass.SUBDOMAIN,
-    OriginClass.INSECURE_SCHEME,
-    OriginClass.SPECIAL_CHARS,
-    OriginClass.THIRD_PARTY,
-}
+NARROW = NARROW_CLASSES
 
 
 def test_round_two_runs_for_a_dynamic_allowlist() -> None:
@@ -288,7 +287,7 @@ def test_origins_the_server_admits_are_discovered_and_attacked() -> None:
     exchanges, _ = _complete(server, trusted_origins=(SITE,), policy_free=True)
 
     # Then discovery found it, and the prefix variant derived from it was sent and let in
-    assert admitted(exchanges) == ("https://dashboard.example.com",)
+    assert admitted(TARGET, exchanges) == ("https://dashboard.example.com",)
     prefix = [
         e
         for e in exchanges
@@ -304,7 +303,7 @@ def test_origins_the_server_admits_are_discovered_and_attacked() -> None:
 
 def test_nothing_admitted_is_discovered_when_anyone_gets_in() -> None:
     exchanges = _round1(_reflect)
-    assert admitted(exchanges) == ()
+    assert admitted(TARGET, exchanges) == ()
 
 
 def test_an_unanswered_arbitrary_origin_is_replaced_by_the_second() -> None:
@@ -322,3 +321,41 @@ def test_an_unanswered_arbitrary_origin_is_replaced_by_the_second() -> None:
     # The second origin's actual request only: the unanswered preflight granted nothing
     confirmations = [p for p in probes if p.origin and p.origin.cls is OriginClass.ARBITRARY]
     assert [(p.kind, p.origin) for p in confirmations] == [(ProbeKind.ACTUAL, second)]
+
+
+def test_reflection_without_credentials_does_not_stop_the_plan_and_folds_the_worst() -> None:
+    # Given a server that echoes any origin without credentials, but `null` with them
+    def server(probe: Probe) -> tuple[int, Headers]:
+        value = probe.origin.value if probe.origin else ""
+        if value == "null":
+            return _reflect(probe)
+        return 200, (("Access-Control-Allow-Origin", value),) if value else ()
+
+    # When the plan runs to its end
+    exchanges, notes = _complete(server)
+
+    # Then the narrower origins were probed (reflection without credentials settles nothing)
+    assert _classes(exchanges) >= NARROW
+    assert notes == []
+    # And reflected-origin carries the worst exposure folded into it: null reads with cookies
+    findings = evaluate(TARGET, policy(), exchanges)
+    main = next(f for f in findings if f.rule == "reflected-origin")
+    assert "null-origin" in main.folded
+    assert main.credentialed
+    assert main.severity.rank >= 3
+    assert "null" in main.detail
+
+
+def test_a_preflighted_target_admits_only_through_a_passing_preflight() -> None:
+    # An actual reply behind a refused preflight is nothing a browser sees: not a base
+    patch = Target(url=TARGET.url, method="PATCH", site_origin=SITE)
+
+    def server(probe: Probe) -> tuple[int, Headers]:
+        if probe.is_preflight or probe.origin is None:
+            return 204, ()
+        return 200, (("Access-Control-Allow-Origin", probe.origin.value),)
+
+    exchanges, _ = _complete(allowlist(lambda o: o == APP), patch)
+    assert admitted(patch, exchanges) == (APP,)
+    exchanges, _ = _complete(server, patch)
+    assert admitted(patch, exchanges) == ()

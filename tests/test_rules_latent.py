@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from report_fixtures import sample_report
 from rule_builders import APP, SITE, allowlist, policy, rules_of, run, trusted_only
 
-from cors_audit.formats import console, html, markdown
+from cors_audit.formats import console, html, markdown, sarif
 from cors_audit.formats import json as json_format
 from cors_audit.models import EffectivePolicy, Finding, Headers, Probe, Severity
 from cors_audit.report import Report, finding_model
@@ -232,3 +232,9 @@ def test_formats_tag_latent_findings(render: object, tag: str) -> None:
     assert callable(render)
     assert tag not in render(sample_report())
     assert render(latent_report()).count(tag) == 1
+
+
+def test_sarif_marks_latent_results() -> None:
+    document = json.loads(sarif.render(latent_report()))
+    results = document["runs"][0]["results"]
+    assert [r["properties"].get("latent", False) for r in results][:2] == [True, False]

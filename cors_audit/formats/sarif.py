@@ -366,6 +366,9 @@ def _result(finding: FindingModel, rule_index: int) -> dict[str, Any]:
             "folded": list(finding.folded),
         },
     }
+    if finding.latent:
+        # Applies once Access-Control-Allow-Origin is fixed (README "Latent findings").
+        result["properties"]["latent"] = True
     if finding.verified is not None:
         result["properties"]["verification"] = finding.verified.model_dump(mode="json")
     if finding.exploitability is not None:

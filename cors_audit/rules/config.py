@@ -81,6 +81,7 @@ def wildcard(evidence: Evidence) -> list[Finding]:
         for e in evidence.answered()
         if e.response is not None
         and e.probe.origin is not None
+        and _browser_sends(evidence, e)
         and spec.allow_origin_shape(e.response.headers) is spec.AllowOriginShape.WILDCARD
         and spec.is_credentials_true(e.response.headers)
     ]
@@ -110,6 +111,7 @@ def invalid_allow_origin(evidence: Evidence) -> list[Finding]:
         for e in evidence.answered()
         if e.response is not None
         and e.probe.origin is not None
+        and _browser_sends(evidence, e)
         and spec.allow_origin_shape(e.response.headers)
         in (spec.AllowOriginShape.MULTIPLE, spec.AllowOriginShape.INVALID)
     ]
@@ -468,7 +470,9 @@ def credentials_beyond_policy(evidence: Evidence) -> list[Finding]:
     proof = [
         e
         for e in evidence.answered(ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
-        if e.probe.origin is not None and evidence.access(e).include.allowed
+        if e.probe.origin is not None
+        and _browser_sends(evidence, e)
+        and evidence.access(e).include.allowed
     ]
     if not proof:
         return []
@@ -572,6 +576,30 @@ def _not_storable(exchange: Exchange) -> bool:
     return "no-store" in cache_control
 
 
+def _browser_sends(evidence: Evidence, exchange: Exchange) -> bool:
+    """Whether a browser could send this actual request: for a method that needs a preflight,
+    not when every preflight sent for its origin was refused (Chromium then never sends it, and
+    its reply is nothing a browser or its cache ever sees)."""
+    origin = exchange.probe.origin
+    if (
+        origin is None
+        or exchange.probe.is_preflight
+        or spec.is_cors_safelisted_method(evidence.target.method)
+    ):
+        return True
+    preflights = [
+        e
+        for e in evidence.answered(ProbeKind.PREFLIGHT)
+        if e.probe.origin is not None
+        and (
+            e.probe.origin.value == origin.value
+            # The random arbitrary origins stand for one another (one preflight is sent).
+            or e.probe.origin.cls is origin.cls is OriginClass.ARBITRARY
+        )
+    ]
+    return not preflights or any(evidence.preflight(e, "omit").allowed for e in preflights)
+
+
 def missing_vary(evidence: Evidence) -> list[Finding]:
     """``missing-vary-origin``: a reply whose ACAO echoes the request origin lacks
     ``Vary: Origin`` (CORS-SPEC.md §6.2 C14, vectors v01/v02).
@@ -581,15 +609,14 @@ def missing_vary(evidence: Evidence) -> list[Finding]:
     ``Origin``, whatever its value) needs no ``Vary``: Fetch "CORS protocol and HTTP caches"
     (FETCH L10080-10111) says to always send it and not to use ``Vary`` then.
     """
+    replies = [e for e in evidence.answered(ProbeKind.ACTUAL) if _browser_sends(evidence, e)]
     acao_values = {
-        spec.header_get(e.response.headers, ACAO)
-        for e in evidence.answered(ProbeKind.ACTUAL)
-        if e.response is not None
+        spec.header_get(e.response.headers, ACAO) for e in replies if e.response is not None
     }
     if len(acao_values) < 2:
         return []  # the same answer for every origin (and none): no cache can mix them up
     proof = []
-    for exchange in evidence.answered(ProbeKind.ACTUAL):
+    for exchange in replies:
         origin = exchange.probe.origin
         if origin is None or exchange.response is None:
             continue
@@ -630,6 +657,8 @@ def exposed_headers(evidence: Evidence) -> list[Finding]:
     proof: list[Exchange] = []
     for exchange in evidence.answered(ProbeKind.ACTUAL):
         if exchange.probe.origin is None or exchange.response is None:
+            continue
+        if not _browser_sends(evidence, exchange):
             continue
         access = evidence.access(exchange)
         if not access.any:

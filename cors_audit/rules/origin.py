@@ -163,8 +163,6 @@ def check(evidence: Evidence) -> list[Finding]:
         for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
             assert exchange.probe.origin is not None
             assert exchange.response is not None
-            if spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD:
-                continue  # `*` lets everyone in: that is wildcard-origin, not a bypass
             if cls is OriginClass.FIRST_PARTY and parent_origin(exchange.probe.origin.value) in (
                 open_parents
             ):
@@ -172,7 +170,13 @@ def check(evidence: Evidence) -> list[Finding]:
             # Both arbitrary origins form one group: each must pass (§6.2 C03).
             key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
             by_origin.setdefault(key, []).append(exchange)
-        exposures = [exposure(evidence, group) for group in by_origin.values()]
+        exposures = [
+            exposure(evidence, group)
+            for group in by_origin.values()
+            # Only `*` for this origin: that is wildcard-origin's business, not a bypass. A `*`
+            # next to an echo of the origin (say, on the preflight only) still counts.
+            if not all(_wildcard(e) for e in group)
+        ]
         exposures = [exp for exp in exposures if exp.any]
         if not exposures:
             continue
@@ -205,17 +209,34 @@ def _open_parents(evidence: Evidence) -> set[str]:
     }
 
 
+def _wildcard(exchange: Exchange) -> bool:
+    assert exchange.response is not None
+    return spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD
+
+
 def fold(findings: list[Finding]) -> list[Finding]:
-    """Fold narrower origin findings into ``reflected-origin`` (their evidence is kept)."""
+    """Fold narrower origin findings into ``reflected-origin`` (their evidence is kept). The
+    merged finding takes the worst severity among them, and is credentialed when one was: a
+    narrower origin that reads with cookies where any origin reads without them is still that
+    bad."""
     main = next((f for f in findings if f.rule == "reflected-origin"), None)
     if main is None:
         return findings
     narrower = [f for f in findings if f.rule in ORIGIN_RULES]
     if not narrower:
         return findings
+    worst = max([main, *narrower], key=lambda f: f.severity.rank)
     merged = replace(
         main,
+        severity=worst.severity,
+        credentialed=any(f.credentialed for f in [main, *narrower]),
         folded=tuple(f.rule for f in narrower),
         evidence=main.evidence + tuple(e for f in narrower for e in f.evidence),
     )
+    if worst is not main:
+        merged = replace(
+            merged,
+            detail=f"{main.detail} Worse, for {worst.origin or 'a narrower origin'} "
+            f"({worst.rule}): {worst.detail}",
+        )
     return [merged] + [f for f in findings if f.rule != "reflected-origin" and f not in narrower]

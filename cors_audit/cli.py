@@ -1142,10 +1142,11 @@ def demo_command(
             _fail(str(error))
         assert report is not None  # the demo never dry-runs
         expected = lab.expected()
+    # The reported rules; those folded into reflected-origin are not compared (they are probed
+    # only while reflection is not settled with credentials).
     found: dict[str, set[str]] = {}
     for finding in report.findings:
         found.setdefault(finding.url, set()).add(finding.rule)
-        found[finding.url].update(finding.folded)
     mismatches = [url for url, rules in expected.items() if set(rules) != found.get(url, set())]
     if not quiet:
         total = len(expected)

@@ -8,11 +8,17 @@ A baseline is a TOML file (``cors-audit baseline create`` writes one from a JSON
     fingerprint = "3f0c…"          # required: what is suppressed
     reason = "legacy partner API"  # required: why
     expires = 2027-03-01           # optional: from this day on it no longer suppresses
-    rule = "reflected-origin"      # informational (rule, severity, method, url, origin)
+    severity = "medium"            # the most it accepts (written by ``baseline create``)
+    credentialed = false           # whether it accepted the finding with credentials
+    rule = "reflected-origin"      # informational (rule, method, url, origin)
 
 Suppressed findings stay in every report (``suppressed: true``) but never fail the gate and do
 not lower scores. Expired entries stop suppressing and are listed; entries whose target was
-scanned without producing their finding are listed as fixed. Pure apart from ``load_baseline``.
+scanned without producing their finding are listed as fixed. An entry accepts its finding only
+as bad as it was: a finding now more severe than the entry's ``severity``, or credentialed where
+the entry says ``credentialed = false``, has *outgrown* the entry and is not suppressed. Entries
+of older baselines that record no severity (or no ``credentialed``) suppress as before, with a
+warning that they cannot notice a finding getting worse. Pure apart from ``load_baseline``.
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Final, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr
 
+from cors_audit.models import Severity
 from cors_audit.policy import InvalidValue, TomlSchema, read_toml, validate_toml
 
 _FINGERPRINT_RE: Final = re.compile(r"[0-9a-f]{32}")
@@ -44,6 +51,15 @@ def _check_fingerprint(value: str) -> str:
 def _check_reason(value: str) -> str:
     if not value.strip():
         raise InvalidValue("the reason is empty", "why this finding is accepted, in words")
+    return value
+
+
+def _check_severity(value: str) -> str:
+    if value not in {severity.value for severity in Severity}:
+        raise InvalidValue(
+            f"{json.dumps(value)} is not a severity",
+            ", ".join(severity.value for severity in Severity),
+        )
     return value
 
 
@@ -68,7 +84,11 @@ class BaselineEntry(BaseModel):
     expires: date | None = None
     """The first day on which the entry no longer suppresses."""
     rule: StrictStr | None = None
-    severity: StrictStr | None = None
+    severity: Annotated[StrictStr, AfterValidator(_check_severity)] | None = None
+    """The worst severity the entry accepts; ``None`` (older baselines): any."""
+    credentialed: StrictBool | None = None
+    """``False``: the entry does not accept the finding once it is credentialed; ``None``
+    (older baselines): unknown, accepted either way."""
     method: StrictStr | None = None
     url: StrictStr | None = None
     origin: StrictStr | None = None
@@ -97,7 +117,8 @@ _SCHEMA: Final = TomlSchema(
         "reason": ("a string saying why the finding is accepted", ""),
         "expires": ("a TOML date such as 2027-03-01", ""),
         "rule": ("a rule id", ""),
-        "severity": ("a severity", ""),
+        "severity": ("a severity: critical, high, medium, low or info", ""),
+        "credentialed": ("true or false", ""),
         "method": ("an HTTP method", ""),
         "url": ("a URL", ""),
         "origin": ("an origin", ""),
@@ -130,6 +151,24 @@ class Matchable(Protocol):
     @property
     def url(self) -> str: ...
 
+    @property
+    def severity(self) -> Severity: ...
+
+    @property
+    def credentialed(self) -> bool: ...
+
+
+def outgrowth(entry: BaselineEntry, finding: Matchable) -> str | None:
+    """Why ``finding`` is worse than what ``entry`` accepted, or ``None`` when it is not."""
+    why: list[str] = []
+    if entry.severity is not None and not Severity(entry.severity).at_least(finding.severity):
+        why.append(f"its severity rose from {entry.severity} to {finding.severity.value}")
+    if entry.credentialed is False and finding.credentialed:
+        why.append("it is now exploitable with credentials")
+    if not why:
+        return None
+    return f"outgrew its baseline entry ({' and '.join(why)}); not suppressed"
+
 
 @dataclass(frozen=True, slots=True)
 class BaselineOutcome:
@@ -137,6 +176,12 @@ class BaselineOutcome:
 
     suppressed: dict[str, BaselineEntry]
     """Fingerprint → the (unexpired) entry that suppresses it."""
+    outgrown: dict[str, tuple[BaselineEntry, str]]
+    """Fingerprint → the (unexpired) entry whose finding got worse than it accepted, and why
+    (see `outgrowth`): the finding is not suppressed."""
+    unrated: tuple[BaselineEntry, ...]
+    """Entries that suppressed a finding without recording its severity or credentials (older
+    baselines): they cannot notice the finding getting worse."""
     expired: tuple[BaselineEntry, ...]
     """Entries past their ``expires`` date: they suppress nothing any more."""
     fixed: tuple[BaselineEntry, ...]
@@ -150,18 +195,33 @@ def apply_baseline(
     """Match ``findings`` against the baseline (by fingerprint only: the other keys of an entry
     are for people). ``scanned_urls`` are the URLs scanned without error in this run, so that a
     shard does not call fixed what another shard scans."""
-    present = {finding.fingerprint for finding in findings}
+    present = {finding.fingerprint: finding for finding in findings}
     suppressed: dict[str, BaselineEntry] = {}
+    outgrown: dict[str, tuple[BaselineEntry, str]] = {}
+    unrated: list[BaselineEntry] = []
     expired: list[BaselineEntry] = []
     fixed: list[BaselineEntry] = []
     for entry in baseline.entries:
+        finding = present.get(entry.fingerprint)
         if entry.expired(today):
             expired.append(entry)
-        elif entry.fingerprint in present:
+        elif finding is not None:
+            why = outgrowth(entry, finding)
+            if why is not None:
+                outgrown[entry.fingerprint] = (entry, why)
+                continue
             suppressed[entry.fingerprint] = entry
+            if entry.severity is None or entry.credentialed is None:
+                unrated.append(entry)
         elif entry.url is None or entry.url in scanned_urls:
             fixed.append(entry)
-    return BaselineOutcome(suppressed=suppressed, expired=tuple(expired), fixed=tuple(fixed))
+    return BaselineOutcome(
+        suppressed=suppressed,
+        outgrown=outgrown,
+        unrated=tuple(unrated),
+        expired=tuple(expired),
+        fixed=tuple(fixed),
+    )
 
 
 class Accepted(Matchable, Protocol):
@@ -177,11 +237,23 @@ class Accepted(Matchable, Protocol):
     def origin(self) -> str | None: ...
 
 
+_TOML_ESCAPES: Final = {code: f"\\u{code:04x}" for code in range(0x7F, 0xA0)}
+
+
 def toml_string(value: str) -> str:
     """``value`` as a TOML basic string."""
     # json escapes quotes, backslashes and C0 controls in a form TOML accepts; TOML additionally
-    # forbids a raw DEL. Non-ASCII stays literal (json's \\ud83d surrogate escapes are not TOML).
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    # forbids a raw DEL, and C1 controls (which some terminals obey) are escaped too. Non-ASCII
+    # stays literal (json's \\ud83d surrogate escapes are not TOML).
+    return json.dumps(value, ensure_ascii=False).translate(_TOML_ESCAPES)
+
+
+def _comment_text(value: str) -> str:
+    """``value`` fit for a TOML comment: control characters (which would end the comment or
+    make the file invalid) are shown as ``\\xNN`` escapes."""
+    return "".join(
+        f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in value
+    )
 
 
 def render_baseline(
@@ -195,7 +267,7 @@ def render_baseline(
     lines = [
         "# cors-audit baseline: findings accepted for now. Each [[finding]] suppresses one finding",
         "# by fingerprint; suppressed findings stay in reports but never fail the gate.",
-        f"# Created {created.isoformat()} from {source.replace(chr(10), ' ')}.",
+        f"# Created {created.isoformat()} from {_comment_text(source)}.",
         "# Review every reason; give entries an `expires` date so they come back.",
         "version = 1",
     ]
@@ -206,6 +278,7 @@ def render_baseline(
             f"fingerprint = {toml_string(finding.fingerprint)}",
             f"rule = {toml_string(finding.rule)}",
             f"severity = {toml_string(severity)}",
+            f"credentialed = {'true' if finding.credentialed else 'false'}",
             f"method = {toml_string(finding.method)}",
             f"url = {toml_string(finding.url)}",
         ]
@@ -223,5 +296,6 @@ __all__ = [
     "BaselineOutcome",
     "apply_baseline",
     "load_baseline",
+    "outgrowth",
     "render_baseline",
 ]

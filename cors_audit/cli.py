@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -63,6 +64,15 @@ def _fail(message: str, code: ExitCode = ExitCode.USAGE) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def _fail_untrusted(error: CorsAuditError) -> NoReturn:
+    """``_fail`` for errors about reports read back (``merge``, ``diff``, ``init
+    --from-report``, ``baseline create``): the message may quote them, so control characters
+    are shown escaped and nothing from a report starts a line of a terminal or CI log."""
+    from cors_audit.formats.console import sanitize
+
+    _fail(sanitize(str(error)))
+
+
 def _parse_fail_on(value: str, where: str = "--fail-on") -> Severity | None:
     from cors_audit.policy import FAIL_ON_CHOICES
 
@@ -96,33 +106,119 @@ def _parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
+_OPTIONS: dict[ReportFormat, str] = {fmt: f"--{fmt.value}" for fmt in ReportFormat}
+
+
+def _check_outputs(outputs: dict[ReportFormat, Path]) -> None:
+    """Refuse (``UsageError``, before the first request is sent) output paths that could not be
+    written: a directory, a parent that is a file or cannot be written to, an existing file that
+    is read-only, two formats on one path. Missing parent directories are created when writing."""
+    seen: dict[str, ReportFormat] = {}
+    for fmt, path in outputs.items():
+        option = _OPTIONS[fmt]
+        key = os.path.realpath(path)
+        if key in seen:
+            raise UsageError(f"{_OPTIONS[seen[key]]} and {option} both write to {path}")
+        seen[key] = fmt
+        if path.is_dir():
+            raise UsageError(f"{option} {path} is a directory; give a file name")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise UsageError(f"{option} {path} is not writable")
+        parent = path.parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise UsageError(f"{option} {path}: {parent} is not a directory")
+        if path.is_file() and not os.access(parent, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {path}: the directory {parent} is not writable")
+        if not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+            raise UsageError(f"{option} {path}: the directory {parent} is not writable")
+
+
+def _new_file_mode() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _stage(path: Path) -> tuple[int, Path]:
+    """A temporary file beside ``path`` (open, for writing) with the mode ``path`` has, or the
+    one a new file gets under the umask (``mkstemp`` alone would make it 0600)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = _new_file_mode()
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(handle, mode)
+    except BaseException:
+        os.close(handle)
+        Path(name).unlink(missing_ok=True)
+        raise
+    return handle, Path(name)
+
+
+def _write_text_atomic(path: Path, text: str | Iterable[str], *, make_parents: bool) -> None:
+    """Write ``text`` (or its chunks, streamed as they come) to ``path`` through a temporary
+    file renamed into place (keeping the mode of the file it replaces). A symbolic link at
+    ``path`` is refused, never written through; interrupted (Ctrl-C, SIGTERM), nothing is
+    replaced, no temporary file is left and the exit code is 130."""
+    if path.is_symlink():
+        _fail(f"{path} is a symbolic link; cors-audit does not write through links")
+    if path.is_dir():
+        _fail(f"{path} is a directory; give a file name")
+    staged: Path | None = None
+    try:
+        with _Interruptible():
+            if make_parents:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            handle, staged = _stage(path)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                for chunk in [text] if isinstance(text, str) else text:
+                    out.write(chunk)
+            os.replace(staged, path)
+            staged = None
+    except KeyboardInterrupt:
+        _fail(f"interrupted; {path} was not written", ExitCode.INTERRUPTED)
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror or error}")
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+
+
 def _write_outputs(report: Report, outputs: dict[ReportFormat, Path]) -> None:
     """Stream every report into a temporary file beside its path, then rename them all into
     place: a reader (or a crash) never sees half a report, and a failure leaves the previous
-    files as they were. Streaming keeps a large report from being held twice (model and text;
-    issue 8). Special files (``/dev/stdout``, a FIFO) are written directly, after the others."""
+    files as they were. A replaced file keeps its mode; a new one follows the umask. Streaming
+    keeps a large report from being held twice (model and text; issue 8). Special files
+    (``/dev/stdout``, a FIFO) are written directly, after the others. Interrupted (Ctrl-C,
+    SIGTERM), the temporary files are removed and the exit code is 130."""
     from cors_audit.formats import write
 
     staged: list[tuple[ReportFormat, Path, Path]] = []  # (format, temporary file, path)
     special: list[tuple[ReportFormat, Path]] = []
     fmt, path = ReportFormat.JSON, Path()  # what the error message names
     try:
-        for fmt, path in outputs.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.exists() and not path.is_file():
-                special.append((fmt, path))
-                continue
-            handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-            staged.append((fmt, Path(name), path))
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                write(fmt, report, out)
-        while staged:
-            fmt, staged_file, path = staged[-1]
-            os.replace(staged_file, path)
-            staged.pop()
-        for fmt, path in special:
-            with path.open("w", encoding="utf-8") as out:
-                write(fmt, report, out)
+        with _Interruptible():
+            for fmt, path in outputs.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if path.exists() and not path.is_file():
+                    special.append((fmt, path))
+                    continue
+                handle, staged_file = _stage(path)
+                staged.append((fmt, staged_file, path))
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    write(fmt, report, out)
+            while staged:
+                fmt, staged_file, path = staged[-1]
+                os.replace(staged_file, path)
+                staged.pop()
+            for fmt, path in special:
+                with path.open("w", encoding="utf-8") as out:
+                    write(fmt, report, out)
+    except KeyboardInterrupt:
+        _fail("interrupted while writing the reports", ExitCode.INTERRUPTED)
     except OSError as error:
         _fail(f"cannot write {fmt.value} report to {path}: {error.strerror or error}")
     finally:
@@ -231,10 +327,12 @@ def _run(run: RunSpec) -> Report | None:
     from cors_audit.auth import cookie_from_jar
     from cors_audit.baseline import load_baseline
     from cors_audit.policy import resolved_dict
-    from cors_audit.report import ShardModel, build_report
+    from cors_audit.redaction import parameter_warning, run_secrets
+    from cors_audit.report import ShardModel, build_report, redact_report
     from cors_audit.scan import collector_tuned, scan
-    from cors_audit.targets import check_scope, collect_targets, shard_of
+    from cors_audit.targets import collect_targets, shard_of
 
+    _check_outputs(run.outputs)
     policy = run.policy
     baseline = None if run.baseline is None else load_baseline(run.baseline)
     policy_targets = [(t.url, t.method, t.site_origin) for t in policy.targets] if policy else []
@@ -252,8 +350,7 @@ def _run(run: RunSpec) -> Report | None:
         raise UsageError(
             "no targets: give URLs, -f FILE (or -f - for stdin), or [[target]] in the policy"
         )
-    scope = [*(policy.scope if policy else ()), *run.scope]
-    check_scope(targets, scope)
+    _check_scope(targets, policy, run.scope)
     options = run.options
     if har_headers:
         engine = options.engine
@@ -263,6 +360,12 @@ def _run(run: RunSpec) -> Report | None:
             raise UsageError("give either --cookie or --cookie-file, not both")
         cookie = cookie_from_jar(run.cookie_file, [t.url for t in targets])
         options = replace(options, engine=replace(options.engine, cookie=cookie))
+    run_notes += _plain_http_warnings(targets, options, run)
+    warning = parameter_warning(t.url for t in targets)
+    if warning is not None:
+        run_notes.append(warning)
+        if not run.quiet:
+            _err.print(f"cors-audit: warning: {warning}", markup=False)
     indices = list(range(len(targets)))
     shard = None
     if run.shard is not None:
@@ -316,11 +419,79 @@ def _run(run: RunSpec) -> Report | None:
         report = report.model_copy(update={"notes": run_notes})
     if run.verify_browser:
         report = _verify(report, options, quiet=run.quiet)
+    # The verdict above was made on the replies as received; every output shows them redacted.
+    secrets = run_secrets(options.engine.headers, options.engine.cookie, (t.url for t in targets))
+    report = redact_report(report, secrets, url_parameters=warning is not None)
     with collector_tuned():
         _write_outputs(report, run.outputs)
     if not run.quiet:
         _print_summary(report, run.outputs, verbose=run.verbose)
     return report
+
+
+def _check_scope(targets: Sequence[Target], policy: Policy | None, cli: Sequence[str]) -> None:
+    """``--scope`` is an upper bound: the policy's ``scope`` may narrow it, never widen it, and
+    a policy may not route the scan elsewhere (``[scan] proxy``) or drop TLS checks
+    (``insecure``) under it. Raises ``UsageError`` naming the policy file and key."""
+    from cors_audit.redaction import redact_url
+    from cors_audit.targets import check_scope, in_scope
+
+    narrowed = policy.scope if policy else ()
+    if not cli:
+        check_scope(targets, narrowed)
+        return
+    if policy is not None:
+        where = policy.source or "the policy"
+        settings = policy.scan
+        for key, set_ in (
+            ("proxy", settings is not None and settings.proxy is not None),
+            ("insecure", settings is not None and bool(settings.insecure)),
+        ):
+            if set_:
+                raise UsageError(
+                    f"{where}: [scan] {key} is refused when --scope is given on the command "
+                    f"line (a policy may not widen what the scan reaches); give --{key} on the "
+                    "command line instead"
+                )
+        for target in targets:
+            if target.source == "policy" and not in_scope(target.url, cli):
+                raise UsageError(
+                    f"{where}: [[target]] {redact_url(target.url)} is outside the --scope given "
+                    "on the "
+                    f"command line ({', '.join(cli)}); nothing was sent"
+                )
+    check_scope(targets, cli)
+    check_scope(targets, narrowed)
+
+
+def _plain_http_warnings(
+    targets: Sequence[Target], options: ScanOptions, run: RunSpec
+) -> list[str]:
+    """Warn (on stderr and in the report) before credentials go over plain http to a host the
+    user did not name on the command line (a URL argument or a ``--scope`` glob)."""
+    from urllib.parse import urlsplit
+
+    from cors_audit.targets import in_scope
+
+    if not (options.engine.headers or options.engine.cookie):
+        return []
+    named = {urlsplit(t.url).netloc for t in targets if t.source == "argument"}
+    hosts: dict[str, str] = {}
+    for target in targets:
+        parts = urlsplit(target.url)
+        if parts.scheme != "http" or parts.netloc in named:
+            continue
+        if run.scope and in_scope(target.url, run.scope):
+            continue
+        hosts.setdefault(parts.netloc, target.source)
+    notes = [
+        f"credentials are sent over plain http to {host} (from {source}), a host not named on "
+        "the command line; anyone on the network path can read them"
+        for host, source in hosts.items()
+    ]
+    for note in notes:
+        _err.print(f"cors-audit: warning: {note}", markup=False)
+    return notes
 
 
 def _imports(run: RunSpec) -> tuple[list[Target], list[str], Headers]:
@@ -384,9 +555,12 @@ def _verify(report: Report, options: ScanOptions, *, quiet: bool) -> Report:
 def _dry_run(
     targets: Sequence[Target], policy: Policy | None, options: ScanOptions, run: RunSpec
 ) -> None:
-    """Print (and with --json write) every request the scan may send; send nothing."""
+    """Print (and with --json write) every request the scan may send; send nothing. The plan is
+    made one target at a time and streamed out (to the JSON file through the same atomic writer
+    as the reports, and to the terminal), so memory stays flat however many targets there are."""
     from cors_audit.origins import new_label, probe_origins
     from cors_audit.probes import plan_target
+    from cors_audit.redaction import redact_url
     from cors_audit.scan import effective_policy
 
     label = options.label or new_label()
@@ -394,8 +568,8 @@ def _dry_run(
     secret_names = [name for name, _ in options.engine.headers]
     if options.engine.cookie:
         secret_names.append("Cookie")
-    plan: list[tuple[Target, list[tuple[int, Probe, Headers]]]] = []
-    for target in targets:
+
+    def plan_of(target: Target) -> list[tuple[int, Probe, Headers]]:
         effective = effective_policy(policy, target)
         # Variants of every trusted origin are listed (the server usually admits them); those
         # of origins discovery may find cannot be known before the scan.
@@ -415,48 +589,53 @@ def _dry_run(
                 user = probe.credentialed and not probe.is_preflight
                 masked = tuple((name, "<redacted>") for name in secret_names) if user else ()
                 requests.append((number, probe, probe.wire_headers() + masked))
-        plan.append((target, requests))
-    json_path = run.outputs.get(ReportFormat.JSON)
-    if json_path is not None:
-        document = {
+        return requests
+
+    def json_chunks() -> Iterator[str]:
+        head = {
             "dry_run": True,
             "label": label,
             "note": "rounds 2 and 3 are sent only where earlier replies show they can change the "
             "verdict; variants of origins that discovery finds admitted are derived during the "
             "scan and not listed",
-            "targets": [
-                {
-                    "url": target.url,
-                    "method": target.method,
-                    "requests": [
-                        {
-                            "round": number,
-                            "kind": probe.kind.value,
-                            "purpose": probe.purpose,
-                            "origin_class": probe.origin.cls.value if probe.origin else None,
-                            "method": probe.method,
-                            "url": probe.url,
-                            "headers": [list(header) for header in headers],
-                        }
-                        for number, probe, headers in requests
-                    ],
-                }
-                for target, requests in plan
-            ],
         }
-        try:
-            json_path.parent.mkdir(parents=True, exist_ok=True)
-            json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        except OSError as error:
-            _fail(f"cannot write the dry-run plan to {json_path}: {error.strerror or error}")
+        yield json.dumps(head, indent=2)[:-2] + ',\n  "targets": ['
+        for index, target in enumerate(targets):
+            entry = {
+                "url": redact_url(target.url),
+                "method": target.method,
+                "requests": [
+                    {
+                        "round": number,
+                        "kind": probe.kind.value,
+                        "purpose": probe.purpose,
+                        "origin_class": probe.origin.cls.value if probe.origin else None,
+                        "method": probe.method,
+                        "url": redact_url(probe.url),
+                        "headers": [list(header) for header in headers],
+                    }
+                    for number, probe, headers in plan_of(target)
+                ],
+            }
+            text = json.dumps(entry, indent=2).replace("\n", "\n    ")
+            yield ("," if index else "") + "\n    " + text
+        yield "\n  ]\n}\n"
+
+    json_path = run.outputs.get(ReportFormat.JSON)
+    if json_path is not None:
+        _write_text_atomic(json_path, json_chunks(), make_parents=True)
     if run.quiet:
         return
-    for target, requests in plan:
-        _out.print(f"{target.method} {target.url}: up to {len(requests)} requests", markup=False)
+    total = 0
+    for target in targets:
+        requests = plan_of(target)
+        total += len(requests)
+        shown_url = redact_url(target.url)
+        _out.print(f"{target.method} {shown_url}: up to {len(requests)} requests", markup=False)
         for number, probe, headers in requests:
             shown = "; ".join(f"{name}: {value}" for name, value in headers)
-            _out.print(f"  [{number}] {probe.method} {probe.url}  {shown}", markup=False)
-    total = sum(len(requests) for _, requests in plan)
+            url = redact_url(probe.url)
+            _out.print(f"  [{number}] {probe.method} {url}  {shown}", markup=False)
     _out.print(
         f"dry run: up to {total} requests to {len(targets)} target(s), plus the bypass variants "
         "of any origin that discovery finds admitted; nothing was sent",
@@ -725,8 +904,8 @@ def scan_command(
     scope: Annotated[
         list[str] | None,
         typer.Option(
-            help="Host glob a scan may contact (repeatable; adds to the policy's scope); a "
-            "target outside it is refused before anything is sent.",
+            help="Host glob a scan may contact (repeatable): an upper bound the policy's scope "
+            "may only narrow; a target outside it is refused before anything is sent.",
             metavar="GLOB",
             envvar=_env("SCOPE"),
         ),
@@ -998,7 +1177,7 @@ def merge_command(
         gate = GateSettings(fail_on=_parse_fail_on(fail_on), allow_errors=allow_errors)
         merged = merge_reports([(str(path), load_report(path)) for path in reports], gate)
     except CorsAuditError as error:
-        _fail(str(error))
+        _fail_untrusted(error)
     given = {
         ReportFormat.JSON: json_out,
         ReportFormat.HTML: html_out,
@@ -1007,6 +1186,10 @@ def merge_command(
         ReportFormat.MARKDOWN: markdown_out,
     }
     outputs = {fmt: path for fmt, path in given.items() if path is not None}
+    try:
+        _check_outputs(outputs)
+    except CorsAuditError as error:
+        _fail(str(error))
     _write_outputs(merged, outputs)
     if not quiet:
         _print_summary(merged, outputs, verbose=False)
@@ -1064,7 +1247,7 @@ def baseline_create_command(
             raise UsageError(f"{output} already exists (use --force to overwrite)")
         report = load_report(report_path)
     except CorsAuditError as error:
-        _fail(str(error))
+        _fail_untrusted(error)
     entries = []
     for finding in report.findings:
         if not finding.severity.at_least(lowest):
@@ -1075,11 +1258,7 @@ def baseline_create_command(
         else:
             entries.append((finding, finding.severity.value, reason, _iso(until)))
     text = render_baseline(entries, source=str(report_path), created=date.today())
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        _fail(f"cannot write {output}: {error.strerror or error}")
+    _write_text_atomic(output, text, make_parents=True)
     _out.print(
         f"wrote {output} accepting {len(entries)} finding(s); "
         f"use it with: cors-audit scan … --baseline {output}",
@@ -1253,11 +1432,8 @@ def init_command(
         try:
             text = draft_policy(load_report(from_report), source=str(from_report))
         except CorsAuditError as error:
-            _fail(str(error))
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        _fail(f"cannot write {path}: {error.strerror or error}")
+            _fail_untrusted(error)
+    _write_text_atomic(path, text, make_parents=False)
     what = "review the FLAGGED items" if from_report is not None else "edit trusted_origins"
     _out.print(
         f"wrote {path}; {what}, then run: cors-audit scan URL --policy {path}",
@@ -1287,7 +1463,7 @@ def diff_command(
         gate = _parse_fail_on(fail_on)
         result = diff_reports(load_report(old), load_report(new))
     except CorsAuditError as error:
-        _fail(str(error))
+        _fail_untrusted(error)
     if not quiet:
         _out.print(render_diff(result), markup=False, end="")
     failing = result.failing(gate)

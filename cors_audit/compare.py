@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cors_audit.formats.console import sanitize
 from cors_audit.models import Severity
 from cors_audit.report import FindingModel, Report
 
@@ -62,14 +63,16 @@ def diff_reports(old: Report, new: Report) -> ReportDiff:
 
 
 def render_diff(diff: ReportDiff) -> str:
-    """Plain-text listing: ``+`` appeared, ``-`` disappeared, ``~`` severity changed."""
+    """Plain-text listing: ``+`` appeared, ``-`` disappeared, ``~`` severity changed. The
+    reports are untrusted input: control characters in them are shown escaped, so nothing they
+    hold starts a line of a terminal or CI log (``::add-mask::`` and other workflow commands)."""
 
     def line(mark: str, severity: str, finding: FindingModel) -> str:
-        origin = f" (Origin: {finding.origin})" if finding.origin else ""
+        origin = f" (Origin: {sanitize(finding.origin)})" if finding.origin else ""
         suppressed = " [suppressed]" if finding.suppressed else ""
         return (
-            f"{mark} {severity:<17} {finding.rule}  {finding.method} {finding.url}"
-            f"{origin}{suppressed}"
+            f"{mark} {severity:<17} {sanitize(finding.rule)}  {sanitize(finding.method)} "
+            f"{sanitize(finding.url)}{origin}{suppressed}"
         )
 
     lines = [line("+", f.severity.value, f) for f in diff.appeared]

@@ -16,6 +16,7 @@ from datetime import date
 
 from cors_audit import spec
 from cors_audit.baseline import toml_string
+from cors_audit.formats.console import sanitize
 from cors_audit.models import url_origin
 from cors_audit.observed import LOCAL_DEV
 from cors_audit.report import FindingModel, Report, TargetModel
@@ -26,8 +27,10 @@ def _array(key: str, items: Sequence[tuple[str, str]], flagged: Sequence[tuple[s
     if not items and not flagged:
         return f"{key} = []"
     lines = [f"{key} = ["]
-    lines += [f"  {toml_string(value)},  # {note}" for value, note in items]
-    lines += [f"  # {toml_string(value)},  # FLAGGED {note}" for value, note in flagged]
+    # Notes quote the report, which is untrusted input: a newline there would end the comment
+    # and add TOML of the report's choosing, so control characters are shown escaped.
+    lines += [f"  {toml_string(value)},  # {sanitize(note)}" for value, note in items]
+    lines += [f"  # {toml_string(value)},  # FLAGGED {sanitize(note)}" for value, note in flagged]
     lines.append("]")
     return "\n".join(lines)
 
@@ -49,7 +52,7 @@ def _flags(findings: Sequence[FindingModel], rules: set[str]) -> list[str]:
 
 
 def _comment(flags: list[str]) -> str:
-    return f"  # FLAGGED {'; '.join(flags)}" if flags else ""
+    return f"  # FLAGGED {sanitize('; '.join(flags))}" if flags else ""
 
 
 def draft_policy(report: Report, *, source: str, today: date | None = None) -> str:
@@ -57,7 +60,7 @@ def draft_policy(report: Report, *, source: str, today: date | None = None) -> s
     scanned = [t for t in report.targets if t.observed is not None and t.error is None]
     findings = [f for f in report.findings if not f.suppressed]
     lines = [
-        f"# cors-policy.toml drafted by `cors-audit init --from-report` from {source}",
+        f"# cors-policy.toml drafted by `cors-audit init --from-report` from {sanitize(source)}",
         f"# on {(today or date.today()).isoformat()}: it describes what the {len(scanned)} "
         "scanned target(s) do TODAY.",
         "# Items marked FLAGGED were reported by a rule; the ones that would trust an attacker",

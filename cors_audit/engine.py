@@ -8,9 +8,12 @@ rate limit, and records what went out and what came back as ``Exchange`` data.
 It must not judge responses (that is ``spec.py`` and the rules), must not follow redirects (a
 3xx and its ``Location`` are evidence), must not carry cookies from one response into another
 request, must never put the user's credentials on a preflight (CORS-SPEC.md §3.2) and must never
-record their values, not even when a server echoes them back in a response header (they are
-replaced by ``<redacted>`` there too). It never raises on a network failure: every failure
-becomes a ``ScanError`` on the exchange.
+record their values on the request side (they are replaced by ``<redacted>``). Replies are
+recorded exactly as received, also when a server echoes a secret back: the rules must judge
+what the server said (a ``-H 'X-Debug: true'`` must not turn ``Access-Control-Allow-Credentials:
+true`` into something else), so echoed secrets are redacted only when outputs are written
+(``redaction.py``). It never raises on a network failure: every failure becomes a ``ScanError``
+on the exchange.
 
 Hostile servers: every attempt has an overall deadline (``request_deadline``) on top of httpx's
 per-phase timeouts, whose read timeout restarts with every byte, so a server trickling its reply
@@ -43,20 +46,20 @@ the environment's proxy variables anyway; ``trust_env`` is then on only so that
 from __future__ import annotations
 
 import asyncio
-import base64
 import errno
 import hashlib
 import re
+import select
 import socket
 import ssl
 import time
+import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 from types import TracebackType
-from typing import TYPE_CHECKING, Final, Protocol, Self, cast
-from urllib.parse import quote, quote_plus
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self, cast
 from urllib.request import Request as UrllibRequest
 
 import httpx
@@ -76,6 +79,9 @@ from cors_audit.models import (
 if TYPE_CHECKING:
     import aiohttp
     import yarl
+    from aiohttp.client_proto import ResponseHandler
+    from aiohttp.client_reqrep import ClientRequest
+    from aiohttp.tracing import Trace
     from multidict import CIMultiDict
 
 Transport = httpx.AsyncBaseTransport
@@ -278,6 +284,46 @@ class _NoCookieJar(CookieJar):
         return None
 
 
+class _FreshConnections(httpx.AsyncBaseTransport):
+    """httpx's transport, except that it never reuses a connection holding bytes its last reply
+    did not account for: h11 keeps bytes read past the end of a reply (more bytes in the same
+    write, a body after a HEAD reply) and parses them as the reply to the connection's next
+    request. Before each request every idle pooled connection with such bytes is closed.
+    (httpcore itself closes an idle connection whose socket is readable, so a reply pushed
+    onto an idle connection is not reused either.)
+
+    Checked before a request enters the pool: a request that had to queue for a connection
+    would be handed one as another reply closes, unchecked, but the engine never has more
+    requests in flight than the pool has connections (``concurrency``)."""
+
+    def __init__(self, inner: httpx.AsyncHTTPTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        pool = getattr(self._inner, "_pool", None)
+        for connection in getattr(pool, "connections", ()):
+            if connection.is_idle() and _h11_unread(connection):
+                await connection.aclose()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _h11_unread(connection: object) -> bool:
+    """Whether the HTTP/1.1 connection under an httpcore pool connection (directly or through
+    a proxy connection) holds received bytes h11 has not parsed yet (or saw the stream end)."""
+    for _ in range(4):
+        state = getattr(connection, "_h11_state", None)
+        if state is not None:
+            data, closed = state.trailing_data
+            return bool(data) or bool(closed)
+        connection = getattr(connection, "_connection", None)
+        if connection is None:
+            return False
+    return False
+
+
 _Consumed = tuple[bytes, bool, ScanError | None] | ScanError
 """A read response: (capped body, truncated, error while reading), or why it was refused."""
 
@@ -313,7 +359,6 @@ class Engine:
         self._hosts: dict[tuple[str, str, int], asyncio.Semaphore] = {}
         self._bucket = TokenBucket(options.rate) if options.rate is not None else None
         self._secrets = options.secret_values()
-        self._echoes = _echo_forms(self._secrets)
         self._sent = 0
         self._deadlines: dict[int, float] = {}
         """Loop-time deadline of each request on the wire, by ``id(request)``."""
@@ -369,17 +414,26 @@ class Engine:
     def _make_client(self) -> httpx.AsyncClient:
         o = self._options
         proxy = o.proxy if self._transport is None else None
+        trust_env = proxy is not None  # see the module docstring
         try:
+            # httpx's own transport (through the proxy, if any), as AsyncClient would build it,
+            # wrapped so that it never reuses a connection holding unread bytes.
+            transport = self._transport or _FreshConnections(
+                httpx.AsyncHTTPTransport(
+                    verify=not o.insecure,
+                    http2=o.http2,
+                    trust_env=trust_env,
+                    limits=httpx.Limits(
+                        max_connections=o.concurrency, max_keepalive_connections=o.concurrency
+                    ),
+                    proxy=proxy,
+                )
+            )
             return httpx.AsyncClient(
-                transport=self._transport,
-                proxy=proxy,
-                verify=not o.insecure,
-                http2=o.http2,
-                trust_env=proxy is not None,  # see the module docstring
+                transport=transport,
+                http2=o.http2,  # only for its check that h2 is installed
+                trust_env=trust_env,
                 timeout=httpx.Timeout(o.timeout),
-                limits=httpx.Limits(
-                    max_connections=o.concurrency, max_keepalive_connections=o.concurrency
-                ),
                 follow_redirects=False,
                 cookies=_NoCookieJar(policy=_NoCookies()),
                 # identity: the body cap counts raw bytes and a gzip bomb cannot expand.
@@ -606,19 +660,16 @@ class Engine:
                 return _Attempt(None, error, _ms_since(started), retryable)
         assert response is not None
         version = response.version
-        unecho = self._unecho if self._echoes else _same
         record = ResponseRecord(
             status=response.status,
             # aiohttp decodes the reason as UTF-8 with surrogate escapes: back to the bytes
             # received, shown as latin-1 like every other received byte.
-            reason=unecho(
-                (response.reason or "").encode("utf-8", "surrogateescape").decode("latin-1")
-            ),
+            reason=(response.reason or "").encode("utf-8", "surrogateescape").decode("latin-1"),
             http_version=f"HTTP/{version.major}.{version.minor}"
             if version is not None
             else "HTTP/1.1",
             headers=tuple(
-                (k.decode("latin-1"), unecho(v.decode("latin-1"))) for k, v in response.raw_headers
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers
             ),
             body_bytes=len(body),
             body_truncated=truncated,
@@ -700,11 +751,10 @@ class Engine:
         reason = response.extensions.get("reason_phrase", b"")
         record = ResponseRecord(
             status=response.status_code,
-            reason=self._unecho(reason.decode("latin-1") if isinstance(reason, bytes) else ""),
+            reason=reason.decode("latin-1") if isinstance(reason, bytes) else "",
             http_version=response.http_version,
             headers=tuple(
-                (k.decode("latin-1"), self._unecho(v.decode("latin-1")))
-                for k, v in response.headers.raw
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw
             ),
             body_bytes=len(body),
             body_truncated=truncated,
@@ -726,13 +776,6 @@ class Engine:
         if lines > MAX_RESPONSE_HEADERS:
             return self._too_many(str(response.request.url), lines)
         return await self._read_body(response, when)
-
-    def _unecho(self, value: str) -> str:
-        """``value`` with every secret the server echoed back replaced by ``<redacted>``."""
-        for form in self._echoes:
-            if form in value:
-                value = value.replace(form, REDACTED)
-        return value
 
     def _deadline_error(self, url: str) -> ScanError:
         seconds = f"{self._options.attempt_deadline:g} s"
@@ -805,28 +848,6 @@ def _redact(headers: Headers, secret_names: frozenset[str]) -> Headers:
     return tuple(
         (name, REDACTED if name.lower() in secret_names else value) for name, value in headers
     )
-
-
-def _echo_forms(secrets: Sequence[str]) -> tuple[str, ...]:
-    """What a server echoing the user's credentials into a response header would show: each
-    secret value, its longer pieces (the token of ``Bearer <token>``, the value of
-    ``name=value``) and their URL-encoded and base64 forms; longest first, so a whole value is
-    replaced before its pieces."""
-    forms: set[str] = set()
-    for secret in secrets:
-        pieces = [secret, *(p for p in re.split(r"[\s;,=]+", secret) if len(p) >= 8)]
-        for piece in pieces:
-            raw = _encode(piece)
-            forms.update(
-                {
-                    piece,
-                    quote(piece, safe=""),
-                    quote_plus(piece, safe=""),
-                    base64.b64encode(raw).decode("ascii").rstrip("="),
-                    base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="),
-                }
-            )
-    return tuple(sorted((f for f in forms if len(f) >= 4), key=len, reverse=True))
 
 
 def _scrub(message: str, secrets: Sequence[str]) -> str:
@@ -1056,7 +1077,7 @@ class _AiohttpSender:
 
         if self._session is None:
             o = self._options
-            connector = aiohttp.TCPConnector(
+            connector = _fresh_connector()(
                 limit=o.concurrency,
                 limit_per_host=o.per_host,
                 ssl=self._ssl,
@@ -1092,6 +1113,63 @@ class _AiohttpSender:
             await session.close()
 
 
+def _fresh_connector() -> type[aiohttp.TCPConnector]:
+    """aiohttp's connector, except that it never reuses a connection that received bytes while
+    idle in the pool: an unsolicited reply would be handed to the next request as its own (a
+    complete one waits in the protocol's queue, later ones in the socket). Such a connection is
+    closed and another one taken, as Chromium does (it checks an idle socket is not readable
+    before reusing it). A connection first used is taken as it is. Extra bytes that came with a
+    reply (after its body, or a body after a HEAD reply) already keep aiohttp from pooling the
+    connection, and a partial message left in the parser is dropped with the parser when the
+    next request starts (aiohttp makes a new one per request)."""
+    import aiohttp
+
+    class FreshConnector(aiohttp.TCPConnector):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.served: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
+            """Every connection handed out once: any later hand-out is a reuse."""
+
+        async def connect(
+            self,
+            req: ClientRequest,
+            traces: list[Trace],
+            timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's signature
+        ) -> aiohttp.connector.Connection:
+            while True:
+                connection = await super().connect(req, traces, timeout)
+                protocol = connection.protocol
+                if protocol is None:
+                    return connection
+                if protocol not in self.served:
+                    self.served.add(protocol)
+                    return connection
+                if not (protocol.should_close or _readable(protocol.transport)):
+                    return connection
+                connection.close()
+
+    return FreshConnector
+
+
+def _readable(transport: asyncio.BaseTransport | None) -> bool:
+    """Whether an idle connection's socket has bytes (or an end of stream) waiting to be read:
+    a zero-timeout poll, no read. A transport already closing counts as readable (not
+    reusable); one without a socket cannot be asked and does not."""
+    if transport is None or transport.is_closing():
+        return True
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return False
+    fd = sock.fileno()
+    if fd < 0:
+        return True
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([fd], [], [], 0)[0])  # pragma: no cover - Windows
+
+
 def _release(response: aiohttp.ClientResponse) -> None:
     """Give the connection back, or close it: a body left unread (the cap, a deadline) takes its
     connection with it, since it cannot be reused with bytes still in flight."""
@@ -1099,10 +1177,6 @@ def _release(response: aiohttp.ClientResponse) -> None:
         response.release()
     else:
         response.close()
-
-
-def _same(value: str) -> str:
-    return value
 
 
 _URL_CACHE: Final = 4096

@@ -22,6 +22,12 @@ class TargetError(UsageError):
     """A target URL that cannot be scanned: malformed, unsupported scheme, bad origin."""
 
     def __init__(self, target: str, reason: str, source: str = "argument") -> None:
+        from cors_audit.redaction import REDACTED, redact_url, userinfo_pieces
+
+        # Never quote credentials: a user:pass@ URL's, or a credential-like query parameter's.
+        for piece in userinfo_pieces(target):
+            reason = reason.replace(piece, REDACTED)
+        target = redact_url(target)
         self.target = target
         self.reason = reason
         self.source = source

@@ -84,18 +84,65 @@ def _read_text(path: Path) -> str:
         raise UsageError(f"{path}: is not UTF-8 text (bad byte at offset {exc.start})") from exc
 
 
+_LONG_NUMBER: Final = re.compile(r"\d{4301,}")
+"""A run of digits longer than Python converts to an int by default (4 300): such a number in a
+document is refused with its position instead of failing deep inside the parser."""
+
+
+def _too_long_number(text: str, file: str, what: str) -> UsageError:
+    found = _LONG_NUMBER.search(text)
+    if found is None:  # pragma: no cover - the parser only fails on such a run
+        return UsageError(f"{file}: invalid {what}: a number is too long")
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    return UsageError(
+        f"{file}:{line}:{column}: invalid {what}: a number with {len(found.group())} digits "
+        "(expected at most 4300)"
+    )
+
+
+def _no_lone_surrogates(document: object, file: str, what: str) -> None:
+    """Refuse a string (or key) holding a lone UTF-16 surrogate such as ``\\ud800``: JSON and
+    YAML escapes can produce one, and no URL, header or report can carry it."""
+    stack: list[tuple[object, str]] = [(document, "")]
+    seen: set[int] = set()  # YAML aliases share nodes: visit each once (an alias bomb stays small)
+    while stack:
+        value, pointer = stack.pop()
+        if isinstance(value, dict | list):
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+        if isinstance(value, str):
+            if any("\ud800" <= char <= "\udfff" for char in value):
+                where = pointer or "/"
+                raise UsageError(
+                    f"{file}: {where}: invalid {what}: a string holds a lone surrogate "
+                    "(an unpaired \\uD800-\\uDFFF escape); expected Unicode text"
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, pointer))
+                stack.append((item, f"{pointer}/{key}"))
+        elif isinstance(value, list):
+            stack.extend((item, f"{pointer}/{i}") for i, item in enumerate(value))
+
+
 def _parse_json(text: str, file: str) -> object:
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{file}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     except RecursionError as exc:
         raise UsageError(f"{file}: invalid JSON: the document is nested too deeply") from exc
+    except ValueError as exc:  # Python's limit on the digits of an int
+        raise _too_long_number(text, file, "JSON") from exc
+    _no_lone_surrogates(document, file, "JSON")
+    return document
 
 
 def _parse_yaml(text: str, file: str) -> object:
     try:
-        return yaml.safe_load(text)
+        document = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = file if mark is None else f"{file}:{mark.line + 1}:{mark.column + 1}"
@@ -105,6 +152,10 @@ def _parse_yaml(text: str, file: str) -> object:
         raise UsageError(f"{file}: invalid YAML: {exc}") from exc
     except RecursionError as exc:
         raise UsageError(f"{file}: invalid YAML: the document is nested too deeply") from exc
+    except ValueError as exc:  # Python's limit on the digits of an int
+        raise _too_long_number(text, file, "YAML") from exc
+    _no_lone_surrogates(document, file, "YAML")
+    return document
 
 
 def _parse_document(text: str, path: Path) -> object:

@@ -414,6 +414,10 @@ class TargetResult:
     findings: tuple[Finding, ...] = ()
     error: ScanError | None = None
     """Set when the target could not be scanned at all (its baseline request failed)."""
+    incomplete: bool = False
+    """The plan was cut short by a request budget (``--max-requests-per-target``,
+    ``--max-requests``): the findings stand, but a clean result proves nothing, so the target
+    has no grade and counts as an error for the exit code (a note says what was not sent)."""
     requests: int = 0
     score: int = 100
     grade: str = "A"

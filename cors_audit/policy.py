@@ -492,7 +492,7 @@ class Policy(BaseModel):
     """Applied in file order on top of the settings above: later overrides win."""
     target: tuple[TargetEntry, ...] = ()
     scope: tuple[Annotated[StrictStr, AfterValidator(_check_scope_glob)], ...] = ()
-    """Host globs a scan may contact (``--scope`` adds to them); empty: the targets given."""
+    """Host globs a scan may contact (within ``--scope`` when given); empty: the targets given."""
     scan: ScanSettings | None = None
     """Default scan options (not part of the intended CORS policy)."""
     source: str | None = Field(default=None, exclude=True)
@@ -641,6 +641,9 @@ def _read_text(path: Path, what: str) -> str:
 _TOML_POS_RE: Final = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
 
+_LONG_NUMBER: Final = re.compile(r"\d{4301,}")
+
+
 def _parse_toml(text: str, file: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
@@ -656,6 +659,15 @@ def _parse_toml(text: str, file: str) -> dict[str, Any]:
             line = text.count("\n") + 1
         raise PolicyError(
             file, f"invalid TOML: {message}", line=line, expected="valid TOML"
+        ) from None
+    except ValueError:  # Python's limit on the digits of an int (TOMLDecodeError is handled)
+        found = _LONG_NUMBER.search(text)
+        digits = len(found.group()) if found else 0
+        raise PolicyError(
+            file,
+            f"a number with {digits} digits",
+            line=None if found is None else text.count("\n", 0, found.start()) + 1,
+            expected="a number of at most 4300 digits",
         ) from None
 
 
@@ -1151,7 +1163,7 @@ allow_credentials = false
 # site_origin = "https://api.example.com"     # the origin browsers see, if you connect by IP
 
 # Hosts a scan may ever contact (host globs, optionally with :port). A target outside them is
-# refused before anything is sent. --scope on the command line adds to this list.
+# refused before anything is sent. --scope on the command line bounds it: this list may narrow it.
 # scope = ["*.staging.example.com", "api.example.com"]
 
 # Default options for `cors-audit scan` (the command line and CORS_AUDIT_* variables win).

@@ -1,8 +1,10 @@
 """The probe planner: which requests to send for one target, step by step until nothing is left.
 
-Round 1 (always): a baseline without ``Origin``; for each trusted origin an actual request and
-the policy's preflight (plus, for the first one, a preflight asking for a method and a header
-outside the policy); for an arbitrary attacker origin an actual request and the policy preflight.
+Round 1 (always), in this order: a baseline without ``Origin``; for an arbitrary attacker origin
+an actual request and the policy preflight; for each trusted origin an actual request and the
+policy's preflight (plus, for the first one, a preflight asking for a method and a header
+outside the policy). The attacker's probes go first so that a request budget, which cuts a
+round from its end, never spends itself on trusted origins alone.
 
 Then `plan_next` is asked again after every round, with every reply so far, until it returns
 nothing. It adds:
@@ -145,6 +147,11 @@ def plan_initial(
     """Round 1 for one target."""
     request = policy_request(target, policy)
     probes = [_actual(target, None, BASELINE, credentialed)]
+    # The attacker's gate probes come right after the baseline: a request budget cuts a round
+    # from its end, and a budget spent on trusted origins must not leave the attacker unasked.
+    for origin in _of(origins, OriginClass.ARBITRARY)[:1]:
+        probes.append(_actual(target, origin, ATTACK, credentialed))
+        probes.append(_preflight(target, origin, request, ATTACK))
     for index, origin in enumerate(_of(origins, OriginClass.TRUSTED)):
         probes.append(_actual(target, origin, POLICY, credentialed))
         probes.append(_preflight(target, origin, request, POLICY))
@@ -152,10 +159,17 @@ def plan_initial(
             probes.append(
                 _preflight(target, origin, beyond_request(policy, label, request), BEYOND)
             )
-    for origin in _of(origins, OriginClass.ARBITRARY)[:1]:
-        probes.append(_actual(target, origin, ATTACK, credentialed))
-        probes.append(_preflight(target, origin, request, ATTACK))
     return tuple(probes)
+
+
+def judged_order(exchanges: Sequence[Exchange]) -> list[Exchange]:
+    """Round 1's exchanges with the trusted origins' ahead of the attacker's (the order the
+    rules have always seen them in), whatever order they were sent in. A finding takes its
+    origin, fingerprint and curl from its first proof exchange, and configuration findings cite
+    replies in exchange order: sending the attacker's probes first must not change the
+    fingerprints that baselines hold."""
+    rank = {BASELINE: 0, POLICY: 1, BEYOND: 1}
+    return sorted(exchanges, key=lambda e: rank.get(e.probe.purpose, 2))
 
 
 def _confirmations(
@@ -165,13 +179,12 @@ def _confirmations(
     round1: Sequence[Exchange] | None,
     credentialed: bool,
 ) -> tuple[Probe, ...]:
-    """The probes that follow up an arbitrary origin round 1 let through; ``round1=None``:
-    every one it may add (``--dry-run``, ``exhaustive``).
+    """The second arbitrary origin, and the private-network preflight when round 1's arbitrary
+    preflight passed; ``round1=None``: every one it may add (``--dry-run``, ``exhaustive``).
 
-    Proofs of what is left out:
-    - the second arbitrary origin when the first one's actual reply was refused, or passed with
-      ``*``: a refusal already decides that reply (the rule needs *every* arbitrary actual reply
-      to pass), and ``*`` is not an echo that a coincidental allowlist entry could explain;
+    The second arbitrary origin's actual request is always sent: a pattern allowlist (say
+    ``^https://[a-z0-9-]+\\.com$``) can refuse one attacker domain and admit the other, so
+    nothing in hand decides it. Proof of what is left out:
     - the private-network preflight when the arbitrary origin's preflight failed the CORS
       check: Chromium requires a private-network preflight to pass that same check before it
       looks at ``Access-Control-Allow-Private-Network``, so it cannot grant anything.
@@ -181,19 +194,24 @@ def _confirmations(
         return ()
     first = arbitrary[0]
     sent = [e for e in round1 or () if e.probe.origin == first and e.probe.purpose == ATTACK]
-    actual = [e for e in sent if e.probe.kind is ProbeKind.ACTUAL]
     probes: list[Probe] = []
-    if len(arbitrary) > 1 and (
-        round1 is None
-        # No reply at all: the second origin stands in for the first.
-        or not any(e.response is not None for e in actual)
-        or any(_passes(e) and not _wildcard(e) for e in actual)
-    ):
+    if len(arbitrary) > 1:
         probes.append(_actual(target, arbitrary[1], ATTACK, credentialed))
     if round1 is None or any(_passes(e) for e in sent if e.probe.kind is ProbeKind.PREFLIGHT):
         request = policy_request(target, policy)
         probes.append(_preflight(target, first, request, PNA, ProbeKind.PRIVATE_NETWORK))
     return tuple(probes)
+
+
+def actual_arbitrary(exchanges: Sequence[Exchange]) -> list[Exchange]:
+    """The arbitrary origins' actual requests among ``exchanges``."""
+    return [
+        e
+        for e in exchanges
+        if e.probe.origin is not None
+        and e.probe.origin.cls is OriginClass.ARBITRARY
+        and e.probe.kind is ProbeKind.ACTUAL
+    ]
 
 
 def _wildcard(exchange: Exchange) -> bool:
@@ -314,8 +332,9 @@ def plan_next(
     confirm = new(
         _confirmations(target, policy, base, None if exhaustive else exchanges, credentialed)
     )
-    if confirm and not exhaustive:
-        # Confirm the arbitrary origin before deciding anything else on it.
+    if confirm and not exhaustive and any(_passes(e) for e in actual_arbitrary(exchanges)):
+        # Round 1 let the arbitrary origin in: confirm it before deciding anything else (two
+        # origins reading with credentials stop the plan, `_reflection_settled`).
         return confirm, None
     if not exhaustive and _reflection_settled(target, exchanges):
         return (), (

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cors_audit import __version__, scoring
-from cors_audit.baseline import Baseline, BaselineEntry, apply_baseline
+from cors_audit.baseline import Baseline, BaselineEntry, BaselineOutcome, apply_baseline
 from cors_audit.errors import UsageError
 from cors_audit.models import (
     EffectivePolicy,
@@ -32,6 +32,7 @@ from cors_audit.models import (
     TargetResult,
 )
 from cors_audit.observed import observe
+from cors_audit.redaction import Redactor, Secret
 from cors_audit.remediation import remediation_for
 from cors_audit.rules.catalogue import RULES_BY_ID
 from cors_audit.stack import Stack, StackGuess, detect_stack
@@ -228,6 +229,12 @@ class TargetModel(_Model):
     score: int
     grade: str
     error: ErrorModel | None
+    incomplete: bool = Field(
+        default=False,
+        description="The plan was cut short by a request budget (--max-requests-per-target, "
+        "--max-requests): findings stand, but the target has no grade (`-`) and counts as an "
+        "error for the exit code; a note says how many planned probes were not sent.",
+    )
     requests: int
     findings: int = Field(description="Findings on this target, suppressed ones excluded.")
     policy_free: bool
@@ -256,8 +263,15 @@ class SummaryModel(_Model):
     suppressed: int
     by_severity: dict[str, int]
     score: int = Field(description="0 when no target could be scanned (grade `-`).")
-    grade: str = Field(description='A to F; "-" when no target could be scanned.')
+    grade: str = Field(
+        description='A to F; "-" when no target could be scanned (or every one is incomplete).'
+    )
     errors: int
+    incomplete: int = Field(
+        default=0,
+        description="Targets whose plan a request budget cut short; they count as errors for "
+        "the exit code.",
+    )
     requests: int
     requests_per_target: RequestStatsModel | None = Field(
         default=None, description="The distribution of requests over targets; null: no target."
@@ -297,12 +311,27 @@ class BaselineEntryModel(_Model):
     url: str | None
 
 
+class OutgrownEntryModel(BaselineEntryModel):
+    """A baseline entry whose finding got worse than the entry accepted."""
+
+    note: str = Field(description="How the finding outgrew the entry.")
+
+
 class BaselineModel(_Model):
     """What the baseline (``--baseline``) did."""
 
     path: str
     entries: int
     suppressed: int
+    outgrown: list[OutgrownEntryModel] = Field(
+        default_factory=list,
+        description="Entries whose finding is now more severe, or credentialed where the entry "
+        "was not: the finding is not suppressed and counts for the gate.",
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Warnings about the baseline, e.g. entries recording no severity.",
+    )
     expired: list[BaselineEntryModel] = Field(
         description="Entries past their expiry date: they suppress nothing any more."
     )
@@ -495,6 +524,7 @@ def build_report(
             score=0,
             grade=scoring.NO_GRADE,
             error=_error(result.error),
+            incomplete=result.incomplete,
             requests=result.requests,
             findings=0,
             policy_free=result.policy.policy_free,
@@ -510,13 +540,19 @@ def build_report(
     ]
     baseline_model = None
     if baseline is not None:
-        scanned = {t.url for t in targets if t.error is None}
+        # An incomplete scan cannot tell that a baselined finding is gone.
+        scanned = {t.url for t in targets if t.error is None and not t.incomplete}
         outcome = apply_baseline(baseline, findings, scanned, today or date.today())
         findings = [_suppress(f, outcome.suppressed.get(f.fingerprint)) for f in findings]
         baseline_model = BaselineModel(
             path=baseline.path,
             entries=len(baseline.entries),
             suppressed=sum(1 for f in findings if f.suppressed),
+            outgrown=[
+                OutgrownEntryModel(**_entry(e).model_dump(), note=why)
+                for e, why in outcome.outgrown.values()
+            ],
+            notes=_baseline_notes(outcome),
             expired=[_entry(e) for e in outcome.expired],
             fixed=[_entry(e) for e in outcome.fixed],
         )
@@ -589,6 +625,16 @@ def _suppress(finding: FindingModel, entry: BaselineEntry | None) -> FindingMode
     )
 
 
+def _baseline_notes(outcome: BaselineOutcome) -> list[str]:
+    if not outcome.unrated:
+        return []
+    return [
+        f"{len(outcome.unrated)} baseline entr{'y' if len(outcome.unrated) == 1 else 'ies'} "
+        "record no severity or credentials (an older baseline): they suppress as before but "
+        "cannot notice a finding getting worse; re-create the baseline with `baseline create`"
+    ]
+
+
 def _entry(entry: BaselineEntry) -> BaselineEntryModel:
     return BaselineEntryModel(
         fingerprint=entry.fingerprint,
@@ -620,12 +666,13 @@ def assemble(
     scored: list[TargetModel] = []
     for target in targets:
         own = per_target.get((target.url, target.method), [])
-        score = 0 if target.error else scoring.target_score(own)
+        ungradable = target.error is not None or target.incomplete
+        score = 0 if ungradable else scoring.target_score(own)
         scored.append(
             target.model_copy(
                 update={
                     "score": score,
-                    "grade": scoring.NO_GRADE if target.error else scoring.grade_for(score),
+                    "grade": scoring.NO_GRADE if ungradable else scoring.grade_for(score),
                     "findings": len(own),
                 }
             )
@@ -634,9 +681,10 @@ def assemble(
     for finding in active:
         by_severity[finding.severity.value] += 1
     errors = sum(1 for t in scored if t.error is not None)
-    # Every target failed: there is nothing to grade, and "A 100" would read as a clean scan.
-    ungraded = bool(scored) and errors == len(scored)
-    graded = [t.score for t in scored if t.error is None]
+    incomplete = sum(1 for t in scored if t.error is None and t.incomplete)
+    graded = [t.score for t in scored if t.error is None and not t.incomplete]
+    # No target could be graded: "A 100" would read as a clean scan.
+    ungraded = bool(scored) and not graded
     score = 0 if ungraded else scoring.overall_score(graded, active)
     failing = scoring.failing(active, gate.fail_on)
     return Report(
@@ -652,6 +700,7 @@ def assemble(
             score=score,
             grade=scoring.NO_GRADE if ungraded else scoring.grade_for(score),
             errors=errors,
+            incomplete=incomplete,
             requests=sum(t.requests for t in scored),
             requests_per_target=request_stats([t.requests for t in scored]),
         ),
@@ -659,12 +708,24 @@ def assemble(
             fail_on="never" if gate.fail_on is None else gate.fail_on.value,
             allow_errors=gate.allow_errors,
             failing=failing,
-            exit_code=scoring.exit_code(failing, errors, allow_errors=gate.allow_errors).value,
+            # An incomplete target counts as an error: a budget cut its plan short, so a clean
+            # result there proves nothing.
+            exit_code=scoring.exit_code(
+                failing, errors + incomplete, allow_errors=gate.allow_errors
+            ).value,
         ),
         baseline=baseline,
         shard=shard,
         targets=scored,
         findings=list(findings),
+    )
+
+
+def incomplete_reason(target: TargetModel) -> str:
+    """Why a target is incomplete: its note saying which planned probes were not sent."""
+    return next(
+        (note for note in target.notes if note.startswith("Incomplete:")),
+        "a request budget cut its plan short",
     )
 
 
@@ -678,7 +739,7 @@ def load_report(path: Path) -> Report:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the report: {exc}") from None
     try:
-        return Report.model_validate_json(text)
+        report = Report.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         if first["type"] == "json_invalid":
@@ -695,6 +756,12 @@ def load_report(path: Path) -> Report:
         raise UsageError(
             f"{path}: {pointer}: {first['msg']} ({len(exc.errors())} problem(s); expected {hint})"
         ) from None
+    if "schema_version" not in report.model_fields_set:
+        raise UsageError(
+            f"{path}: no schema_version; expected a report written by cors-audit --json "
+            f"(schema_version {SCHEMA_VERSION!r})"
+        )
+    return report
 
 
 def merge_reports(named: Sequence[tuple[str, Report]], gate: GateSettings) -> Report:
@@ -780,16 +847,19 @@ def _merged_baseline(
         return None
     matched = {f.fingerprint for f in findings if f.suppressed}
     expired = {e.fingerprint: e for b in baselines for e in b.expired}
+    outgrown = {e.fingerprint: e for b in baselines for e in b.outgrown}
     fixed = {
         e.fingerprint: e
         for b in baselines
         for e in b.fixed
-        if e.fingerprint not in matched and e.fingerprint not in expired
+        if e.fingerprint not in matched and e.fingerprint not in expired | outgrown.keys()
     }
     return BaselineModel(
         path=baselines[0].path,
         entries=baselines[0].entries,
         suppressed=len(matched),
+        outgrown=list(outgrown.values()),
+        notes=list(dict.fromkeys(note for b in baselines for note in b.notes)),
         expired=list(expired.values()),
         fixed=list(fixed.values()),
     )
@@ -801,3 +871,48 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://cors-audit.invalid/schema/report-v1.schema.json"
     return schema
+
+
+def redact_report(report: Report, secrets: Sequence[Secret], *, url_parameters: bool) -> Report:
+    """The report as every writer must see it: secrets replaced by ``<redacted>`` in every text
+    field, except inside the origins and protocol tokens the verdict used, with notes saying
+    what was redacted and what had to be left (``redaction.py``). Call it after the verdict
+    (gate, scores, baseline, browser verification) is made: those need the raw values."""
+    redactor = Redactor(secrets, protected=_protected(report), url_parameters=url_parameters)
+    if not redactor:
+        return report
+    redacted = redactor.model(report)
+    notes = [n for n in redactor.notes() if n not in redacted.notes]
+    if notes:
+        redacted = redacted.model_copy(update={"notes": [*redacted.notes, *notes]})
+    return redacted
+
+
+def _protected(report: Report) -> set[str]:
+    """The origins the verdict used: every probe origin, the targets' own and site origins,
+    the observed and the trusted origins."""
+    found: set[str] = set()
+    for target in report.targets:
+        found.update((target.site_origin, _url_origin(target.url)))
+        if target.observed is not None:
+            seen = target.observed
+            found.update(seen.allowed_origins, seen.credentialed_origins, seen.untrusted_allowed)
+            found.update(seen.discovered)
+    for finding in report.findings:
+        if finding.origin:
+            found.add(finding.origin)
+        found.update(e.origin for e in finding.evidence if e.origin)
+    trusted = report.policy.get("trusted_origins")
+    if isinstance(trusted, list):
+        found.update(o for o in trusted if isinstance(o, str))
+    return found
+
+
+def _url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url`` (the whole text when it has no ``//``)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    for end in "/?#":
+        rest = rest.split(end, 1)[0]
+    return f"{scheme}://{rest}"

@@ -7,10 +7,12 @@ This module does no output and no argument parsing (that is ``cli.py``).
 Two limits keep one hostile target from holding up the scan: a per-target deadline
 (``target_deadline``, an error of kind ``timeout`` naming it and how many probes had
 completed) and a per-target request budget (``max_requests_per_target``: the probes beyond it
-are not sent, and a note says so). The deadline counts the time the target is being worked on:
-while every request of the target waits behind other targets' requests for a shared slot
-(``--concurrency``, ``--per-host``, ``--rate``), its clock stands still, so a rate-limited scan of
-many targets does not time them all out.
+are not sent, and a note says so). A target whose plan either budget cut short is
+``incomplete``: its findings stand, but it has no grade and counts as an error for the exit
+code, since what was not sent may have been the probe that finds the hole. The deadline
+counts the time the target is being worked on: while every request of the target waits behind
+other targets' requests for a shared slot (``--concurrency``, ``--per-host``, ``--rate``), its
+clock stands still, so a rate-limited scan of many targets does not time them all out.
 
 Memory grows with the findings, not with the requests: ``max_targets_in_flight`` workers pull
 the targets one at a time, and a finished target keeps only the exchanges its findings cite as
@@ -180,6 +182,14 @@ class _ScanBudget:
         return granted
 
 
+_ProbeKey = tuple[str | None, ProbeKind, str]
+
+
+def _key(probe: Probe) -> _ProbeKey:
+    """A probe as the planner tells probes apart (a probe cut twice is counted once)."""
+    return (probe.origin.value if probe.origin else None, probe.kind, probe.purpose)
+
+
 class _Sent:
     """Exchanges of one target as they complete, so a deadline keeps the finished ones."""
 
@@ -189,12 +199,12 @@ class _Sent:
         self._budget = budget
         self.done: dict[int, Exchange] = {}
         self.planned = 0
-        self.cut = 0
+        self.cut: dict[_ProbeKey, Probe] = {}
         """Probes not sent because the scan's budget was used up."""
 
     async def round(self, probes: Sequence[Probe]) -> list[Exchange]:
         granted = self._budget.take(len(probes))
-        self.cut += len(probes) - granted
+        self.cut.update((_key(p), p) for p in probes[granted:])
         probes = probes[:granted]
         first = self.planned
         self.planned += len(probes)
@@ -250,12 +260,29 @@ def _error_status_note(exchanges: Sequence[Exchange]) -> str | None:
     )
 
 
-def _budget(probes: Sequence[Probe], left: int, skipped: list[int]) -> tuple[Probe, ...]:
-    """The probes that fit in what is ``left`` of the budget; the count cut goes to ``skipped``."""
+def _budget(
+    probes: Sequence[Probe], left: int, skipped: dict[_ProbeKey, Probe]
+) -> tuple[Probe, ...]:
+    """The probes that fit in what is ``left`` of the budget; those cut go to ``skipped``."""
     left = max(0, left)
-    if len(probes) > left:
-        skipped.append(len(probes) - left)
+    skipped.update((_key(p), p) for p in probes[left:])
     return tuple(probes[:left])
+
+
+def _incomplete_note(cut: Sequence[Probe]) -> str:
+    """What a budget kept from being sent: how many probes, of which kinds and origin classes."""
+    kinds: dict[str, int] = {}
+    classes: dict[str, None] = {}
+    for probe in cut:
+        kinds[probe.kind.value] = kinds.get(probe.kind.value, 0) + 1
+        classes[probe.origin.cls.value if probe.origin else "no origin"] = None
+    what = ", ".join(f"{count} {kind}" for kind, count in kinds.items())
+    return (
+        f"Incomplete: {len(cut)} planned probes were not sent ({what}; origin classes: "
+        f"{', '.join(classes)}), nor what their replies would have led to. Without them a "
+        "clean result proves nothing: this target has no grade and counts as an error for the "
+        "exit code (exit 3 unless --allow-errors; findings that were proven still count)."
+    )
 
 
 async def _scan_target(
@@ -309,10 +336,11 @@ async def _judge_target(
     notes: list[str],
 ) -> TargetResult:
     budget = options.max_requests_per_target
-    skipped: list[int] = []
+    skipped: dict[_ProbeKey, Probe] = {}
     candidates = origins_mod.probe_origins(target.origin, policy, label, thorough=options.thorough)
     round1 = probes.plan_initial(target, policy, candidates, label, credentialed=credentialed)
-    exchanges: list[Exchange] = await sent.round(_budget(round1, budget, skipped))
+    # Sent attacker first (a budget cuts from the end), judged trusted first.
+    exchanges = probes.judged_order(await sent.round(_budget(round1, budget, skipped)))
     if not exchanges:
         return TargetResult(
             target=target,
@@ -354,17 +382,23 @@ async def _judge_target(
         more = _budget(more, budget - len(exchanges), skipped)
         if not more:
             break
-        exchanges += await sent.round(more)
+        replies = await sent.round(more)
+        exchanges += replies
+        if len(replies) < len(more):
+            break  # the scan's budget is used up: nothing more can be sent
     if skipped:
         notes.append(
-            f"{sum(skipped)} planned probes were not sent: the request budget of {budget} per "
+            f"{len(skipped)} planned probes were not sent: the request budget of {budget} per "
             "target (--max-requests-per-target) was reached; the judgement rests on the rest."
         )
     if sent.cut:
         notes.append(
-            f"{sent.cut} planned probes were not sent: the scan's request budget "
+            f"{len(sent.cut)} planned probes were not sent: the scan's request budget "
             "(--max-requests) was used up; the judgement rests on the rest."
         )
+    cut = list({**skipped, **sent.cut}.values())
+    if cut:
+        notes.append(_incomplete_note(cut))
     failed = [e for e in exchanges if e.error is not None]
     if failed:
         kinds = sorted({e.error.kind.value for e in failed if e.error is not None})
@@ -378,6 +412,9 @@ async def _judge_target(
     error_status = _error_status_note(exchanges)
     if error_status is not None:
         notes.append(error_status)
+    inconsistent = rules.inconsistency_note(target, policy, exchanges, mode=options.mode)
+    if inconsistent is not None:
+        notes.append(inconsistent)
     findings = rules.evaluate(
         target, policy, exchanges, mode=options.mode, credentials_given=credentialed
     )
@@ -390,9 +427,10 @@ async def _judge_target(
         policy=policy,
         exchanges=tuple(exchanges),
         findings=findings,
+        incomplete=bool(cut),
         requests=len(exchanges),
-        score=score,
-        grade=scoring.grade_for(score),
+        score=0 if cut else score,
+        grade=scoring.NO_GRADE if cut else scoring.grade_for(score),
         notes=tuple(notes),
     )
 

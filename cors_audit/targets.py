@@ -26,6 +26,7 @@ from cors_audit import spec
 from cors_audit.errors import TargetError, UsageError
 from cors_audit.models import Target
 from cors_audit.origins import canonical_host, parse_origin, serialize_origin
+from cors_audit.redaction import redact_url
 
 SUPPORTED_SCHEMES = ("http", "https")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -184,10 +185,20 @@ def read_target_lines(text: str, source_name: str, default_method: str = "GET") 
     """
     targets: list[Target] = []
     for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
-        content = _COMMENT_RE.sub("", line.removesuffix("\r")).strip()
+        line = line.removesuffix("\r")
+        where = f"{source_name}:{number}"
+        if "\r" in line:
+            # Old Mac line ends, or a CR smuggled into one line: some tools would read two lines
+            # here and others one, so the list is refused rather than guessed.
+            raise TargetError(
+                line.replace("\r", "\\r"),
+                "a carriage return (CR) inside the line; expected one URL per line with LF or "
+                "CRLF line ends",
+                where,
+            )
+        content = _COMMENT_RE.sub("", line).strip()
         if not content:
             continue
-        where = f"{source_name}:{number}"
         fields = content.split()
         if len(fields) == 1:
             method, url = default_method, fields[0]
@@ -326,6 +337,6 @@ def check_scope(targets: Sequence[Target], scope: Sequence[str]) -> None:
     for target in targets:
         if not in_scope(target.url, scope):
             raise UsageError(
-                f"{target.source}: {target.url} is outside the scope ({', '.join(scope)}); "
-                "nothing was sent"
+                f"{target.source}: {redact_url(target.url)} is outside the scope "
+                f"({', '.join(scope)}); nothing was sent"
             )

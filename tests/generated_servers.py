@@ -87,9 +87,11 @@ PATTERNS: Final = {
     "github-pages": r"\.github\.io$",
     "vercel": r"\.vercel\.app$",
     "localhost-any-port": r"^http://localhost(:\d+)?$",
+    "any-dot-com": r"^https://[a-z0-9-]+\.com$",
     "anchored": r"^https://(app|admin)\.example\.com$",
 }
-"""Allowlist regexes, each with the mistake it is named after (``anchored`` is correct)."""
+"""Allowlist regexes, each with the mistake it is named after (``anchored`` is correct;
+``any-dot-com`` lost the domain it was written for: every ``https://<name>.com`` passes)."""
 
 STATIC_VALUES: Final = ("*", APP, "null", ADMIN)
 """Fixed ``Access-Control-Allow-Origin`` values servers send whatever the request origin."""
@@ -301,11 +303,16 @@ FOUND: Final = {
         preflight=Cors(Admits(exact=(APP,))),
         label="actual-echo-behind-refused-preflight",
     ),
+    "regex-admits-any-dot-com": _reflect_if(
+        Admits(patterns=(PATTERNS["any-dot-com"],)), label="regex-admits-any-dot-com"
+    ),
 }
 """Servers on which the property test found the default plan missing a finding (PATCH target,
 no policy): reflection of every origin on actual requests with ``*`` on preflights except an
 echoed ``null`` (``null-origin``), and an echo without ``Vary`` on the actual request behind a
-refused preflight (``missing-vary-origin``)."""
+refused preflight (``missing-vary-origin``); and (GET target) a regex that admits every
+``https://<name>.com``, so the second arbitrary origin gets in where the first was refused
+(``reflected-origin``)."""
 
 EXPECTED_RULES: Final = {
     "static-null-credentials": {"null-origin"},

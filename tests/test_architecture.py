@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cors_audit"
 LEVELS: dict[str, int] = {
     "models": 0,
     "errors": 0,
+    "redaction": 0,
     "spec": 1,
     "origins": 2,
     "policy": 2,

@@ -1876,3 +1876,65 @@ def test_imported_targets_hit_real_paths(recorder: _Recorder) -> None:
         ("POST", "/notes/v1/notes/17/share?with=friend%40example.com"),
         ("GET", "/notes/v1/export?format=md"),
     ]
+
+
+# -- documents Python's parsers would choke on (issue 15, item 9) --------------------------------
+
+HUGE = "7" * 5000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        pytest.param(
+            "api.json",
+            '{"openapi": "3.0.0", "paths": {"/x": {"get": {"x-n": ' + HUGE + "}}}}",
+            "api.json:1:",
+            id="openapi-json",
+        ),
+        pytest.param(
+            "api.yaml",
+            "openapi: 3.0.0\npaths:\n  /x:\n    get:\n      x-n: " + HUGE + "\n",
+            "api.yaml:5:12",
+            id="openapi-yaml",
+        ),
+    ],
+)
+def test_openapi_numbers_beyond_the_digit_limit_name_their_place(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        load_openapi(path, "https://api.example.com")
+    assert str(caught.value).startswith(str(tmp_path / where))
+    assert "5000 digits" in str(caught.value)
+
+
+def test_har_number_beyond_the_digit_limit_names_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "session.har"
+    path.write_text('{"log": {"entries": [], "x": ' + HUGE + "}}", encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        load_har(path)
+    assert f"{path}:1:30: invalid JSON: a number with 5000 digits" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer"),
+    [
+        pytest.param(
+            {"log": {"entries": [{"request": {"method": "GET", "url": "https://a.test/\ud800"}}]}},
+            "/log/entries/0/request/url",
+            id="value",
+        ),
+        pytest.param({"log": {"entries": [], "\udfff": 1}}, "/log", id="key"),
+    ],
+)
+def test_har_lone_surrogates_are_refused_with_their_path(
+    tmp_path: Path, document: dict[str, Any], pointer: str
+) -> None:
+    path = tmp_path / "session.har"
+    path.write_text(json.dumps(document), encoding="utf-8")  # ensure_ascii: a \ud800 escape
+    with pytest.raises(UsageError) as caught:
+        load_har(path)
+    assert f"{path}: {pointer}: invalid JSON: a string holds a lone surrogate" in str(caught.value)

@@ -84,8 +84,8 @@ def key(method: str, url_or_path: str, headers: dict[str, str]) -> tuple[str, ..
 
 
 def planned(plan: dict[str, object], rounds: tuple[int, ...]) -> Counter[tuple[str, ...]]:
-    """The planned requests of these rounds, without the arbitrary origin's round-2
-    confirmations: a correct allowlist refuses that origin, so they are never sent."""
+    """The planned requests of these rounds, without the arbitrary origin's private-network
+    preflight: a correct allowlist refuses that origin's preflight, so it is never sent."""
     # The lab hands HEAD to its handlers as GET (and sends no body), like most servers.
     return Counter(
         key(
@@ -95,7 +95,7 @@ def planned(plan: dict[str, object], rounds: tuple[int, ...]) -> Counter[tuple[s
         )
         for t in plan["targets"]  # type: ignore[attr-defined]
         for r in t["requests"]
-        if r["round"] in rounds and not (r["round"] == 2 and r["origin_class"] == "arbitrary")
+        if r["round"] in rounds and r["kind"] != "private-network-preflight"
     )
 
 

@@ -206,6 +206,7 @@ def _regression(name: str, *, policy: bool = False, target: Target = GET) -> exa
 @_regression("github-pages", target=PATCH)
 @example(server=FOUND["preflight-star-but-null"], target=PATCH, policy=False)
 @example(server=FOUND["actual-echo-behind-refused-preflight"], target=PATCH, policy=False)
+@example(server=FOUND["regex-admits-any-dot-com"], target=GET, policy=False)
 def test_default_plan_reports_what_the_exhaustive_plan_reports(
     server: Server, target: Target, policy: bool
 ) -> None:

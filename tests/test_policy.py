@@ -662,6 +662,18 @@ def test_invalid_toml(tmp_path: Path, text: str, line: int, fragment: str) -> No
     assert error.expected == "valid TOML"
 
 
+def test_a_number_beyond_pythons_digit_limit_is_an_error_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "cors-policy.toml"
+    path.write_text(
+        'trusted_origins = ["https://a.example.com"]\nmax_age = { min = ' + "9" * 5000 + " }\n",
+        encoding="utf-8",
+    )
+    error = load_error(path)
+    assert error.line == 2
+    assert "5000 digits" in error.message
+    assert error.expected == "a number of at most 4300 digits"
+
+
 # ---------------------------------------------------------------------------------------------
 # pyproject.toml
 

@@ -242,17 +242,26 @@ def test_a_static_null_with_credentials_is_a_null_origin_finding() -> None:
     assert null[0].severity.rank >= 3
 
 
-def test_a_refused_arbitrary_origin_needs_no_confirmation() -> None:
+def test_a_refused_arbitrary_origin_still_gets_the_second_but_no_private_network() -> None:
+    # A pattern allowlist may refuse one attacker domain and admit the other: the second
+    # arbitrary origin always goes out, with the narrower origins (nothing to confirm first)
     probes, note = _round2(allowlist(trusted_only))
     assert note is None
-    assert all(p.origin is None or p.origin.cls is not OriginClass.ARBITRARY for p in probes)
+    arbitrary = [
+        p for p in probes if p.origin is not None and p.origin.cls is OriginClass.ARBITRARY
+    ]
+    assert [(p.kind, p.purpose) for p in arbitrary] == [(ProbeKind.ACTUAL, ATTACK)]
     assert all(p.kind is not ProbeKind.PRIVATE_NETWORK for p in probes)
+    assert {p.origin.cls for p in probes if p.origin} > {OriginClass.ARBITRARY}
 
 
-def test_a_wildcard_is_not_confirmed_with_a_second_origin_but_private_network_is_asked() -> None:
+def test_a_wildcard_gets_the_second_origin_and_the_private_network_preflight() -> None:
     probes, note = _round2(lambda probe: (200, (("Access-Control-Allow-Origin", "*"),)))
     assert note is None
-    assert [(p.kind, p.purpose) for p in probes] == [(ProbeKind.PRIVATE_NETWORK, PNA)]
+    assert [(p.kind, p.purpose) for p in probes] == [
+        (ProbeKind.ACTUAL, ATTACK),
+        (ProbeKind.PRIVATE_NETWORK, PNA),
+    ]
 
 
 def test_a_safelisted_target_gets_actual_requests_only_for_narrow_origins() -> None:

@@ -294,6 +294,16 @@ def _redirecting(location: str, *, reflect_on_hop: bool) -> Callable[[Probe], tu
         pytest.param(
             "/items/", "follows it on the same origin with the same Origin", id="trailing-slash"
         ),
+        pytest.param(
+            "javascript:alert(1)",
+            "not an http(s) URL (javascript:), which Fetch treats as a network error",
+            id="non-http-scheme",
+        ),
+        pytest.param(
+            "ftp://files.example.net/x",
+            "not an http(s) URL (ftp:), which Fetch treats as a network error",
+            id="ftp",
+        ),
     ],
 )
 def test_a_read_exposure_on_a_redirect_says_what_chromium_does_next(

@@ -86,15 +86,24 @@ def test_target_outside_the_scope_is_refused_before_anything_is_sent(
     assert seen
 
 
-def test_scope_in_the_policy_adds_to_the_command_line(
+def test_scope_in_the_policy_narrows_the_command_line_never_widens_it(
     recording: tuple[DemoLab, list[RequestView]],
 ) -> None:
-    lab, _ = recording
+    lab, seen = recording
     Path("p.toml").write_text(POLICY + 'scope = ["*.example.com"]\n', encoding="utf-8")
     result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"))
     assert result.exit_code == 2
     assert "outside the scope (*.example.com)" in result.stderr
+    # The command line's --scope is an upper bound the policy's scope can only narrow
     result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"), "--scope", "127.0.0.1")
+    assert result.exit_code == 2
+    assert "outside the scope (*.example.com)" in result.stderr
+    Path("wide.toml").write_text(POLICY + 'scope = ["*"]\n', encoding="utf-8")
+    result = invoke("scan", "--policy", "wide.toml", lab.url("/api/items"), "--scope", "*.test")
+    assert result.exit_code == 2
+    assert "outside the scope (*.test)" in result.stderr
+    assert seen == []
+    result = invoke("scan", "--policy", "wide.toml", lab.url("/api/items"), "--scope", "127.0.0.1")
     assert result.exit_code == 0, result.output
     Path("bad.toml").write_text(POLICY + 'scope = ["https://x/y"]\n', encoding="utf-8")
     result = invoke("scan", "--policy", "bad.toml", lab.url("/api/items"))
@@ -150,14 +159,15 @@ def test_dry_run_plan_matches_what_the_server_then_receives(
     received = Counter(
         wire_key(r.method, r.path, {name.lower(): value for name, value in r.headers}) for r in seen
     )
-    # Round 2's narrow origins and discovery candidates are sent in full; the exact allowlist
-    # refuses the arbitrary origin, so neither of its confirmations (a second arbitrary origin,
-    # the private-network preflight) is sent, and it admits no candidate, so no variant is
-    # derived from one.
+    # Round 2's narrow origins, discovery candidates and second arbitrary origin are sent in
+    # full; the exact allowlist refuses the arbitrary origin's preflight, so the private-network
+    # preflight is not sent, and it admits no candidate, so no variant is derived from one.
     confirmations = Counter(
-        planned_key(r) for r in requests if r["round"] == 2 and r["origin_class"] == "arbitrary"
+        planned_key(r)
+        for r in requests
+        if r["round"] == 2 and r["kind"] == "private-network-preflight"
     )
-    assert sum(confirmations.values()) == 2
+    assert sum(confirmations.values()) == 1
     assert received == planned - confirmations
     assert sum(received.values()) <= 45
 
@@ -218,7 +228,89 @@ def test_a_tight_request_budget_from_the_scan_table_is_noted(
     lab, seen = recording
     Path("p.toml").write_text(POLICY + "\n[scan]\nmax_requests_per_target = 3\n", encoding="utf-8")
     result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"), "--json", "r.json", "-q")
-    assert result.exit_code in (0, 1), result.output
+    # A plan the budget cut short is incomplete: an error for the exit code, unless a finding
+    # was proven (issue 15).
+    assert result.exit_code in (1, 3), result.output
     assert len(seen) == 3
-    notes = json.loads(Path("r.json").read_text(encoding="utf-8"))["targets"][0]["notes"]
-    assert any("--max-requests-per-target" in note for note in notes)
+    target = json.loads(Path("r.json").read_text(encoding="utf-8"))["targets"][0]
+    assert target["incomplete"] is True
+    assert any("--max-requests-per-target" in note for note in target["notes"])
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [('proxy = "http://127.0.0.1:9"', "proxy"), ("insecure = true", "insecure")],
+)
+def test_a_policy_may_not_set_proxy_or_insecure_under_a_command_line_scope(
+    recording: tuple[DemoLab, list[RequestView]], table: str, key: str
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(POLICY + f"\n[scan]\n{table}\n", encoding="utf-8")
+    result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"), "--scope", "127.0.0.1")
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert "p.toml: [scan] " + key + " is refused when --scope is given" in result.stderr
+    assert seen == []
+
+
+def test_policy_targets_outside_the_command_line_scope_are_refused(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(
+        POLICY + '\n[[target]]\nurl = "https://elsewhere.example.net/"\n', encoding="utf-8"
+    )
+    result = invoke("scan", "--policy", "p.toml", lab.url("/api/items"), "--scope", "127.0.0.1")
+    assert result.exit_code == 2
+    assert (
+        "p.toml: [[target]] https://elsewhere.example.net/ is outside the --scope given on the "
+        "command line (127.0.0.1)" in result.stderr
+    )
+    assert seen == []
+
+
+def test_credentials_over_plain_http_to_a_host_not_on_the_command_line_are_warned_about(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, _ = recording
+    url = lab.url("/api/items")
+    Path("urls.txt").write_text(url + "\n", encoding="utf-8")
+    result = invoke("scan", "-f", "urls.txt", "-H", "Authorization: x", "--json", "r.json", "-q")
+    assert result.exit_code == 0, result.output
+    assert "warning: credentials are sent over plain http to 127.0.0.1" in result.stderr
+    notes = json.loads(Path("r.json").read_text(encoding="utf-8"))["notes"]
+    assert any("credentials are sent over plain http" in note for note in notes)
+    # Named on the command line (as a URL or by --scope), or no credentials: no warning
+    for args in (
+        [url, "-H", "Authorization: x"],
+        ["-f", "urls.txt", "-H", "Authorization: x", "--scope", "127.0.0.1"],
+        ["-f", "urls.txt"],
+    ):
+        result = invoke("scan", *args, "-q")
+        assert result.exit_code == 0, result.output
+        assert "plain http" not in result.stderr
+
+
+def test_dry_run_plan_is_written_atomically_and_never_through_a_link(
+    recording: tuple[DemoLab, list[RequestView]],
+) -> None:
+    lab, seen = recording
+    Path("p.toml").write_text(POLICY, encoding="utf-8")
+    Path("elsewhere.txt").write_text("keep me\n", encoding="utf-8")
+    Path("plan.json").symlink_to("elsewhere.txt")
+    args = ["scan", "--policy", "p.toml", lab.url("/api/items"), "--dry-run", "-q"]
+
+    # A link at the plan's path is refused; what it points to is left alone
+    result = invoke(*args, "--json", "plan.json")
+    assert result.exit_code == 2
+    assert "symbolic link" in result.stderr
+    assert Path("elsewhere.txt").read_text(encoding="utf-8") == "keep me\n"
+
+    # A plain path gets the whole plan, with no temporary file left beside it
+    result = invoke(*args, "--json", "out/plan.json")
+    assert result.exit_code == 0, result.output
+    plan = json.loads(Path("out/plan.json").read_text(encoding="utf-8"))
+    assert [t["method"] for t in plan["targets"]] == ["GET"]
+    assert plan["targets"][0]["requests"]
+    assert sorted(p.name for p in Path("out").iterdir()) == ["plan.json"]
+    assert seen == []

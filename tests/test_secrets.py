@@ -4,9 +4,9 @@
 thread) against a loopback server that reflects origins with credentials, so findings carry
 credentialed evidence and curl commands. Credentials come from ``-H``/``--cookie`` or from the
 ``CORS_AUDIT_HEADER``/``CORS_AUDIT_COOKIE`` environment variables; one endpoint even echoes them
-back in response headers, as debugging endpoints do. Every output format is written with
-``--verbose``, and every file, stdout and stderr are searched for the secrets in every form a
-leak could take (raw, URL-encoded, base64).
+back in response header values and names, as debugging endpoints do. Every output format is
+written with ``--verbose``, and every file, stdout and stderr are searched for the secrets in
+every form a leak could take (raw, URL-encoded, base64).
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def reflect(received: list[RequestView], *, echo: bool) -> Endpoint:
                     lines.append((f"X-Echo-{name}", value))
                     lines.append((f"X-Echo-{name}-B64", base64.b64encode(value.encode()).decode()))
                     lines.append(("Location", "/login?next=" + quote(value, safe="")))
+                    # ... and as a header *name* (the token of "Bearer …", the cookie's value)
+                    token = value.replace("=", " ").split(" ")[-1]
+                    lines.append((f"X-Seen-{token}", "1"))
         if request.method == "OPTIONS":
             return Reply(204, (*lines, ("Access-Control-Allow-Methods", "GET")))
         return Reply(200, (("Content-Type", "application/json"), *lines), b'{"user":"alice"}')
@@ -138,8 +141,11 @@ def assert_curl_references_variables(texts: dict[str, str]) -> None:
         assert '-H "Cookie: $CORS_AUDIT_COOKIE" -H "$CORS_AUDIT_HEADER"' in finding["curl"]
     assert "$CORS_AUDIT_COOKIE" in texts["stdout"]  # --verbose prints the commands
     assert "$CORS_AUDIT_HEADER" in texts["report.html"]
-    # The echoing endpoint's evidence shows the redaction, not the value.
+    # The echoing endpoint's evidence shows the redaction, not the value, in names too.
     assert "<redacted>" in texts["report.json"]
+    assert '"name": "X-Seen-<redacted>"' in texts["report.json"]
+    # ... and the report says the replies echoed a secret (never which value).
+    assert any("request header" in note and "echoed" in note for note in report["notes"])
 
 
 def test_secrets_from_the_command_line_never_reach_the_output(

@@ -96,7 +96,9 @@ def test_normalize_url_rejects(raw: str, match: str) -> None:
     with pytest.raises(TargetError, match=match) as info:
         normalize_url(raw, "urls.txt:7")
     assert info.value.source == "urls.txt:7"
-    assert info.value.target == raw
+    # The URL as given, except credentials: a user:pass@ URL is quoted without them.
+    assert info.value.target == raw.replace("user:pw@", "<redacted>@")
+    assert "pw@" not in str(info.value)
     assert str(info.value).startswith("urls.txt:7: invalid target ")
 
 
@@ -338,3 +340,27 @@ def test_collect_targets_errors(
     args: dict[str, object] = {"urls": [], "files": [], "policy_targets": [], **kwargs}
     with pytest.raises(error, match=match):
         collect_targets(stdin=io.StringIO(), **args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("https://a.example.com/x\rhttps://b.example.com/y\n", id="old-mac-line-end"),
+        pytest.param("GET\rhttps://a.example.com/x\n", id="cr-between-fields"),
+    ],
+)
+def test_a_lone_carriage_return_in_a_line_is_an_error_naming_it(text: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        read_target_lines("https://ok.example.com/\n" + text, "urls.txt")
+    message = str(caught.value)
+    assert "urls.txt:2" in message
+    assert "carriage return (CR) inside the line" in message
+    assert "\r" not in message
+
+
+def test_crlf_line_ends_are_fine() -> None:
+    targets = read_target_lines("https://a.example.com/x\r\nPOST https://b.example.com/y\r\n", "f")
+    assert [(t.method, t.url) for t in targets] == [
+        ("GET", "https://a.example.com/x"),
+        ("POST", "https://b.example.com/y"),
+    ]

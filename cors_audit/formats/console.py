@@ -80,6 +80,9 @@ def _target_line(target: TargetModel, counts: Counter[Severity]) -> str:
         outcome = f"{target.findings} {noun}"
         if sum(counts.values()) == target.findings:
             outcome += f" ({_counts(counts)})"
+    if target.incomplete:
+        # A request budget cut the plan short: no grade, and "no findings" proves nothing.
+        return f"  {'-':<2} {'-':>3}  {method} {url}  INCOMPLETE (request budget) {outcome}"
     return f"  {sanitize(target.grade):<2} {target.score:>3}  {method} {url}  {outcome}"
 
 
@@ -161,6 +164,14 @@ def render(report: Report, *, verbose: bool = False) -> str:
         for finding in ordered:
             lines.extend(_finding_lines(finding, verbose=verbose))
 
+    if report.baseline is not None:
+        lines.extend(
+            f"baseline: {sanitize(entry.rule or '')} {sanitize(entry.url or '')} "
+            f"({sanitize(entry.fingerprint)}) {sanitize(entry.note)}"
+            for entry in report.baseline.outgrown
+        )
+        lines.extend(f"baseline: warning: {sanitize(note)}" for note in report.baseline.notes)
+
     summary = report.summary
     by_severity = ", ".join(
         f"{severity.value} {summary.by_severity.get(severity.value, 0)}" for severity in Severity
@@ -168,14 +179,20 @@ def render(report: Report, *, verbose: bool = False) -> str:
     seconds = (report.finished_at - report.started_at).total_seconds()
     lines.append("")
     grade = (
-        "no grade (no target could be scanned)"
+        (
+            "no grade (no target could be scanned)"
+            if not summary.incomplete
+            else "no grade (no target could be scanned completely)"
+        )
         if summary.grade == NO_GRADE
         else f"grade {sanitize(summary.grade)}, score {summary.score}/100"
     )
+    incomplete = f"{summary.incomplete} incomplete; " if summary.incomplete else ""
     lines.append(
         f"Total: {grade}; "
         f"{_plural(summary.findings, 'finding')} ({by_severity}); "
-        f"{_plural(summary.errors, 'error')}; {_plural(summary.requests, 'request')}; "
+        f"{_plural(summary.errors, 'error')}; {incomplete}"
+        f"{_plural(summary.requests, 'request')}; "
         f"{seconds:.1f} s"
     )
     return "\n".join(lines) + "\n"

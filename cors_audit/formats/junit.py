@@ -9,7 +9,9 @@ check that ran and which ones failed. Within a suite:
   fix, curl); with ``fail_on = never`` nothing fails;
 * findings below the gate leave the test passing and are described in its ``<system-out>``;
 * a rule whose findings are all suppressed by the baseline is ``<skipped>`` with the reason;
-* a target that could not be scanned holds a single ``scan`` testcase with an ``<error>``.
+* a target that could not be scanned holds a single ``scan`` testcase with an ``<error>``; one
+  whose plan a request budget cut short gets its rule testcases and a ``scan`` testcase with an
+  ``<error type="incomplete">``.
 
 Findings are matched to targets by ``(url, method)``, as `report.assemble` does; findings that
 match no target (a hand-merged report) get a suite of their own rather than vanishing. Every
@@ -42,7 +44,7 @@ from urllib.parse import urlsplit
 from cors_audit.formats import batched
 from cors_audit.formats.console import sanitize
 from cors_audit.models import Severity
-from cors_audit.report import FindingModel, Report, TargetModel
+from cors_audit.report import FindingModel, Report, TargetModel, incomplete_reason
 from cors_audit.rules.catalogue import RULES
 
 SUITES_NAME = "cors-audit"
@@ -253,6 +255,15 @@ def _target_suite(
     classname = f"{SUITES_NAME}.{label}"
     if target.error is None:
         counts = _rule_cases(suite, classname, findings, fail_on)
+        if target.incomplete:
+            # The plan was cut short by a request budget: the rules above rest on part of it.
+            case = ET.SubElement(
+                suite, "testcase", name=SCAN_TESTCASE, classname=xml_text(classname), time="0"
+            )
+            reason = incomplete_reason(target)
+            error = ET.SubElement(case, "error", message=xml_text(reason), type="incomplete")
+            error.text = xml_text(f"{label} was scanned only in part: {reason}\n", multiline=True)
+            counts.add(_Counts(tests=1, errors=1))
     else:
         case = ET.SubElement(
             suite, "testcase", name=SCAN_TESTCASE, classname=xml_text(classname), time="0"

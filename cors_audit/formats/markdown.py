@@ -239,10 +239,14 @@ def _gate(report: Report) -> str:
         reasons = [f"{_plural(gate.failing, 'unsuppressed finding')} at or above {level}"]
     else:
         reasons = [f"no unsuppressed finding at or above {level}"]
+    allowed = " (allowed by `--allow-errors`)" if gate.allow_errors else ""
     if errors:
-        allowed = " (allowed by `--allow-errors`)" if gate.allow_errors else ""
         could = "target could" if errors == 1 else "targets could"
         reasons.append(f"{errors} {could} not be scanned{allowed}")
+    incomplete = report.summary.incomplete
+    if incomplete:
+        was = "target was" if incomplete == 1 else "targets were"
+        reasons.append(f"{incomplete} {was} cut short by a request budget{allowed}")
     return f"**Gate: {verdict}** (exit code {gate.exit_code}): {'; '.join(reasons)}."
 
 
@@ -250,7 +254,11 @@ def _head(report: Report) -> str:
     summary = report.summary
     suppressed = Counter(f.severity for f in report.findings if f.suppressed)
     lines = [
-        "# CORS audit: no grade (no target could be scanned)"
+        (
+            "# CORS audit: no grade (no target could be scanned completely)"
+            if summary.incomplete
+            else "# CORS audit: no grade (no target could be scanned)"
+        )
         if summary.grade == NO_GRADE
         else f"# CORS audit: grade {escape_text(summary.grade, 8)} ({summary.score}/100)",
         "",
@@ -259,7 +267,8 @@ def _head(report: Report) -> str:
         " · ".join(
             [
                 _plural(summary.targets, "target")
-                + (f" ({summary.errors} unscannable)" if summary.errors else ""),
+                + (f" ({summary.errors} unscannable)" if summary.errors else "")
+                + (f" ({summary.incomplete} incomplete)" if summary.incomplete else ""),
                 _plural(summary.findings, "finding"),
                 f"{summary.suppressed} suppressed",
                 _plural(summary.requests, "request"),
@@ -455,8 +464,8 @@ def _targets(report: Report) -> _Section:
         [
             _row(
                 [
-                    escape_text(target.grade, 8),
-                    "n/a" if target.error else str(target.score),
+                    escape_text(target.grade, 8) + (" (incomplete)" if target.incomplete else ""),
+                    "n/a" if target.error or target.incomplete else str(target.score),
                     str(target.findings),
                     _target(target.method, target.url),
                 ]

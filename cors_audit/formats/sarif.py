@@ -45,6 +45,7 @@ scan: it reads the `Report`.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -56,7 +57,7 @@ from urllib.parse import quote, urlsplit
 from cors_audit import HOMEPAGE
 from cors_audit.formats import batched
 from cors_audit.models import Severity
-from cors_audit.report import ErrorModel, FindingModel, Report, TargetModel
+from cors_audit.report import ErrorModel, FindingModel, Report, TargetModel, incomplete_reason
 from cors_audit.rules.catalogue import RULES, Rule, help_uri
 
 SARIF_VERSION: Final = "2.1.0"
@@ -397,13 +398,31 @@ def _utc(moment: datetime) -> str:
 
 def _invocation(report: Report) -> dict[str, Any]:
     failed = [(t, t.error) for t in report.targets if t.error is not None]
-    notifications = _Lazy(_notification(t, error) for t, error in failed)
+    incomplete = [t for t in report.targets if t.error is None and t.incomplete]
+    notifications = _Lazy(
+        itertools.chain(
+            (_notification(t, error) for t, error in failed),
+            (_incomplete_notification(t) for t in incomplete),
+        )
+    )
     return {
-        "executionSuccessful": not failed,
+        "executionSuccessful": not failed and not incomplete,
         "startTimeUtc": _utc(report.started_at),
         "endTimeUtc": _utc(report.finished_at),
         "exitCode": report.gate.exit_code,
         "toolExecutionNotifications": notifications,
+    }
+
+
+def _incomplete_notification(target: TargetModel) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "descriptor": {"id": "incomplete"},
+        "message": {
+            "text": f"{target.method} {target.url} was scanned only in part: "
+            f"{incomplete_reason(target)}"
+        },
+        "properties": {"url": target.url, "method": target.method, "target_index": target.index},
     }
 
 

@@ -16,7 +16,7 @@ from cors_audit.rules import config, exploit, origin
 from cors_audit.rules.catalogue import RULES, RULES_BY_ID, Rule, get_rule
 from cors_audit.rules.context import Evidence
 
-__all__ = ["RULES", "RULES_BY_ID", "Rule", "evaluate", "get_rule"]
+__all__ = ["RULES", "RULES_BY_ID", "Rule", "evaluate", "get_rule", "inconsistency_note"]
 
 
 def evaluate(
@@ -44,6 +44,27 @@ def evaluate(
     order = {rule.id: index for index, rule in enumerate(RULES)}
     findings.sort(key=lambda f: (-f.severity.rank, order[f.rule], f.origin or ""))
     return tuple(findings)
+
+
+def inconsistency_note(
+    target: Target,
+    policy: EffectivePolicy,
+    exchanges: Sequence[Exchange],
+    *,
+    mode: spec.Mode = "chromium",
+) -> str | None:
+    """A target note when the server answered one untrusted origin (or the two arbitrary
+    ones) differently from one reply to the next; ``None`` when every answer agreed."""
+    found = origin.inconsistent_replies(Evidence(target, policy, tuple(exchanges), mode))
+    if not found:
+        return None
+    return (
+        "replies were inconsistent: "
+        + "; ".join(origin.describe_inconsistency(item) for item in found)
+        + ". The server (or the backends behind a load balancer or cache) does not answer the "
+        "same origin the same way every time; every reply that let an untrusted origin in is "
+        "reported, and a clean reply proves nothing about the next one."
+    )
 
 
 def _private_network_raises(findings: list[Finding]) -> list[Finding]:

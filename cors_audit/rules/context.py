@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from cors_audit import spec
 from cors_audit.models import (
@@ -219,6 +219,15 @@ def redirect_note(evidence: Evidence, proof: Sequence[Exchange]) -> str | None:
         lead = f"The reply was a {response.status} redirect to `{shown}` (the scan follows none)"
         if not evidence.access(exchange).omit.allowed:
             return f"{lead}; Chromium runs the CORS check on the redirect itself and stops there."
+        scheme = urlsplit(urljoin(exchange.probe.url, raw)).scheme.lower()
+        if scheme not in ("http", "https"):
+            # Fetch "HTTP-redirect fetch": a Location whose scheme is not HTTP(S) is a network
+            # error, not a redirect Chromium follows.
+            return (
+                f"{lead}; its Location is not an http(s) URL ({scheme or 'no scheme'}:), which "
+                "Fetch treats as a network error: the fetch fails there and the page reads "
+                "nothing."
+            )
         try:
             same = url_origin(urljoin(exchange.probe.url, raw)) == url_origin(exchange.probe.url)
         except ValueError:  # a Location nobody can parse: the fetch fails there

@@ -6,6 +6,10 @@ model whether a page on that origin could read the reply (CORS check, CORS-SPEC.
 passing the preflight first when the target's method needs one, §3.3) or could at least send
 the policy's preflighted request (a cross-origin write). Narrower rules fold into
 ``reflected-origin`` when an arbitrary origin is already allowed.
+
+Any one reply that lets an origin in is an exposure, even when other replies for the same
+origin (or the other arbitrary origin) refused it: the finding's detail then says
+"intermittent: N of M replies …" (`inconsistent_replies` feeds the scan's target note).
 """
 
 from __future__ import annotations
@@ -90,10 +94,11 @@ def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
     actual = [e for e in exchanges if e.probe.kind is ProbeKind.ACTUAL]
     preflights = [e for e in exchanges if e.probe.kind is ProbeKind.PREFLIGHT]
     needs_preflight = not spec.is_cors_safelisted_method(evidence.target.method)
-    # Every actual reply must pass: two random arbitrary origins rule out a coincidence
-    # (CORS-SPEC.md §6.2 C03).
-    read_omit = bool(actual) and all(evidence.access(e).omit.allowed for e in actual)
-    read_include = bool(actual) and all(evidence.access(e).include.allowed for e in actual)
+    # One passing reply is enough: the attacker controls the origin, and a server that lets it
+    # in on some replies only (backends behind a load balancer) lets it in on one of a few
+    # tries. Both random arbitrary origins form one group, interchangeable for the attacker.
+    read_omit = any(evidence.access(e).omit.allowed for e in actual)
+    read_include = any(evidence.access(e).include.allowed for e in actual)
     send_omit = any(evidence.preflight(e, "omit").allowed for e in preflights)
     send_include = any(evidence.preflight(e, "include").allowed for e in preflights)
     if needs_preflight:
@@ -106,6 +111,77 @@ def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
     return Exposure(
         origin, read_omit, read_include, send_omit, send_include, proof or tuple(exchanges)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Inconsistency:
+    """Replies of one kind for one origin (or for the arbitrary origins together) that did not
+    agree: ``passed`` of ``replies`` let the origin in."""
+
+    cls: OriginClass
+    origin: str
+    kind: ProbeKind
+    passed: int
+    replies: int
+
+
+def _lets_in(evidence: Evidence, exchange: Exchange) -> bool:
+    """The reply lets its probe origin in, as `exposure` counts it (an actual reply readable,
+    a preflight passing as a whole), in either credentials mode."""
+    if exchange.probe.kind is ProbeKind.ACTUAL:
+        return evidence.access(exchange).any
+    return (
+        evidence.preflight(exchange, "omit").allowed
+        or evidence.preflight(exchange, "include").allowed
+    )
+
+
+def inconsistencies(evidence: Evidence, group: list[Exchange]) -> list[Inconsistency]:
+    """Per probe kind, the replies of ``group`` (one origin, or both arbitrary origins) that
+    disagreed: some let the origin in and some did not."""
+    first = group[0].probe.origin
+    assert first is not None
+    origin = "arbitrary origins" if first.cls is OriginClass.ARBITRARY else first.value
+    found: list[Inconsistency] = []
+    for kind in (ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+        replies = [e for e in group if e.probe.kind is kind]
+        passed = sum(1 for e in replies if _lets_in(evidence, e))
+        if 0 < passed < len(replies):
+            found.append(Inconsistency(first.cls, origin, kind, passed, len(replies)))
+    return found
+
+
+_KIND_WORDS = {ProbeKind.ACTUAL: "actual requests", ProbeKind.PREFLIGHT: "preflights"}
+
+
+def describe_inconsistency(item: Inconsistency) -> str:
+    """``1 of 2 replies to actual requests from arbitrary origins let the origin in``."""
+    return (
+        f"{item.passed} of {item.replies} replies to {_KIND_WORDS[item.kind]} from "
+        f"{item.origin} let the origin in"
+    )
+
+
+def _groups(evidence: Evidence, cls: OriginClass) -> dict[str, list[Exchange]]:
+    """The answered actual and preflight exchanges of ``cls`` by origin; both arbitrary
+    origins form one group (the attacker may use either)."""
+    by_origin: dict[str, list[Exchange]] = {}
+    for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+        assert exchange.probe.origin is not None
+        key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
+        by_origin.setdefault(key, []).append(exchange)
+    return by_origin
+
+
+def inconsistent_replies(evidence: Evidence) -> list[Inconsistency]:
+    """Every untrusted origin (or the arbitrary ones together) whose replies of one kind
+    disagreed: the server answers the same question differently from one reply to the next."""
+    return [
+        item
+        for cls in RULE_FOR_CLASS
+        for group in _groups(evidence, cls).values()
+        for item in inconsistencies(evidence, group)
+    ]
 
 
 def _describe(exp: Exposure, evidence: Evidence) -> str:
@@ -159,29 +235,35 @@ def check(evidence: Evidence) -> list[Finding]:
             continue  # an http:// page reading an http:// target gains nothing (§6.2 C11)
         if cls is OriginClass.FIRST_PARTY and evidence.policy.policy_free:
             continue  # without a policy a first-party origin the server admits is its allowlist
-        by_origin: dict[str, list[Exchange]] = {}
-        for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
-            assert exchange.probe.origin is not None
-            assert exchange.response is not None
-            if cls is OriginClass.FIRST_PARTY and parent_origin(exchange.probe.origin.value) in (
-                open_parents
-            ):
-                continue  # a random subdomain got in too: arbitrary-subdomain covers this one
-            # Both arbitrary origins form one group: each must pass (§6.2 C03).
-            key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
-            by_origin.setdefault(key, []).append(exchange)
-        exposures = [
-            exposure(evidence, group)
+        by_origin = {
+            key: group
+            for key, group in _groups(evidence, cls).items()
+            # A random subdomain got in too: arbitrary-subdomain covers this first-party one.
+            if not (cls is OriginClass.FIRST_PARTY and parent_origin(key) in open_parents)
+        }
+        judged = [
+            (exposure(evidence, group), group)
             for group in by_origin.values()
             # Only `*` for this origin: that is wildcard-origin's business, not a bypass. A `*`
             # next to an echo of the origin (say, on the preflight only) still counts.
             if not all(_wildcard(e) for e in group)
         ]
-        exposures = [exp for exp in exposures if exp.any]
-        if not exposures:
+        judged = [(exp, group) for exp, group in judged if exp.any]
+        if not judged:
             continue
-        best = max(exposures, key=lambda e: (e.credentialed, e.reads))
+        exposures = [exp for exp, _ in judged]
+        best, best_group = max(judged, key=lambda item: (item[0].credentialed, item[0].reads))
         detail = _describe(best, evidence)
+        flaky = inconsistencies(evidence, best_group)
+        if flaky:
+            # Not every reply let the origin in; one that did is enough for an attacker, who
+            # can simply try again.
+            detail += (
+                " The server answered inconsistently (intermittent: "
+                + "; ".join(describe_inconsistency(item) for item in flaky)
+                + "), e.g. backends behind a load balancer configured differently: an attacker "
+                "retries until a reply lets them in."
+            )
         cookie_note = note(evidence.context) if best.credentialed else None
         if cookie_note:
             detail += " " + cookie_note

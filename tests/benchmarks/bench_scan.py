@@ -579,8 +579,38 @@ def request_budget(root: Path, server: Server) -> dict[str, Any]:
     }
 
 
+def child_dry_run(spec: dict[str, Any]) -> dict[str, Any]:
+    """``cors-audit scan --dry-run --json`` on ``count`` targets in this process: its peak RSS
+    (the plan is streamed, so it should not grow with the targets) and the file's size."""
+    from cors_audit import cli as command
+
+    root = Path(spec["root"])
+    urls = root / "dry-run-urls.txt"
+    with urls.open("w") as out:
+        for i in range(spec["count"]):
+            out.write(f"https://h{i % 50}.example.com/api/{i}\n")
+    plan = root / "dry-run-plan.json"
+    sys.argv = ["cors-audit", "scan", "-f", str(urls), "--dry-run", "--json", str(plan), "-q"]
+    started = time.perf_counter()
+    try:
+        command.main()
+    except SystemExit as exit_:
+        code = exit_.code
+    result = {
+        "targets": spec["count"],
+        "seconds": time.perf_counter() - started,
+        "exit": code,
+        "peak_rss_mb": peak_rss_mb(),
+        "plan_mb": plan.stat().st_size / 1e6,
+    }
+    plan.unlink()
+    urls.unlink()
+    return result
+
+
 CHILDREN = {
     "budget": child_budget,
+    "dry-run": child_dry_run,
     "scan": child_scan,
     "replay": child_replay,
     "server": child_server,
@@ -854,6 +884,12 @@ def table(figures: dict[str, Any]) -> str:
         out.append(f"  {row['targets']:>6} targets: {cells}")
     out.append("")
     out.append(budget_table(figures.get("budget", {})))
+    dry = figures.get("dry_run")
+    if dry is not None:
+        out.append(
+            f"--dry-run --json on {dry['targets']} targets: peak RSS {dry['peak_rss_mb']:.0f} MB, "
+            f"{dry['seconds']:.0f} s, {dry['plan_mb']:.0f} MB plan file (exit {dry['exit']})"
+        )
     out.append("")
     header = (
         f"{'targets':>7} {'requests':>8} {'scan req/s':>10} {'aiohttp':>8} {'httpx':>8} "
@@ -964,6 +1000,9 @@ def main() -> None:
                 elapsed = time.perf_counter() - started
                 print(f"  {count} targets: {rates} ({elapsed:.0f} s so far)", flush=True)
             figures["budget"] = request_budget(root, server)
+            count = 10_000 if args.quick else 100_000
+            figures["dry_run"] = run_child("dry-run", {"root": str(root), "count": count})
+            print(f"  --dry-run measured ({time.perf_counter() - started:.0f} s so far)")
             print(f"  requests per target measured ({time.perf_counter() - started:.0f} s so far)")
             if not args.no_corscanner:
                 figures["corscanner"] = versus_corscanner(root, server, CORSCANNER_URLS)

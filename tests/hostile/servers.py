@@ -338,8 +338,132 @@ def request_path(head: bytes) -> str:
     return head.split(b" ", 2)[1].decode("latin-1")
 
 
+# -- one connection, many requests -------------------------------------------------------------
+
+REPLY_TO = "X-Reply-To"
+"""The header a `keep_alive_pairs` server names the request it answers in (``METHOD /path``);
+an unsolicited reply says ``unsolicited``."""
+
+
+def forged_reply(lengths: int = 1) -> bytes:
+    """A complete reply no request asked for, granting a forged origin with credentials."""
+    return (
+        b"HTTP/1.1 200 OK\r\n" + REPLY_TO.encode() + b": unsolicited\r\n"
+        b"Access-Control-Allow-Origin: https://forged.example\r\n"
+        b"Access-Control-Allow-Credentials: true\r\n" + b"Content-Length: 0\r\n" * lengths + b"\r\n"
+    )
+
+
+def keep_alive_pairs(extra: str, *, lengths: int = 1) -> Behaviour:
+    """Answer every request on a keep-alive connection honestly, plus bytes nobody asked for.
+
+    Honestly: a path starting with ``/reflect`` reflects the Origin with credentials, any other
+    path has no CORS header; every reply names the request it answers in `REPLY_TO`. ``extra``:
+    ``"idle"`` pushes a `forged_reply` onto the connection once it has been idle for 20 ms
+    (the client must leave more than that between its requests, e.g. ``--rate``);
+    ``"same-write"`` sends a `forged_reply` in the same write as every reply; ``"head-body"``
+    gives the replies a body that is a `forged_reply`, sent even in reply to HEAD. ``lengths``
+    repeats every ``Content-Length`` line (two equal ones make aiohttp refuse a reply).
+    """
+
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        buffer = b""
+        while not stop.is_set():
+            while b"\r\n\r\n" not in buffer:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                buffer += chunk
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            buffer = buffer[_body_length(head) :]  # the client's (empty) body
+            method = request_method(head)
+            body = forged_reply(lengths) if extra == "head-body" else b"{}"
+            answer = f"{method} {request_path(head)}".encode("latin-1")
+            cors = cors_lines(head) if request_path(head).startswith("/reflect") else b""
+            reply = (
+                b"HTTP/1.1 200 OK\r\n"
+                + REPLY_TO.encode()
+                + b": "
+                + answer
+                + b"\r\n"
+                + cors
+                + f"Content-Length: {len(body)}\r\n".encode() * lengths
+                + b"\r\n"
+                + body
+            )
+            if extra == "same-write":
+                reply += forged_reply(lengths)
+            conn.sendall(reply)
+            if extra == "idle" and not buffer:
+                conn.settimeout(0.02)
+                try:
+                    buffer = conn.recv(4096)
+                except TimeoutError:
+                    conn.sendall(forged_reply(lengths))
+                else:
+                    if not buffer:
+                        return
+                finally:
+                    conn.settimeout(10.0)
+
+    return behaviour
+
+
+def _body_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value.strip())
+    return 0
+
+
 @contextlib.contextmanager
 def serving(behaviour: Behaviour, **kwargs: object) -> Iterator[RawServer]:
     """``with serving(behaviour) as server:`` and the server is closed afterwards."""
     with RawServer(behaviour, **kwargs) as server:  # type: ignore[arg-type]
         yield server
+
+
+def own_origin_reply(head: bytes) -> bytes:
+    """A correct backend's reply: it admits only the server's own origin (``http://`` + Host),
+    with credentials; any other origin gets no CORS header at all."""
+    host = next(
+        (
+            line.partition(b":")[2].strip()
+            for line in head.split(b"\r\n")[1:]
+            if line.partition(b":")[0].strip().lower() == b"host"
+        ),
+        b"",
+    )
+    origin = request_origin(head)
+    lines = b"Vary: Origin\r\n"
+    if origin is not None and origin.encode("latin-1") == b"http://" + host:
+        lines += b"Access-Control-Allow-Credentials: true\r\nAccess-Control-Allow-Origin: "
+        lines += origin.encode("latin-1") + b"\r\n"
+    body = b'{"user":"alice"}'
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        + lines
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+
+
+def round_robin(*backends: Callable[[bytes], bytes]) -> Behaviour:
+    """A load balancer handing request ``n`` (in arrival order) to backend ``n % len``; each
+    backend turns a request head into a complete ``Connection: close`` reply."""
+    lock = threading.Lock()
+    count = [0]
+
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        head = read_head(conn)
+        if head is None:
+            return
+        with lock:
+            backend = backends[count[0] % len(backends)]
+            count[0] += 1
+        conn.sendall(backend(head))
+
+    return behaviour

@@ -21,12 +21,14 @@ from dataclasses import dataclass, replace
 import httpx
 import pytest
 from servers import (
+    REPLY_TO,
     RawServer,
     answers_at_once,
     endless_chunked,
     gzip_bomb,
     hang_up,
     huge_header,
+    keep_alive_pairs,
     many_headers,
     redirects_to,
     reflecting,
@@ -572,3 +574,52 @@ def test_a_timeout_that_is_not_the_deadline_is_not_disguised(
 
     with pytest.raises(TimeoutError, match="from a rule"):
         scan([Target(lab.url("/reflect-credentials"))], None, ScanOptions())
+
+
+# -- one connection, many targets ------------------------------------------------------------
+
+TRANSPORTS = [
+    pytest.param(True, 1, id="aiohttp"),
+    pytest.param(False, 1, id="httpx"),
+    # Two equal Content-Length lines: aiohttp refuses every reply, each goes again through httpx.
+    pytest.param(True, 2, id="aiohttp-refuses-then-httpx"),
+]
+
+
+@pytest.mark.parametrize(("fast", "lengths"), TRANSPORTS)
+@pytest.mark.parametrize(
+    ("extra", "rate"),
+    [
+        # The client leaves 100 ms between requests, so the connection is idle when the push
+        # (20 ms after each reply) arrives.
+        pytest.param("idle", 10.0, id="unsolicited-reply-on-an-idle-connection"),
+        pytest.param("same-write", None, id="extra-reply-in-the-same-write"),
+        pytest.param("head-body", None, id="head-reply-with-a-body"),
+    ],
+)
+def test_every_exchange_is_judged_by_its_own_reply(
+    hostile: Factory, extra: str, rate: float | None, fast: bool, lengths: int
+) -> None:
+    server = hostile(keep_alive_pairs(extra, lengths=lengths))
+    # One connection at a time to the host, so both targets' requests take turns on it.
+    engine = EngineOptions(
+        timeout=2.0, retries=0, body_cap=BODY_CAP, per_host=1, rate=rate, fast_transport=fast
+    )
+    first = Target(server.url("/reflect"), method="HEAD" if extra == "head-body" else "GET")
+    targets = [first, Target(server.url("/plain"))]
+
+    reflecting_target, plain = scan(
+        targets, None, ScanOptions(engine=engine, target_deadline=60.0, keep_exchanges=True)
+    )
+
+    for result in (reflecting_target, plain):
+        assert result.error is None, result.error
+        for exchange in result.exchanges:
+            assert exchange.error is None, exchange.error
+            assert exchange.response is not None
+            headers = {name.lower(): value for name, value in exchange.response.headers}
+            url = httpx.URL(exchange.request.url)
+            asked = f"{exchange.request.method} {url.raw_path.decode('ascii')}"
+            assert headers.get(REPLY_TO.lower()) == asked
+    assert "reflected-origin" in {finding.rule for finding in reflecting_target.findings}
+    assert "reflected-origin" not in {finding.rule for finding in plain.findings}

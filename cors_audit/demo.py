@@ -9,8 +9,8 @@ How ``Endpoint.expected`` is decided: the scan runs with ``DEMO_POLICY_TOML`` an
 ``--site-origin DEMO_SITE_ORIGIN`` (an https site), so its probe origins are those ``origins.py``
 derives from the policy's trusted origins and ``https://api.example.com``. A rule is expected
 when its catalogue condition holds for those probes, as Chromium judges them. The one folding is
-DESIGN.md's: when ``reflected-origin`` holds, the narrower origin rules are folded into it and
-not listed. ``Access-Control-Allow-Origin: *`` is the wildcard rules' business, never
+README's ("Rules"): when ``reflected-origin`` holds, the narrower origin rules are folded into
+it and not listed. ``Access-Control-Allow-Origin: *`` is the wildcard rules' business, never
 ``reflected-origin`` (nothing is reflected). Every misconfigured endpoint still serves the
 trusted origins correctly (exact ACAO, credentials, ``Vary: Origin``, a 204 preflight listing
 the policy's methods and headers with ``Max-Age: 600``) unless that is the bug it shows.
@@ -76,7 +76,7 @@ allow_credentials = false
 match = "*/anon/*"
 allow_credentials = false
 """
-"""The policy the lab is judged against (DESIGN.md "Policy file")."""
+"""The policy the lab is judged against (README "Policy file")."""
 
 ACAO = "Access-Control-Allow-Origin"
 ACAC = "Access-Control-Allow-Credentials"
@@ -302,7 +302,7 @@ def _exact(origin: str) -> bool:
 
 
 def _exact_or_null(origin: str) -> bool:
-    # "null" kept in the allowlist for file:// testing or sandboxed previews (CORS-SPEC.md C05).
+    # "null" kept in the allowlist for file:// testing or sandboxed previews (BROWSER-MODEL.md C05).
     return origin == "null" or _exact(origin)
 
 
@@ -319,7 +319,7 @@ trailing ``-``."""
 def _starts_with_trusted(origin: str) -> bool:
     # Express: `if (validator.isURL(origin) && allowed.some((a) => origin.startsWith(a)))`.
     # The syntax check rejects `app.example.com_.x` / `app.example.com-.x` (special-chars probes),
-    # the prefix check accepts `https://app.example.com.<x>-attacker.net` (CORS-SPEC.md C06).
+    # the prefix check accepts `https://app.example.com.<x>-attacker.net` (BROWSER-MODEL.md C06).
     return _WELL_FORMED.fullmatch(origin) is not None and origin.startswith(TRUSTED_ORIGINS)
 
 
@@ -334,7 +334,7 @@ _ANY_SUBDOMAIN = re.compile(r"^https://([a-z0-9-]+\.)*example\.com$")
 # Spring `allowedOriginPatterns("http*://app.example.com", …)` written as a regex: http too (C11).
 _EITHER_SCHEME = re.compile(r"^https?://(app|admin)\.example\.com$")
 # A hand-rolled origin parser that takes the host to be the run of [a-z0-9.-] after the scheme,
-# so it stops at `_` (CORS-SPEC.md C09, PortSwigger "parser confusion").
+# so it stops at `_` (BROWSER-MODEL.md C09, PortSwigger "parser confusion").
 _HOST_RUN = re.compile(r"https://([a-z0-9.-]+)")
 # Express cors `origin: [...trusted, /\.github\.io$/, /\.vercel\.app$/, "http://localhost:3000"]`
 # left over from preview deployments and local development (C12).

@@ -137,7 +137,7 @@ def _settings(scanned: Sequence[TargetModel], findings: Sequence[FindingModel]) 
     observed = [t.observed for t in scanned if t.observed is not None]
     credentials = any(o.credentialed_origins for o in observed)
     methods = _union((m for o in observed for m in o.methods), fold=False)
-    # fetch() can never send these (CORS-SPEC.md §1.3); a policy may not list them.
+    # fetch() can never send these (BROWSER-MODEL.md §1.3); a policy may not list them.
     unusable = [m for m in methods if spec.is_forbidden_method(m)]
     methods = [m for m in methods if not spec.is_forbidden_method(m)]
     headers = _union((h for o in observed for h in o.headers), fold=True)

@@ -7,7 +7,7 @@ rate limit, and records what went out and what came back as ``Exchange`` data.
 
 It must not judge responses (that is ``spec.py`` and the rules), must not follow redirects (a
 3xx and its ``Location`` are evidence), must not carry cookies from one response into another
-request, must never put the user's credentials on a preflight (CORS-SPEC.md §3.2) and must never
+request, must never put the user's credentials on a preflight (BROWSER-MODEL.md §3.2) and must never
 record their values on the request side (they are replaced by ``<redacted>``). Replies are
 recorded exactly as received, also when a server echoes a secret back: the rules must judge
 what the server said (a ``-H 'X-Debug: true'`` must not turn ``Access-Control-Allow-Credentials:
@@ -541,7 +541,7 @@ class Engine:
         """
         headers = list(probe.wire_headers())
         user: list[tuple[str, str]] = []
-        # CORS-SPEC.md §3.2: a preflight never carries credentials, whatever the probe says.
+        # BROWSER-MODEL.md §3.2: a preflight never carries credentials, whatever the probe says.
         if probe.credentialed and not probe.is_preflight:
             # The probe's own CORS headers are the experiment: a user header cannot replace them.
             taken = {name.lower() for name, _ in headers}

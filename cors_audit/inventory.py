@@ -51,7 +51,7 @@ class Inventory:
     into the file: ``openapi:/paths/~1users~1{id}/get`` or ``har:entries/12``."""
     request_headers: RequestHeaders = field(default_factory=dict)
     """Every target's ``(method, url)`` → the CORS-unsafe request header names a browser sends
-    for it (lowercased, sorted, CORS-SPEC.md §3.1); an empty tuple when there are none."""
+    for it (lowercased, sorted, BROWSER-MODEL.md §3.1); an empty tuple when there are none."""
     origin_candidates: tuple[str, ...] = ()
     """HAR: the serialized origins that requested the targets. Report them as candidates for
     ``trusted_origins``; never trust them silently."""
@@ -909,7 +909,7 @@ _BROWSER_ADDED: Final = frozenset(
 )
 """Headers Chromium's network stack adds below fetch() (DevTools "disable cache", HTTP-cache
 revalidation, priority hints, field trials). They appear in a HAR but never in
-``Access-Control-Request-Headers`` (CORS-SPEC.md §3.1), so they are not request headers of the
+``Access-Control-Request-Headers`` (BROWSER-MODEL.md §3.1), so they are not request headers of the
 application."""
 
 _CORS_RESOURCE_TYPES: Final = frozenset({"xhr", "fetch", "eventsource", "preflight"})
@@ -1015,7 +1015,8 @@ class _Har:
             return None
         origin_header = spec.header_get(headers, "Origin")
         if origin_header is not None:
-            # The Origin header is what the server saw and what CORS compares (CORS-SPEC.md §1.2).
+            # The Origin header is what the server saw and what CORS compares
+            # (BROWSER-MODEL.md §1.2).
             initiator: str | None = origin_header.strip()
         elif resource is not None and resource not in _CORS_RESOURCE_TYPES:
             self._count("no-cors")
@@ -1134,7 +1135,7 @@ class _Har:
 
     def _credentials(self, requests: Sequence[_HarRequest]) -> dict[str, Credentials]:
         """The most recent value of every credential header per target origin. Preflights carry
-        none (CORS-SPEC.md §3.2), so only actual requests count."""
+        none (BROWSER-MODEL.md §3.2), so only actual requests count."""
         latest: dict[str, dict[str, tuple[tuple[float, int], str, str]]] = {}
         for request in requests:
             if request.acrm is not None:

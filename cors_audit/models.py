@@ -61,7 +61,7 @@ class ExitCode(IntEnum):
 
 
 class OriginClass(StrEnum):
-    """Why a probe origin was chosen (DESIGN.md probe table)."""
+    """Why a probe origin was chosen (README "Probes", BROWSER-MODEL.md §6.1)."""
 
     TRUSTED = "trusted"
     FIRST_PARTY = "first-party"
@@ -100,7 +100,7 @@ class Target:
 
     url: str
     method: str = "GET"
-    """The method the application uses on this URL (byte-exact, CORS-SPEC.md §1.3)."""
+    """The method the application uses on this URL (byte-exact, BROWSER-MODEL.md §1.3)."""
     site_origin: str | None = None
     """The origin a browser sees for this URL when it differs from the URL's own (an IP, an
     ingress, a port-forward). Probe origins derive from it; requests still go to ``url``."""
@@ -139,7 +139,7 @@ class ProbeKind(StrEnum):
     ACTUAL = "actual"
     """The request itself (the target's method) with an ``Origin`` header."""
     PREFLIGHT = "preflight"
-    """An ``OPTIONS`` CORS-preflight request as Chromium builds it (CORS-SPEC.md §3.2)."""
+    """An ``OPTIONS`` CORS-preflight request as Chromium builds it (BROWSER-MODEL.md §3.2)."""
     PRIVATE_NETWORK = "private-network-preflight"
     """A preflight that also carries ``Access-Control-Request-Private-Network: true``."""
 
@@ -278,7 +278,7 @@ class EffectivePolicy:
 @dataclass(frozen=True, slots=True)
 class CookieInfo:
     """A cookie the target sets, with the attributes that decide whether Chromium attaches it
-    to a cross-site request (CORS-SPEC.md §6.0 factor 4)."""
+    to a cross-site request (BROWSER-MODEL.md §6.0 factor 4)."""
 
     name: str
     same_site: str
@@ -294,7 +294,7 @@ class CookieInfo:
 
 @dataclass(frozen=True, slots=True)
 class Exploitability:
-    """What the target's replies reveal that matters for severity (CORS-SPEC.md §6.0)."""
+    """What the target's replies reveal that matters for severity (BROWSER-MODEL.md §6.0)."""
 
     cookies: tuple[CookieInfo, ...] = ()
     """Cookies set by any reply of the scan, first occurrence of each name."""
@@ -354,7 +354,7 @@ class Observed:
     """Trusted-class probe origins (the policy's, or the target's own) whose actual response or
     preflight passed the CORS check, in scan order."""
     credentialed_origins: tuple[str, ...] = ()
-    """The subset that passed with ``credentials: 'include'`` (CORS-SPEC.md §2.2)."""
+    """The subset that passed with ``credentials: 'include'`` (BROWSER-MODEL.md §2.2)."""
     untrusted_allowed: tuple[str, ...] = ()
     """Attacker-class probe origins (arbitrary, null, look-alikes…) that passed: each is what a
     finding reports."""

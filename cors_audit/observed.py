@@ -4,7 +4,7 @@ This is description, not judgement: which probe origins a browser would let read
 to) the target, with or without credentials, which methods and request headers successful
 preflights grant, what they expose and for how long a browser caches them. ``cors-audit init
 --from-report`` turns it into a draft policy. Every browser judgement comes from ``spec.py``
-(CORS-SPEC.md §2, §3.3, §3.5, §4); nothing here sends anything.
+(BROWSER-MODEL.md §2, §3.3, §3.5, §4); nothing here sends anything.
 """
 
 from __future__ import annotations

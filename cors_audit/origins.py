@@ -1,8 +1,8 @@
 """Origin values: parsing, browser serialization, and the attacker/trusted probe origins.
 
 This stage turns a target's site origin and its effective policy into the list of ``Origin``
-header values the planner sends (DESIGN.md "Probes", CORS-SPEC.md §6.1). Every value it emits is
-one a browser can really send (CORS-SPEC.md §1.2): lowercase ASCII, punycode IDNs, no default
+header values the planner sends (README "Probes", BROWSER-MODEL.md §6.1). Every value it emits is
+one a browser can really send (BROWSER-MODEL.md §1.2): lowercase ASCII, punycode IDNs, no default
 port, compressed IPv6 in brackets, never a path. Hosts are always parsed and re-serialized, never
 spliced as strings, so an IP:port target cannot yield garbage like ``http://d3v127.0.0.1:8765``.
 
@@ -35,12 +35,12 @@ _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
 
 _OPAQUE_SCHEMES = frozenset({"file", "data", "about", "blob", "javascript"})
 """Schemes whose documents have an opaque origin: a browser sends ``null`` for them
-(CORS-SPEC.md §1.2), never ``scheme://…``."""
+(BROWSER-MODEL.md §1.2), never ``scheme://…``."""
 
 _SCHEME_CHARS = frozenset(string.ascii_lowercase + string.digits + "+-.")
 _HOST_LABEL_CHARS = frozenset(string.ascii_lowercase + string.digits + "-_")
 """What a domain label may hold once in ASCII form. ``_`` is accepted by Chromium and Firefox
-(CORS-SPEC.md §6.1 P-SPECIAL); characters such as a backtick or ``}`` are not sendable by
+(BROWSER-MODEL.md §6.1 P-SPECIAL); characters such as a backtick or ``}`` are not sendable by
 Chromium, so a value with them is never treated as browser-sendable."""
 
 _MAX_LABEL = 63
@@ -49,16 +49,17 @@ _MAX_NAME = 253
 # -- attacker-controlled names -----------------------------------------------------------------
 
 ARBITRARY_PARENT = "invalid-attacker.net"
-"""Parent of the first arbitrary origin, ``https://<label>.invalid-attacker.net`` (DESIGN.md)."""
+"""Parent of the first arbitrary origin, ``https://<label>.invalid-attacker.net``
+(BROWSER-MODEL.md §6.1)."""
 ARBITRARY_SECOND_SUFFIX = "-attacker.com"
 """The second arbitrary origin is a registrable name of its own, ``https://<label>-attacker.com``,
-so an allowlist that happens to contain one of the two cannot pass for reflection (CORS-SPEC.md
+so an allowlist that happens to contain one of the two cannot pass for reflection (BROWSER-MODEL.md
 §6.2 C03: "two different random values")."""
 ATTACKER_PARENT_SUFFIX = "-attacker.net"
 """Prefix and special-character probes live under ``<label>-attacker.net``, a domain the
-attacker would register (CORS-SPEC.md §6.2 C06, C09)."""
+attacker would register (BROWSER-MODEL.md §6.2 C06, C09)."""
 DOT_REPLACEMENT = "x"
-"""The letter that replaces one ``.`` in the unescaped-dot probes (CORS-SPEC.md §6.2 C08)."""
+"""The letter that replaces one ``.`` in the unescaped-dot probes (BROWSER-MODEL.md §6.2 C08)."""
 
 THIRD_PARTY_PLATFORMS = (
     "github.io",
@@ -74,7 +75,7 @@ THIRD_PARTY_PLATFORMS = (
     "appspot.com",
     "ngrok-free.app",
 )
-"""Shared hosting platforms where anyone gets a subdomain (CORS-SPEC.md §6.1 P-3P, §6.2 C12)."""
+"""Shared hosting platforms where anyone gets a subdomain (BROWSER-MODEL.md §6.1 P-3P, §6.2 C12)."""
 
 COMMON_PLATFORMS = ("github.io", "vercel.app", "netlify.app", "pages.dev", "herokuapp.com")
 """The platforms probed by default: where preview deployments live, so where allowlists most
@@ -93,7 +94,7 @@ THIRD_PARTY_FIXED = (
     ("http://localhost:8080", "local development server"),
     ("http://127.0.0.1:8080", "local development server"),
 )
-"""Fixed third-party and local-development origins of CORS-SPEC.md §6.1 P-3P."""
+"""Fixed third-party and local-development origins of BROWSER-MODEL.md §6.1 P-3P."""
 
 COMMON_FIXED = THIRD_PARTY_FIXED[2:6]
 """The local development origins probed by default: ``localhost`` with the dev-server ports
@@ -126,7 +127,7 @@ origin, the target's own origin when its domain differs, then the origins the se
 (trusted or discovered), in the order they were probed. Each base costs about five probes; the
 variants of a registrable domain (suffix, subdomain) are derived for every domain seen."""
 
-# Not generated, on purpose (CORS-SPEC.md §6.1 P-SPECIAL, §6.2 C09): the backtick, ``{``/``}``
+# Not generated, on purpose (BROWSER-MODEL.md §6.1 P-SPECIAL, §6.2 C09): the backtick, ``{``/``}``
 # and ``%60`` forms (``https://app.example.com`.attacker.net`` …). Chromium and Firefox reject or
 # escape those characters in hosts, so no default browser can put them in ``Origin``; they were a
 # historical Safari-only trick, and a reflection of them proves nothing a browser can exploit.
@@ -370,7 +371,7 @@ def _drop_default(scheme: str, port: int | None) -> int | None:
 
 
 def serialize_origin(scheme: str, host: str, port: int | None) -> str:
-    """The ``Origin`` header value a browser sends for this tuple origin (CORS-SPEC.md §1.2).
+    """The ``Origin`` header value a browser sends for this tuple origin (BROWSER-MODEL.md §1.2).
     Normalizes like ``parse_origin``; raises ``ValueError`` for an impossible tuple."""
     scheme = scheme.lower()
     if not scheme or not (scheme[0].isalpha() and set(scheme) <= _SCHEME_CHARS):
@@ -391,7 +392,7 @@ def normalize_origin(value: str) -> str:
 
 
 def is_sendable(value: str) -> bool:
-    """True when a browser can put exactly ``value`` in ``Origin`` (CORS-SPEC.md §1.2): ``null``
+    """True when a browser can put exactly ``value`` in ``Origin`` (BROWSER-MODEL.md §1.2): ``null``
     or a serialized origin already in canonical form whose host could exist in DNS."""
     if value == "null":
         return True
@@ -413,7 +414,7 @@ def _format(scheme: str, host: str, port: int | None) -> str:
 @cache
 def _psl() -> PublicSuffixList:
     # The list bundled with the package, ICANN and private sections: the private section is what
-    # makes ``x.github.io`` its own site (CORS-SPEC.md §6.2 C12).
+    # makes ``x.github.io`` its own site (BROWSER-MODEL.md §6.2 C12).
     return PublicSuffixList()
 
 
@@ -499,7 +500,7 @@ def probe_origins(
     admitted: tuple[str, ...] = (),
     site_variants: bool = True,
 ) -> tuple[ProbeOrigin, ...]:
-    """Every probe origin for one target (DESIGN.md "Probes", CORS-SPEC.md §6.1).
+    """Every probe origin for one target (README "Probes", BROWSER-MODEL.md §6.1).
 
     Variants derive from the policy's trusted origins and from ``site_origin`` (the origin a
     browser attributes to the target), so a policy-free scan still gets them. ``label`` is the
@@ -547,7 +548,7 @@ def probe_origins(
     if thorough or not bases or (site_domain is not None and site_domain not in domains):
         # By default the target's own origin adds variants only for a domain the trusted
         # origin does not cover: servers rarely list their own origin, but ``endswith`` checks
-        # on their own domain are the classic bug (CORS-SPEC.md §6.2 C07). An IP or a
+        # on their own domain are the classic bug (BROWSER-MODEL.md §6.2 C07). An IP or a
         # localhost site has no domain to get wrong.
         bases.append(site_base)
     for value in admitted:
@@ -569,7 +570,7 @@ def probe_origins(
     out.add(
         OriginClass.NULL,
         "null",
-        "sandboxed iframe, data: document or cross-origin redirect (CORS-SPEC.md §1.2)",
+        "sandboxed iframe, data: document or cross-origin redirect (BROWSER-MODEL.md §1.2)",
     )
     _first_party(out, [b for b in (site_base, *(_base(t, "") for t in trusted)) if b], thorough)
     for base in web_bases:
@@ -650,9 +651,9 @@ def _arbitrary(out: _Collector) -> None:
 
 
 def _prefix(out: _Collector, base: _Base) -> None:
-    # CORS-SPEC.md §6.2 C06: ``startswith`` / unanchored-regex checks. An IPv4 host stays a valid
-    # domain name when followed by more labels (only a numeric *last* label makes a host IPv4),
-    # so ``127.0.0.1.<label>-attacker.net`` is sendable; a bracketed IPv6 host never is.
+    # BROWSER-MODEL.md §6.2 C06: ``startswith`` / unanchored-regex checks. An IPv4 host stays a
+    # valid domain name when followed by more labels (only a numeric *last* label makes a host
+    # IPv4), so ``127.0.0.1.<label>-attacker.net`` is sendable; a bracketed IPv6 host never is.
     if base.is_ipv6:
         return
     parent = f"{{label}}{ATTACKER_PARENT_SUFFIX}"
@@ -671,7 +672,8 @@ def _prefix(out: _Collector, base: _Base) -> None:
 
 
 def _suffix(out: _Collector, base: _Base) -> None:
-    # CORS-SPEC.md §6.2 C07: ``endswith`` checks; ``<label>example.com`` is registrable by anyone.
+    # BROWSER-MODEL.md §6.2 C07: ``endswith`` checks; ``<label>example.com`` is registrable by
+    # anyone.
     if base.domain is None:
         return
     for glue in ("", "-"):
@@ -683,7 +685,7 @@ def _suffix(out: _Collector, base: _Base) -> None:
 
 
 def _unescaped_dot(out: _Collector, base: _Base, *, registrable_only: bool = False) -> None:
-    # CORS-SPEC.md §6.2 C08: a regex with an unescaped ``.`` matches any character there. Only
+    # BROWSER-MODEL.md §6.2 C08: a regex with an unescaped ``.`` matches any character there. Only
     # some positions give a name the attacker can register; the note says which (the severity is
     # one step lower for the others).
     if base.domain is None or not base.host_variants:
@@ -714,8 +716,8 @@ def _unescaped_dot(out: _Collector, base: _Base, *, registrable_only: bool = Fal
 
 
 def _subdomain(out: _Collector, base: _Base) -> None:
-    # CORS-SPEC.md §6.2 C10. When the policy's trust_subdomains_of covers it, the collector drops
-    # it: it is then trusted, not an attack.
+    # BROWSER-MODEL.md §6.2 C10. When the policy's trust_subdomains_of covers it, the collector
+    # drops it: it is then trusted, not an attack.
     if base.domain is None:
         return
     out.add(
@@ -726,7 +728,7 @@ def _subdomain(out: _Collector, base: _Base) -> None:
 
 
 def _insecure(out: _Collector, base: _Base) -> None:
-    # CORS-SPEC.md §6.2 C11: the http:// form keeps an explicit port; https' default 443 becomes
+    # BROWSER-MODEL.md §6.2 C11: the http:// form keeps an explicit port; https' default 443 becomes
     # http's default 80, which is what "the same site over http" means to a browser.
     if base.scheme != "https":
         return
@@ -746,7 +748,7 @@ def _insecure(out: _Collector, base: _Base) -> None:
 
 
 def _special(out: _Collector, base: _Base) -> None:
-    # CORS-SPEC.md §6.1 P-SPECIAL / §6.2 C09: ``_`` and ``-`` right after the trusted host end a
+    # BROWSER-MODEL.md §6.1 P-SPECIAL / §6.2 C09: ``_`` and ``-`` right after the trusted host end a
     # label in Chromium and Firefox, so ``app.example.com_.<label>-attacker.net`` is a real,
     # attacker-owned name that fools parsers treating ``_`` or ``-`` as a host terminator.
     if base.is_ipv6 or not base.host_variants:
@@ -760,7 +762,7 @@ def _special(out: _Collector, base: _Base) -> None:
 
 
 def _third_party(out: _Collector, *, thorough: bool) -> None:
-    # CORS-SPEC.md §6.1 P-3P / §6.2 C12.
+    # BROWSER-MODEL.md §6.1 P-3P / §6.2 C12.
     for platform in THIRD_PARTY_PLATFORMS if thorough else COMMON_PLATFORMS:
         out.add(
             OriginClass.THIRD_PARTY,

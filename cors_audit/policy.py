@@ -2,7 +2,7 @@
 
 It reads ``cors-policy.toml`` (or ``[tool.cors-audit]`` in ``pyproject.toml``), validates every
 value against what a browser can actually send (serialized origins, byte-exact methods, header
-tokens — CORS-SPEC.md §1.2, §1.3) and resolves ``[[override]]`` tables into one
+tokens — BROWSER-MODEL.md §1.2, §1.3) and resolves ``[[override]]`` tables into one
 ``models.EffectivePolicy`` per URL. Anything wrong in the file becomes a ``PolicyError`` naming
 file, line, key and what was expected.
 
@@ -109,11 +109,11 @@ def _canonical_host(raw: str, value: str) -> str:
 
 
 def _check_origin(value: str) -> str:
-    """Accept only an origin exactly as a browser puts it in ``Origin`` (CORS-SPEC.md §1.2)."""
+    """Accept only an origin exactly as a browser puts it in ``Origin`` (BROWSER-MODEL.md §1.2)."""
     if value.lower() == "null":
         raise _Invalid(
             f"{_q(value)} cannot be trusted: any page can send Origin: null from a sandboxed "
-            "iframe, a data: URL or after a cross-origin redirect (CORS-SPEC.md §1.2)",
+            "iframe, a data: URL or after a cross-origin redirect (BROWSER-MODEL.md §1.2)",
             _ORIGIN_EXAMPLE,
         )
     if not value or any(c.isspace() for c in value):
@@ -207,7 +207,7 @@ def _check_domain(value: str) -> str:
     if value in SHARED_HOSTING_DOMAINS:
         raise _Invalid(
             f"{_q(value)} is a shared hosting platform where anyone can get a subdomain "
-            "(CORS-SPEC.md §6.1 P-3P); list your own origins in trusted_origins instead",
+            "(BROWSER-MODEL.md §6.1 P-3P); list your own origins in trusted_origins instead",
             _DOMAIN_EXAMPLE,
         )
     return value
@@ -215,7 +215,7 @@ def _check_domain(value: str) -> str:
 
 def _check_method(value: str, *, wildcard: bool = True) -> str:
     """A method as the application sends it; byte-exact, since browsers compare methods
-    case-sensitively (CORS-SPEC.md §1.3)."""
+    case-sensitively (BROWSER-MODEL.md §1.3)."""
     expected = 'an HTTP method such as "GET" or "PATCH"'
     if value == "*" and wildcard:
         return value
@@ -224,13 +224,14 @@ def _check_method(value: str, *, wildcard: bool = True) -> str:
     upper = spec.normalize_method(value)
     if spec.is_forbidden_method(value):
         raise _Invalid(
-            f"{_q(value)} is a forbidden method: fetch() refuses to send it (CORS-SPEC.md §1.3)",
+            f"{_q(value)} is a forbidden method: fetch() refuses to send it "
+            "(BROWSER-MODEL.md §1.3)",
             expected,
         )
     if value != upper:
         raise _Invalid(
             f"{_q(value)} is never sent by a browser, which upper-cases it first "
-            f"(CORS-SPEC.md §1.3); write {_q(upper)}",
+            f"(BROWSER-MODEL.md §1.3); write {_q(upper)}",
             _q(upper),
         )
     return value
@@ -319,13 +320,14 @@ MethodStr = Annotated[StrictStr, AfterValidator(_check_method)]
 HeaderStr = Annotated[StrictStr, AfterValidator(_check_header)]
 Origins = Annotated[tuple[OriginStr, ...], AfterValidator(_unique("origin", _same))]
 Domains = Annotated[tuple[DomainStr, ...], AfterValidator(_unique("domain", _same))]
-# Methods are byte-exact (CORS-SPEC.md §1.3): "PATCH" and "patch" are different methods.
+# Methods are byte-exact (BROWSER-MODEL.md §1.3): "PATCH" and "patch" are different methods.
 Methods = Annotated[
     tuple[MethodStr, ...],
     AfterValidator(_non_empty_methods),
     AfterValidator(_unique("method", _same)),
 ]
-# Header names compare case-insensitively (CORS-SPEC.md §1.1); the given case is kept for display.
+# Header names compare case-insensitively (BROWSER-MODEL.md §1.1); the given case is kept for
+# display.
 HeaderNames = Annotated[tuple[HeaderStr, ...], AfterValidator(_unique("header", str.lower))]
 Seconds = Annotated[StrictInt, Field(ge=0)]
 
@@ -542,7 +544,7 @@ _SETTING_KEYS: Final = (
 
 def policy_free(own_origin: str) -> models.EffectivePolicy:
     """The judgement used without a policy file: only the target's own origin is trusted and
-    nothing else is stated (DESIGN.md "Policy file")."""
+    nothing else is stated (README "Policy file")."""
     return models.EffectivePolicy(trusted_origins=(own_origin,), policy_free=True)
 
 

@@ -66,7 +66,7 @@ class PolicyRequest:
 
     @property
     def needs_preflight(self) -> bool:
-        """Whether Chromium would preflight this request (CORS-SPEC.md §3.1)."""
+        """Whether Chromium would preflight this request (BROWSER-MODEL.md §3.1)."""
         return not spec.is_cors_safelisted_method(self.method) or bool(self.headers)
 
 
@@ -76,7 +76,7 @@ def policy_request(target: Target, policy: EffectivePolicy) -> PolicyRequest:
     The method is the target's, or — for a safelisted target method — the first non-safelisted
     method the policy allows, so the preflight is exercised. Header names are the policy's and
     the target's own (``Target.request_headers``), lowercased and sorted as Chromium sends them
-    (CORS-SPEC.md §3.2); ``Content-Type`` is
+    (BROWSER-MODEL.md §3.2); ``Content-Type`` is
     assumed to carry a non-safelisted value such as ``application/json``.
     """
     method = target.method

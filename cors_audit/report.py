@@ -132,7 +132,7 @@ class CookieModel(_Model):
 
 
 class ExploitabilityModel(_Model):
-    """The severity factors the replies revealed (CORS-SPEC.md §6.0)."""
+    """The severity factors the replies revealed (BROWSER-MODEL.md §6.0)."""
 
     cookies: list[CookieModel]
     cross_site_cookies: bool | None = Field(

@@ -82,7 +82,7 @@ class ScanOptions:
 
     engine: EngineOptions = field(default_factory=EngineOptions)
     mode: spec.Mode = "chromium"
-    """Browser model mode (CORS-SPEC.md §3.4)."""
+    """Browser model mode (BROWSER-MODEL.md §3.4)."""
     label: str | None = None
     """The random label used in attacker origins; a fresh one per run when ``None``."""
     max_targets_in_flight: int = 64

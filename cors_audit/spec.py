@@ -3,15 +3,15 @@
 This stage answers "would a browser let this origin read this response / send this request?"
 from plain data: request origin, credentials mode, method, request headers, response status and
 the response header list exactly as received. Every rule of the auditor asks this module instead
-of matching strings. Semantics and sources: ``CORS-SPEC.md`` (section numbers and vector ids are
+of matching strings. Semantics and sources: ``BROWSER-MODEL.md`` (section numbers and vector ids are
 cited in comments).
 
-Two modes where the standard and the shipping browser differ (CORS-SPEC.md §3.4): ``chromium``
+Two modes where the standard and the shipping browser differ (BROWSER-MODEL.md §3.4): ``chromium``
 (default; checked against headless Chromium) and ``spec`` (the WHATWG Fetch text).
 
 Besides the pure checks, :func:`simulate_fetch` plays a whole ``fetch()`` (preflight, preflight
 cache, HTTP cache, redirects, Local Network Access) against a caller-supplied server function, so
-every observed vector of CORS-SPEC.md §7 can be replayed in memory.
+every observed vector of BROWSER-MODEL.md §7 can be replayed in memory.
 
 This module must stay pure: stdlib only, no I/O, no network, no clock (time is a parameter), no
 imports from the rest of the package.
@@ -71,15 +71,15 @@ __all__ = [
 ]
 
 Mode = Literal["chromium", "spec"]
-"""Which behaviour to model where Chromium deviates from the standard (CORS-SPEC.md §3.4)."""
+"""Which behaviour to model where Chromium deviates from the standard (BROWSER-MODEL.md §3.4)."""
 Credentials = Literal["omit", "same-origin", "include"]
-"""A request's credentials mode (CORS-SPEC.md §2.1)."""
+"""A request's credentials mode (BROWSER-MODEL.md §2.1)."""
 Engine = Literal["chromium", "spec", "firefox", "webkit"]
-"""Whose Access-Control-Max-Age rules to apply (CORS-SPEC.md §3.5)."""
+"""Whose Access-Control-Max-Age rules to apply (BROWSER-MODEL.md §3.5)."""
 RequestMode = Literal["cors", "no-cors"]
 """A request's mode as ``fetch()`` sets it."""
 AddressSpace = Literal["public", "local", "loopback"]
-"""Local Network Access address spaces (CORS-SPEC.md §5.2)."""
+"""Local Network Access address spaces (BROWSER-MODEL.md §5.2)."""
 ResponseType = Literal["basic", "cors", "opaque", "error"]
 """The type of the response script receives (``error`` = network error / TypeError)."""
 
@@ -106,7 +106,7 @@ _MAX_REDIRECTS: Final = 20  # Fetch "HTTP-redirect fetch": more than 20 → netw
 
 
 class CorsError(StrEnum):
-    """DevTools ``Network.CorsError`` names (CORS-SPEC.md §8, CR-PDL); value = exact name."""
+    """DevTools ``Network.CorsError`` names (BROWSER-MODEL.md §8, CR-PDL); value = exact name."""
 
     DISALLOWED_BY_MODE = "DisallowedByMode"
     INVALID_RESPONSE = "InvalidResponse"

@@ -138,7 +138,7 @@ def _encode_non_ascii(text: str) -> str:
 
 
 def parse_method(raw: str, source: str = "argument") -> str:
-    """Validate an HTTP method the way fetch() would take it (CORS-SPEC.md §1.3).
+    """Validate an HTTP method the way fetch() would take it (BROWSER-MODEL.md §1.3).
 
     The value must be an HTTP token; ``CONNECT``, ``TRACE`` and ``TRACK`` are rejected because
     browsers refuse to send them. ``DELETE/GET/HEAD/OPTIONS/POST/PUT`` in any case are uppercased,

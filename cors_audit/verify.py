@@ -1,7 +1,7 @@
-"""Real-browser confirmation of findings (``scan --verify-browser``, DESIGN.md).
+"""Real-browser confirmation of findings (``scan --verify-browser``, README "Browser verification").
 
 Each finding that claims something a browser can observe is replayed in one headless Chromium:
-a page on the finding's origin (or a sandboxed ``srcdoc`` iframe for ``null``, CORS-SPEC.md
+a page on the finding's origin (or a sandboxed ``srcdoc`` iframe for ``null``, BROWSER-MODEL.md
 §6.0 (1)) ``fetch()``es the finding's URL with its method, headers and credentials mode, and the
 outcome is read from the promise and from DevTools' ``Network.loadingFailed.corsErrorStatus``
 (§8). The result is a ``VerificationModel`` per fingerprint: ``confirmed``, ``not-reproduced``
@@ -18,7 +18,7 @@ removed before the fetch, so the cross-origin request goes over the real network
 Where traffic may go: ``--host-resolver-rules`` maps every target host to the address the
 scanner's own resolver gives (IP literals are excluded from mapping) and every other name to
 ``~NOTFOUND``, so the browser reaches nothing the scan did not. Local Network Access checks are
-turned off (CORS-SPEC.md §5.2: an intercepted document counts as public, a loopback target as
+turned off (BROWSER-MODEL.md §5.2: an intercepted document counts as public, a loopback target as
 loopback, and LNA would otherwise answer before CORS does); HTTPS-Upgrades is off so an
 ``http://`` attacker page stays ``http://``.
 
@@ -81,7 +81,7 @@ NULL_HOST_ORIGIN: Final = "https://null-host.cors-audit.invalid"
 into the iframe's opaque origin)."""
 FALLBACK_ORIGIN: Final = "https://verify.cors-audit.invalid"
 """A cross-origin page for breakage findings that name no origin at all (a malformed
-Access-Control-Allow-Origin fails for every origin, CORS-SPEC.md §2.1)."""
+Access-Control-Allow-Origin fails for every origin, BROWSER-MODEL.md §2.1)."""
 START_TIMEOUT_S: Final = 30.0
 INSECURE_CONTENT_FLAG: Final = "--allow-running-insecure-content"
 """Lets an ``https://`` page fetch ``http://`` URLs (Chromium's mixed-content checker consults
@@ -90,7 +90,7 @@ the "insecure content" setting this flag turns on); only passed when some plan m
 BASE_FLAGS: Final = (
     "--headless=new",
     "--no-sandbox",
-    # CORS-SPEC.md §5.2: LNA would block public (intercepted) pages before CORS is consulted;
+    # BROWSER-MODEL.md §5.2: LNA would block public (intercepted) pages before CORS is consulted;
     # HTTPS-Upgrades would turn an http:// attacker navigation into https://.
     "--disable-features=LocalNetworkAccessChecks,HttpsUpgrades",
     "--no-first-run",
@@ -184,7 +184,7 @@ CREDENTIAL_ONLY_ERRORS: Final = frozenset(
         "PreflightInvalidAllowCredentials",
     }
 )
-"""CORS errors that only a ``credentials: 'include'`` fetch can hit (CORS-SPEC.md §2.2)."""
+"""CORS errors that only a ``credentials: 'include'`` fetch can hit (BROWSER-MODEL.md §2.2)."""
 
 PREFLIGHT_ERROR_NAMES: Final = frozenset(
     {
@@ -194,11 +194,11 @@ PREFLIGHT_ERROR_NAMES: Final = frozenset(
         "HeaderDisallowedByPreflightResponse",
     }
 )
-"""Errors raised by the preflight besides the ``Preflight…`` names (CORS-SPEC.md §3.3, §8)."""
+"""Errors raised by the preflight besides the ``Preflight…`` names (BROWSER-MODEL.md §3.3, §8)."""
 
 PNA_NOTE: Final = (
     " Chromium 142+ no longer consults Access-Control-Allow-Private-Network; the Local Network "
-    "Access permission prompt (CORS-SPEC.md §5.2, turned off for this check) is the remaining "
+    "Access permission prompt (BROWSER-MODEL.md §5.2, turned off for this check) is the remaining "
     "gate."
 )
 
@@ -891,7 +891,7 @@ def _start(context: BrowserContext, group: _Group, timeout: float) -> None:
         group.page, group.events = _open(context, group.origin, timeout)
         group.page.evaluate("(jobs) => { window.__results = runJobs(jobs); }", jobs)
         return
-    # CORS-SPEC.md §6.0 (1): `null` from an <iframe sandbox="allow-scripts" srcdoc=…>.
+    # BROWSER-MODEL.md §6.0 (1): `null` from an <iframe sandbox="allow-scripts" srcdoc=…>.
     page, page_events = _open(context, group.holder, timeout)
     group.page, group.events = page, page_events
     page.evaluate("() => makeSandbox()")

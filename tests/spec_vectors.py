@@ -1,10 +1,10 @@
-"""CORS-SPEC.md §7.2 and §7.3 test vectors as plain data.
+"""BROWSER-MODEL.md §7.2 and §7.3 test vectors as plain data.
 
 Each vector is what the §7.1 harness does: the page's fetch() calls (method, headers,
 credentials, per-request options, timing), what the server answers (preflight, actual,
 redirect hops, revalidation), written exactly (duplicate lines, leading/trailing spaces kept),
 and the expected outcome in Chromium (ground truth), in ``spec`` mode where it differs, and in
-other engines where CORS-SPEC.md gives one. Only the stdlib is used, so a real-browser harness
+other engines where BROWSER-MODEL.md gives one. Only the stdlib is used, so a real-browser harness
 can replay the same table. This module has no tests of its own and never touches the network.
 
 Server contract (as in §7.1): a request to ``Route.url`` that is ``OPTIONS`` with
@@ -105,7 +105,7 @@ class Expect:
 
 @dataclass(frozen=True, slots=True)
 class Vector:
-    """One row of CORS-SPEC.md §7.2/§7.3."""
+    """One row of BROWSER-MODEL.md §7.2/§7.3."""
 
     id: str
     calls: tuple[Call, ...]
@@ -790,7 +790,7 @@ PREFLIGHT_CACHE: tuple[Vector, ...] = (
         spec=expect(
             block("MissingAllowOriginHeader"), block("MissingAllowOriginHeader"), pf=2, act=2
         ),
-        note="CORS-SPEC.md §7.2 says 'same', but FETCH main fetch clears the preflight cache "
+        note="BROWSER-MODEL.md §7.2 says 'same', but FETCH main fetch clears the preflight cache "
         "after a network error (§3.6), so spec mode re-preflights; Chromium does not",
     ),
 )
@@ -963,7 +963,7 @@ VECTORS: tuple[Vector, ...] = (
     + LOCAL_NETWORK
     + MORE
 )
-"""Every vector of CORS-SPEC.md §7.2 and §7.3, in document order."""
+"""Every vector of BROWSER-MODEL.md §7.2 and §7.3, in document order."""
 
 BY_ID: dict[str, Vector] = {v.id: v for v in VECTORS}
 
@@ -989,4 +989,4 @@ EXPECTED_IDS: tuple[str, ...] = tuple(
     + _ids("l", 2)
     + _ids("x", 10)
 )
-"""The ids CORS-SPEC.md §7.2/§7.3 list; a test proves VECTORS has exactly these."""
+"""The ids BROWSER-MODEL.md §7.2/§7.3 list; a test proves VECTORS has exactly these."""

@@ -1,4 +1,4 @@
-"""The one-way flow of STYLE.md, enforced on the real imports of every module."""
+"""The one-way flow of README "Architecture", enforced on the real imports of every module."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cors_audit"
 
-# Lower levels never import higher ones (STYLE.md "Import direction").
+# Lower levels never import higher ones (README "Architecture").
 LEVELS: dict[str, int] = {
     "models": 0,
     "errors": 0,

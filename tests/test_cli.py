@@ -487,7 +487,7 @@ def test_acceptance_f_header_names_compare_case_insensitively(
     # When it is scanned
     result, report = run_scan(validator, url, "--policy", str(policy), "--fail-on", "never")
 
-    # Then case never matters for header names (CORS-SPEC.md §3.3); a missing one does
+    # Then case never matters for header names (BROWSER-MODEL.md §3.3); a missing one does
     assert result.exit_code == 0, result.output
     assert rule_ids(report) == expected
     assert {f["origin"] for f in report["findings"]} <= {APP}
@@ -521,7 +521,7 @@ def test_acceptance_f_methods_compare_byte_for_byte(
         validator, url, "--method", "PATCH", "--policy", str(policy), "--fail-on", "never"
     )
 
-    # Then `patch` does not allow PATCH: methods match byte for byte (CORS-SPEC.md §1.3 m09)
+    # Then `patch` does not allow PATCH: methods match byte for byte (BROWSER-MODEL.md §1.3 m09)
     assert result.exit_code == 0, result.output
     assert target_of(report, url)["method"] == "PATCH"
     assert rule_ids(report) == expected

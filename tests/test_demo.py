@@ -1,9 +1,9 @@
 """Tests for the demo lab: its table, its policy, the wire behaviour of every endpoint, and the
 server's lifecycle.
 
-`test_expected_matches_behaviour` is the heart: it sends every endpoint the probes DESIGN.md
+`test_expected_matches_behaviour` is the heart: it sends every endpoint the probes README "Probes"
 describes (origins from ``origins.py``) over real HTTP and re-derives the rule ids with a small,
-independent reference judgement (a simplified Fetch CORS check, CORS-SPEC.md §2.1 and §3.3),
+independent reference judgement (a simplified Fetch CORS check, BROWSER-MODEL.md §2.1 and §3.3),
 so each ``Endpoint.expected`` is checked against what the server really does.
 """
 
@@ -133,7 +133,7 @@ def endpoint(path: str) -> Endpoint:
     return next(e for e in ENDPOINTS if e.path == path)
 
 
-# -- a small reference judgement (simplified CORS-SPEC.md §2.1 / §3.3) --------------------------
+# -- a small reference judgement (simplified BROWSER-MODEL.md §2.1 / §3.3) ----------------------
 
 
 def cors_ok(response: Response, origin: str, credentials: bool) -> bool:
@@ -293,7 +293,7 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
     if not free and any(o.count(".") == 1 or not open_subdomains for o in first_party):
         found.add("origin-beyond-policy")
     if "reflected-origin" in found:
-        found -= set(ORIGIN_RULES)  # DESIGN.md: narrower origin rules fold into it
+        found -= set(ORIGIN_RULES)  # README "Rules": narrower origin rules fold into it
     return found
 
 

@@ -4,7 +4,7 @@ handlers) running on loopback, judged against the policy their configuration int
 The product promise is "judged like Chromium, never noisy on a correct config": for each
 correctly configured middleware ANY finding is a false positive of the rules. For each
 misconfiguration the expected rule ids are what Chromium really lets through, reasoned from the
-middleware's own source (quoted in the case comments) and CORS-SPEC.md. The correct
+middleware's own source (quoted in the case comments) and BROWSER-MODEL.md. The correct
 configurations, and the bypasses whose preflight matters, are scanned both as a safelisted (GET)
 and as a preflighted (PATCH) target of the same resource, with the same expectation.
 """
@@ -143,7 +143,7 @@ CORRECT = [
 ]
 
 MISCONFIGURED = [
-    # CORS-SPEC.md §6.2 C01: `*` without credentials on an anonymous, non-public API.
+    # BROWSER-MODEL.md §6.2 C01: `*` without credentials on an anonymous, non-public API.
     pytest.param(
         Case(
             starlette(allow_origins=["*"], allow_methods=METHODS, allow_headers=HEADERS),

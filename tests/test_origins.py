@@ -345,7 +345,7 @@ def test_every_class_for_https_target_with_policy() -> None:
     # Given a policy trusting the front-end and a separate API host
     origins = probe_origins("https://api.example.com", policy("https://app.example.com"), LABEL)
     classes = by_class(origins)
-    # Then every class of DESIGN.md's probe table is present
+    # Then every probe class (BROWSER-MODEL.md §6.1) is present
     assert set(classes) == set(OriginClass)
     assert classes[OriginClass.TRUSTED] == ["https://app.example.com"]
     assert classes[OriginClass.ARBITRARY] == [

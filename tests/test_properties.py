@@ -5,7 +5,7 @@
   `Policy` or raises `PolicyError`, never anything else.
 - The browser model (``spec.py``), on arbitrary response header lists (any text, repeats, any
   case), returns verdicts without raising, and including credentials never makes a read
-  possible that is impossible without them. CORS-SPEC.md §2.1 (the CORS check adds
+  possible that is impossible without them. BROWSER-MODEL.md §2.1 (the CORS check adds
   ``ACAO != *`` and ``ACAC == true`` for include, nothing is relaxed), §3.3 (``*`` in ACAM/ACAH
   counts only without include) and §4 (``*`` in ACEH exposes all only without include) make
   that monotonic for a server that answers the same whatever cookies it gets.

@@ -1,4 +1,4 @@
-"""Tests of the browser model (cors_audit.spec): every CORS-SPEC.md §7 vector replayed through
+"""Tests of the browser model (cors_audit.spec): every BROWSER-MODEL.md §7 vector replayed through
 simulate_fetch, plus unit tables for each public function."""
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def inconsistency_note(
 
 def _private_network_raises(findings: list[Finding]) -> list[Finding]:
     """A non-credentialed ``reflected-origin`` is high when private-network access is granted
-    too (DESIGN.md catalogue)."""
+    too (README "Rules")."""
     if not any(f.rule == "private-network-allowed" for f in findings):
         return findings
     return [

@@ -1,4 +1,4 @@
-"""The rule catalogue: one `Rule` record per stable id (DESIGN.md "Rule catalogue").
+"""The rule catalogue: one `Rule` record per stable id (README "Rules").
 
 This is the single source of rule text for every output: JSON, HTML, SARIF ``help``,
 Markdown and ``cors-audit explain``. It holds descriptions only; the checks live in the

@@ -22,11 +22,11 @@ ACEH = "Access-Control-Expose-Headers"
 ACMA = "Access-Control-Max-Age"
 ACAPN = "Access-Control-Allow-Private-Network"
 
-# Request headers a browser may send without a preflight anyway (CORS-SPEC.md §3.1): listing
+# Request headers a browser may send without a preflight anyway (BROWSER-MODEL.md §3.1): listing
 # them in Allow-Headers widens nothing.
 _SAFELISTED_REQUEST_HEADERS = frozenset({"accept", "accept-language", "content-language", "range"})
 
-# Response headers that carry credentials or tokens (CORS-SPEC.md §6.2 C19).
+# Response headers that carry credentials or tokens (BROWSER-MODEL.md §6.2 C19).
 _SENSITIVE_EXACT = frozenset(
     {
         "authorization",
@@ -49,7 +49,7 @@ def _first(items: Iterable[Exchange]) -> list[Exchange]:
 
 
 def wildcard(evidence: Evidence) -> list[Finding]:
-    """``wildcard-origin`` and ``credentials-with-wildcard`` (CORS-SPEC.md §6.2 C01, C02)."""
+    """``wildcard-origin`` and ``credentials-with-wildcard`` (BROWSER-MODEL.md §6.2 C01, C02)."""
     findings: list[Finding] = []
     open_to_all = [
         e
@@ -197,7 +197,7 @@ def trusted_origin_denied(evidence: Evidence) -> list[Finding]:
 
 
 def preflight_actual_mismatch(evidence: Evidence) -> list[Finding]:
-    """``preflight-actual-mismatch`` for trusted origins (CORS-SPEC.md §6.2 C18)."""
+    """``preflight-actual-mismatch`` for trusted origins (BROWSER-MODEL.md §6.2 C18)."""
     if not evidence.request.needs_preflight:
         return []  # browsers never preflight this request, so the preflight reply is moot
     mode = _policy_mode(evidence)
@@ -444,7 +444,7 @@ def _headers_beyond(evidence: Evidence, preflights: list[Judged]) -> Finding | N
 
 
 def preflight_scope(evidence: Evidence) -> list[Finding]:
-    """``methods-beyond-policy`` and ``headers-beyond-policy`` (CORS-SPEC.md §6.2 C16), latent
+    """``methods-beyond-policy`` and ``headers-beyond-policy`` (BROWSER-MODEL.md §6.2 C16), latent
     (one severity lower) when only an Access-Control-Allow-Origin fix would let them apply."""
     policy = evidence.policy
     methods = policy.allowed_methods is not None and "*" not in policy.allowed_methods
@@ -492,7 +492,7 @@ def credentials_beyond_policy(evidence: Evidence) -> list[Finding]:
 
 
 def max_age(evidence: Evidence) -> list[Finding]:
-    """``missing-max-age`` and ``max-age-out-of-range`` (CORS-SPEC.md §3.5, C15), judged on the
+    """``missing-max-age`` and ``max-age-out-of-range`` (BROWSER-MODEL.md §3.5, C15), judged on the
     first successful preflight, or latent (one severity lower) on the first trusted preflight
     that would succeed once its Access-Control-Allow-Origin were fixed."""
     preflights = _successful_preflights(evidence)
@@ -602,7 +602,7 @@ def _browser_sends(evidence: Evidence, exchange: Exchange) -> bool:
 
 def missing_vary(evidence: Evidence) -> list[Finding]:
     """``missing-vary-origin``: a reply whose ACAO echoes the request origin lacks
-    ``Vary: Origin`` (CORS-SPEC.md §6.2 C14, vectors v01/v02).
+    ``Vary: Origin`` (BROWSER-MODEL.md §6.2 C14, vectors v01/v02).
 
     Only replies that carry an origin-specific ACAO are judged: they are the ones a shared
     cache can hand to another origin. A static ACAO sent on every reply (with or without an
@@ -651,7 +651,7 @@ def _is_sensitive(name: str) -> bool:
 
 
 def exposed_headers(evidence: Evidence) -> list[Finding]:
-    """``sensitive-exposed-headers`` (CORS-SPEC.md §4, §6.2 C19)."""
+    """``sensitive-exposed-headers`` (BROWSER-MODEL.md §4, §6.2 C19)."""
     intended = {h.lower() for h in evidence.policy.expose_headers or ()}
     names: dict[str, None] = {}
     proof: list[Exchange] = []
@@ -699,7 +699,7 @@ def exposed_headers(evidence: Evidence) -> list[Finding]:
 
 
 def private_network(evidence: Evidence) -> list[Finding]:
-    """``private-network-allowed``: ACAPN granted to an untrusted origin (CORS-SPEC.md §5)."""
+    """``private-network-allowed``: ACAPN granted to an untrusted origin (BROWSER-MODEL.md §5)."""
     proof = [
         e
         for e in evidence.answered(ProbeKind.PRIVATE_NETWORK)

@@ -54,7 +54,7 @@ class Evidence:
     mode: spec.Mode = "chromium"
     credentials_given: bool = False
     context: Exploitability = field(default_factory=Exploitability)
-    """Severity factors from the replies (CORS-SPEC.md §6.0), see ``rules/exploit.py``."""
+    """Severity factors from the replies (BROWSER-MODEL.md §6.0), see ``rules/exploit.py``."""
     _verdicts: dict[tuple[int, str], tuple[Exchange, object]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -83,7 +83,7 @@ class Evidence:
                 yield exchange
 
     def access(self, exchange: Exchange) -> Access:
-        """CORS-check verdicts (CORS-SPEC.md §2.1) for the exchange's own origin.
+        """CORS-check verdicts (BROWSER-MODEL.md §2.1) for the exchange's own origin.
 
         For a preflight this is the access part only; `preflight` adds method, headers and
         status.
@@ -104,7 +104,7 @@ class Evidence:
         return access
 
     def preflight(self, exchange: Exchange, credentials: spec.Credentials) -> spec.Verdict:
-        """The full preflight verdict (CORS-SPEC.md §3.3) for what the probe asked."""
+        """The full preflight verdict (BROWSER-MODEL.md §3.3) for what the probe asked."""
         key = (id(exchange), credentials)
         hit = self._verdicts.get(key)
         if hit is not None and hit[0] is exchange:
@@ -201,7 +201,7 @@ def redirect_note(evidence: Evidence, proof: Sequence[Exchange]) -> str | None:
     """What Chromium does after the first actual reply in ``proof`` that is a redirect.
 
     The scan never follows a redirect (the 3xx is the evidence), and a page never reads one:
-    Chromium runs the CORS check on the hop and stops there when it fails (CORS-SPEC.md §2.1,
+    Chromium runs the CORS check on the hop and stops there when it fails (BROWSER-MODEL.md §2.1,
     r03), else follows it, and the reply at the Location decides what the page reads. Same
     origin: the request keeps its ``Origin`` (r04). Another origin: it goes on with
     ``Origin: null`` (redirect-taint, r01, r02), often to a login page when the scan had no

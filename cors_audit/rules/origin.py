@@ -2,7 +2,7 @@
 
 For every attacker origin class (arbitrary, ``null``, prefix, suffix, look-alike, special
 characters, third-party platforms, subdomains, insecure scheme) the check asks the browser
-model whether a page on that origin could read the reply (CORS check, CORS-SPEC.md §2.1,
+model whether a page on that origin could read the reply (CORS check, BROWSER-MODEL.md §2.1,
 passing the preflight first when the target's method needs one, §3.3) or could at least send
 the policy's preflighted request (a cross-origin write). Narrower rules fold into
 ``reflected-origin`` when an arbitrary origin is already allowed.
@@ -41,11 +41,11 @@ _CROSS_SITE = frozenset(
     set(OriginClass) - {OriginClass.TRUSTED, OriginClass.SUBDOMAIN, OriginClass.FIRST_PARTY}
 )
 """Classes whose origin is cross-site to the target: SameSite=Lax/Strict (and unspecified)
-cookies stay home (CORS-SPEC.md §6.0 factor 4; http:// is cross-site under schemeful
+cookies stay home (BROWSER-MODEL.md §6.0 factor 4; http:// is cross-site under schemeful
 same-site). A subdomain (or a first-party candidate) on the same scheme is same-site: its
 requests carry Lax cookies."""
 
-# (with credentials, without) per DESIGN.md's catalogue.
+# (with credentials, without) per the rule catalogue (README "Rules").
 _SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
     OriginClass.ARBITRARY: (Severity.CRITICAL, Severity.MEDIUM),
     OriginClass.NULL: (Severity.CRITICAL, Severity.MEDIUM),
@@ -103,7 +103,7 @@ def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
     send_include = any(evidence.preflight(e, "include").allowed for e in preflights)
     if needs_preflight:
         # The target's own method is preflighted: reading needs the preflight to pass too
-        # (CORS-SPEC.md §3.3, "after a preflight succeeds, the actual response still goes
+        # (BROWSER-MODEL.md §3.3, "after a preflight succeeds, the actual response still goes
         # through §2.1").
         read_omit = read_omit and send_omit
         read_include = read_include and send_include
@@ -208,7 +208,7 @@ def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
     with_creds, without = _SEVERITY[cls]
     severity = with_creds if exp.credentialed else without
     if cls is OriginClass.THIRD_PARTY and exp.origin.startswith(LOCAL_DEV):
-        # Local dev origins need local code on the victim's machine (CORS-SPEC.md §6.2 C12).
+        # Local dev origins need local code on the victim's machine (BROWSER-MODEL.md §6.2 C12).
         severity = severity.lowered()
     if not exp.reads:
         # Only a cross-origin write is possible, no read: one level lower (§6.0 "state-changing

@@ -1,4 +1,4 @@
-"""The CORS-SPEC.md §7.1 harness in Python: a loopback server, a Chromium driver, the model replay.
+"""The BROWSER-MODEL.md §7.1 harness: a loopback server, a Chromium driver, the model replay.
 
 Three parts, all driven by the plain vector data of ``spec_vectors`` / ``browser_vectors``:
 

@@ -1,6 +1,6 @@
 """The browser model (``cors_audit.spec``) against real headless Chromium.
 
-Every vector of CORS-SPEC.md §7.2/§7.3 that a page can trigger, plus the new vectors of
+Every vector of BROWSER-MODEL.md §7.2/§7.3 that a page can trigger, plus the new vectors of
 ``browser_vectors``, is replayed once per session in Chromium (the §7.1 harness) and through
 ``spec.simulate_fetch``; the tests assert both agree on each call's outcome, CorsError, readable
 headers, and on the preflights and actual requests that reached the server. Where Chromium

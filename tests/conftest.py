@@ -1,5 +1,5 @@
-"""Shared pytest fixtures. Builders live in plain modules (``report_fixtures``) so tests can also
-call them with arguments; the fixtures here are the common no-argument cases."""
+"""Shared pytest fixtures. Builders live in plain modules (``support.report_fixtures``) so tests can
+also call them with arguments; the fixtures here are the common no-argument cases."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import hypothesis_profiles  # noqa: F401 - registers and loads the ci/deep profiles
 import pytest
-from cli_support import SCHEMA_PATH
 from jsonschema import Draft202012Validator
-from report_fixtures import empty_report, sample_report
+from support import hypothesis_profiles  # noqa: F401 - registers and loads the ci/deep profiles
+from support.cli import SCHEMA_PATH
+from support.report_fixtures import empty_report, sample_report
 
-from cors_audit import scan as scan_module
-from cors_audit.report import Report
+from cors_audit.app import scan as scan_module
+from cors_audit.report.build import Report
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def scan_in_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     Why: on CPython 3.11, when anyio cancels the task that waits for a new TCP connection
     (happy-eyeballs, after every successful connect) the coroutines are resumed with
     ``throw()`` without a trace "call" event, so coverage's tracer loses its stack and the
-    rest of every calling frame — here everything ``cli.py`` does after the scan — goes
+    rest of every calling frame — here everything ``cli/main.py`` does after the scan — goes
     unrecorded. A throw-away thread has its own tracer; the CLI's thread keeps a sound one.
     """
     real = scan_module.scan

@@ -3,7 +3,7 @@
 - The policy loader, on arbitrary TOML documents (nested tables, arrays, scalars; keys mostly
   from the real schema so validation runs deep), arbitrary text and arbitrary bytes, returns a
   `Policy` or raises `PolicyError`, never anything else.
-- The browser model (``spec.py``), on arbitrary response header lists (any text, repeats, any
+- The browser model, on arbitrary response header lists (any text, repeats, any
   case), returns verdicts without raising, and including credentials never makes a read
   possible that is impossible without them. BROWSER-MODEL.md §2.1 (the CORS check adds
   ``ACAO != *`` and ``ACAC == true`` for include, nothing is relaxed), §3.3 (``*`` in ACAM/ACAH
@@ -12,7 +12,7 @@
 - Probe origins derived from arbitrary hostnames, IPs and ports are all browser-sendable.
 - Target parsing of arbitrary strings yields a canonical target or a `UsageError`.
 
-Example counts come from ``hypothesis_profiles`` (``HYPOTHESIS_PROFILE``; ``ci`` under CI).
+Example counts come from ``support.hypothesis_profiles`` (``HYPOTHESIS_PROFILE``; ``ci`` under CI).
 """
 
 from __future__ import annotations
@@ -26,17 +26,17 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from support import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
 
-from cors_audit import spec
-from cors_audit.errors import PolicyError, UsageError
-from cors_audit.models import EffectivePolicy
-from cors_audit.origins import probe_origins
-from cors_audit.policy import Policy, load_policy
-from cors_audit.targets import collect_targets, normalize_url
+from cors_audit.browser import model as spec
+from cors_audit.core.errors import PolicyError, UsageError
+from cors_audit.core.models import EffectivePolicy
+from cors_audit.inputs.policy import Policy, load_policy
+from cors_audit.inputs.targets import collect_targets, normalize_url
+from cors_audit.probing.origins import probe_origins
 
 # -- a tiny TOML writer (tomli_w is not a dependency) ----------------------------------------
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cli_support import invoke
+from support.cli import invoke
 
 from cors_audit import HOMEPAGE
-from cors_audit.rules.catalogue import RULES, help_uri
+from cors_audit.judging.rules.catalogue import RULES, help_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, assert_never
 
 if TYPE_CHECKING:  # the CLI imports ReportFormat at start-up; the report model is heavy
-    from cors_audit.report import Report
+    from cors_audit.report.build import Report
 
 
 class ReportFormat(StrEnum):

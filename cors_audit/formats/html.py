@@ -28,11 +28,12 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from cors_audit.core.models import Severity, url_origin
+from cors_audit.core.text import sanitize
 from cors_audit.formats import batched
-from cors_audit.formats.console import sanitize, trusted_list
-from cors_audit.models import Severity, url_origin
-from cors_audit.report import FindingModel, Report, TargetModel
-from cors_audit.rules.catalogue import RULES, RULES_BY_ID
+from cors_audit.formats.console import trusted_list
+from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID
+from cors_audit.report.build import FindingModel, Report, TargetModel
 
 TEMPLATE = "report.html.j2"
 

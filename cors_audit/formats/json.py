@@ -1,7 +1,7 @@
 """The JSON report (the versioned contract) and the JSON Schema shipped beside it.
 
 ``render`` serializes the `Report` model unchanged; the schema file
-``cors_audit/schema/report-v1.schema.json`` is generated from the same model by
+``cors_audit/formats/schema/report-v1.schema.json`` is generated from the same model by
 ``report.json_schema()`` and a test fails when the two drift apart. Regenerate it with::
 
     python -m cors_audit.formats.json --write-schema
@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from cors_audit.formats import TextSink, batched
-from cors_audit.report import FindingModel, Report, TargetModel, json_schema
+from cors_audit.report.build import FindingModel, Report, TargetModel, json_schema
 
 SCHEMA_FILE = "schema/report-v1.schema.json"
 """Where the schema lives, relative to the ``cors_audit`` package (shipped in the wheel)."""
@@ -100,7 +100,7 @@ def schema_text() -> str:
 
 def shipped_schema_text() -> str:
     """The shipped schema file's text, read from the installed package."""
-    return files("cors_audit").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return files("cors_audit.formats").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 def shipped_schema() -> dict[str, Any]:
@@ -111,7 +111,7 @@ def shipped_schema() -> dict[str, Any]:
 
 def schema_path() -> Path:
     """The schema file in the source tree (for regeneration)."""
-    return Path(__file__).resolve().parent.parent / SCHEMA_FILE
+    return Path(__file__).resolve().parent / SCHEMA_FILE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

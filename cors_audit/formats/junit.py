@@ -41,11 +41,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from cors_audit.core.models import Severity
+from cors_audit.core.text import sanitize
 from cors_audit.formats import batched
-from cors_audit.formats.console import sanitize
-from cors_audit.models import Severity
-from cors_audit.report import FindingModel, Report, TargetModel, incomplete_reason
-from cors_audit.rules.catalogue import RULES
+from cors_audit.judging.rules.catalogue import RULES
+from cors_audit.report.build import FindingModel, Report, TargetModel, incomplete_reason
 
 SUITES_NAME = "cors-audit"
 SCAN_TESTCASE = "scan"

@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cors_audit import HOMEPAGE
-from cors_audit.formats.console import sanitize
-from cors_audit.models import Severity
-from cors_audit.report import BaselineEntryModel, FindingModel, Report
-from cors_audit.rules.catalogue import RULES_BY_ID, help_uri
-from cors_audit.scoring import NO_GRADE
+from cors_audit.core.models import Severity
+from cors_audit.core.text import sanitize
+from cors_audit.judging.rules.catalogue import RULES_BY_ID, help_uri
+from cors_audit.judging.scoring import NO_GRADE
+from cors_audit.report.build import BaselineEntryModel, FindingModel, Report
 
 MAX_BYTES = 65_536
 """The largest document ``render`` returns, in UTF-8 bytes (GitHub's comment limit is 65 536

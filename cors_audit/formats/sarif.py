@@ -55,10 +55,10 @@ from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
 from cors_audit import HOMEPAGE
+from cors_audit.core.models import Severity
 from cors_audit.formats import batched
-from cors_audit.models import Severity
-from cors_audit.report import ErrorModel, FindingModel, Report, TargetModel, incomplete_reason
-from cors_audit.rules.catalogue import RULES, Rule, help_uri
+from cors_audit.judging.rules.catalogue import RULES, Rule, help_uri
+from cors_audit.report.build import ErrorModel, FindingModel, Report, TargetModel, incomplete_reason
 
 SARIF_VERSION: Final = "2.1.0"
 SARIF_SCHEMA_URI: Final = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -88,7 +88,7 @@ SECURITY_SEVERITY: Final[dict[Severity, str]] = {
 4.0-6.9 medium and 0.1-3.9 low; each value sits inside its severity's band."""
 
 PRECISION: Final[dict[str, str]] = {
-    # The browser model (spec.py) proves that a crafted, untrusted origin may read the reply.
+    # The browser model proves that a crafted, untrusted origin may read the reply.
     "origin": "very-high",
     # A grant of private-network access to an untrusted origin is read straight off the reply.
     "network": "very-high",

@@ -360,10 +360,10 @@ class Recorder:
 
 
 def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
-    from cors_audit.engine import EngineOptions
-    from cors_audit.policy import load_policy
-    from cors_audit.scan import ScanOptions, scan
-    from cors_audit.targets import read_target_lines
+    from cors_audit.app.scan import ScanOptions, scan
+    from cors_audit.inputs.policy import load_policy
+    from cors_audit.inputs.targets import read_target_lines
+    from cors_audit.sending.engine import EngineOptions
 
     targets = read_target_lines(Path(spec["targets"]).read_text(), "bench")
     policy = load_policy(Path(spec["policy"]))
@@ -519,7 +519,7 @@ def child_server(spec: dict[str, Any]) -> dict[str, Any]:
 def child_command(spec: dict[str, Any]) -> dict[str, Any]:
     """The whole ``cors-audit scan`` command (scan, report, JSON file) in this process, for
     its peak RSS."""
-    from cors_audit import cli as command
+    from cors_audit.cli import main as command
 
     sys.argv = ["cors-audit", "scan", *spec["args"]]
     started = time.perf_counter()
@@ -541,10 +541,10 @@ SITE_ORIGIN = "https://api.example.com"
 
 def child_budget(spec: dict[str, Any]) -> dict[str, Any]:
     """Requests per target and the rules found, by endpoint kind, for one policy mode."""
-    from cors_audit.engine import EngineOptions
-    from cors_audit.models import Target
-    from cors_audit.policy import load_policy
-    from cors_audit.scan import ScanOptions, scan
+    from cors_audit.app.scan import ScanOptions, scan
+    from cors_audit.core.models import Target
+    from cors_audit.inputs.policy import load_policy
+    from cors_audit.sending.engine import EngineOptions
 
     policy = load_policy(Path(spec["policy"])) if spec.get("policy") else None
     site = spec.get("site_origin")
@@ -582,7 +582,7 @@ def request_budget(root: Path, server: Server) -> dict[str, Any]:
 def child_dry_run(spec: dict[str, Any]) -> dict[str, Any]:
     """``cors-audit scan --dry-run --json`` on ``count`` targets in this process: its peak RSS
     (the plan is streamed, so it should not grow with the targets) and the file's size."""
-    from cors_audit import cli as command
+    from cors_audit.cli import main as command
 
     root = Path(spec["root"])
     urls = root / "dry-run-urls.txt"
@@ -751,7 +751,7 @@ def startup() -> dict[str, Any]:
         subprocess.run([str(exe), "--help"], capture_output=True, check=True)
         times.append(time.perf_counter() - started)
     out = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import cors_audit.cli"],
+        [sys.executable, "-X", "importtime", "-c", "import cors_audit.cli.main"],
         capture_output=True,
         text=True,
         check=True,

@@ -1,4 +1,4 @@
-"""New vectors for the model-vs-Chromium suite, in the data format of ``spec_vectors``.
+"""New vectors for the model-vs-Chromium suite, in the data format of ``support.spec_vectors``.
 
 BROWSER-MODEL.md §7.2/§7.3 pin the rules one at a time; these vectors aim at what the rule catalogue
 (``cors_audit/rules/catalogue.py``) judges, and at the edges where a hand-written model is most
@@ -8,15 +8,15 @@ rule in ``note``; :data:`RULE_COVERAGE` maps each catalogue rule to its vectors,
 :data:`NOT_PAGE_TRIGGERABLE` says why the rest cannot be replayed from a page.
 
 The ``chromium`` expectation of each vector is what headless Chromium 156 did in the §7.1 harness
-(``tests/browser/harness.py``). Like ``spec_vectors``, this module is plain data: stdlib only, no
-tests of its own, no network.
+(``tests/browser/harness.py``). Like ``support.spec_vectors``, this module is plain data: stdlib
+only, no tests of its own, no network.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from spec_vectors import (
+from support.spec_vectors import (
     ACAC,
     ACAH,
     ACAM,

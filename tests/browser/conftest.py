@@ -23,9 +23,9 @@ _RUNS: list[BrowserRun] = []
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/browser carries the ``browser`` marker."""
+    """Every test of the model-vs-Chromium suite carries the ``browser`` marker."""
     for item in items:
-        if HERE in item.path.parents:
+        if item.path.parent == HERE and item.path.name == "test_model_vs_chromium.py":
             item.add_marker(pytest.mark.browser)
 
 

@@ -1,6 +1,6 @@
 """The BROWSER-MODEL.md §7.1 harness: a loopback server, a Chromium driver, the model replay.
 
-Three parts, all driven by the plain vector data of ``spec_vectors`` / ``browser_vectors``:
+Three parts, all driven by the plain vector data of ``support.spec_vectors`` / ``browser_vectors``:
 
 * :class:`VectorServer` — one stdlib HTTP server on ``127.0.0.1:0`` that routes by ``Host``: ``/``
   on any host is the initiator page, ``/t/<id>/<n>`` on ``b.test``/``c.test`` answers with the
@@ -11,7 +11,7 @@ Three parts, all driven by the plain vector data of ``spec_vectors`` / ``browser
   ``connect_over_cdp``. Each initiator origin gets one page; ``null``-origin vectors run inside
   one ``<iframe sandbox="allow-scripts" srcdoc=…>`` that reports through ``postMessage``. The
   CorsError name comes from ``Network.loadingFailed.corsErrorStatus`` (§8).
-* :func:`simulate` — the same vector replayed through ``cors_audit.spec.simulate_fetch`` in
+* :func:`simulate` — the same vector replayed through ``cors_audit.browser.model.simulate_fetch`` in
   ``chromium`` mode, answered by the very function the real server uses (:func:`answer`).
 
 Both sides produce an :class:`Observation`; :func:`compare` diffs them field by field.
@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
-from spec_vectors import ORIGIN, Call, Expect, HeaderLines, Response, Route, Vector
+from support.spec_vectors import ORIGIN, Call, Expect, HeaderLines, Response, Route, Vector
 
-from cors_audit import spec
+from cors_audit.browser import model as spec
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, CDPSession, Frame, Page, Playwright
@@ -115,8 +115,8 @@ def _no_body(status: int) -> bool:
 
 
 def answer(route: Route | None, method: str, headers: HeaderLines) -> tuple[int, HeaderLines]:
-    """What the §7.1 server answers (the contract in ``spec_vectors``' docstring), shared by the
-    real server and the model so both see byte-identical header lines.
+    """What the §7.1 server answers (the contract in ``support.spec_vectors``' docstring), shared
+    by the real server and the model so both see byte-identical header lines.
 
     ``OPTIONS`` with ``Access-Control-Request-Method`` gets the preflight response (404 when the
     vector defines none), a conditional request gets ``revalidation`` when set, anything else the

@@ -1,4 +1,4 @@
-"""The browser model (``cors_audit.spec``) against real headless Chromium.
+"""The browser model (``cors_audit.browser.model``) against real headless Chromium.
 
 Every vector of BROWSER-MODEL.md §7.2/§7.3 that a page can trigger, plus the new vectors of
 ``browser_vectors``, is replayed once per session in Chromium (the §7.1 harness) and through
@@ -33,17 +33,17 @@ from harness import (
     localize,
     simulate,
 )
-from spec_vectors import ACAC, BY_ID, VECTORS, Vector
+from support.spec_vectors import ACAC, BY_ID, VECTORS, Vector
 
-from cors_audit import spec
-from cors_audit.rules.catalogue import RULES_BY_ID
+from cors_audit.browser import model as spec
+from cors_audit.judging.rules.catalogue import RULES_BY_ID
 
 pytestmark = pytest.mark.browser
 
 MODEL_GAPS: dict[str, str] = {}
 """Vector id → where real Chromium disagrees with ``spec.simulate_fetch`` (strict xfail). Empty:
 the gaps this suite found (LNA error names: l01, bl01, bl02; no preflight-cache reuse for a
-null initiator: bn08) are fixed in spec.py."""
+null initiator: bn08) are fixed in browser/model.py."""
 
 TABLE_ERRORS: dict[str, str] = {}
 """§7 vector id → where real Chromium disagrees with the recorded ``chromium`` expectation."""

@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from servers import Behaviour, RawServer
+from support.hostile_servers import Behaviour, RawServer
 
-from cors_audit.demo import DemoLab
+from cors_audit.demo.lab import DemoLab
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_support import assert_clean, invoke
-from servers import RawServer, cors_lines, read_head, request_origin, request_path
+from support.cli import assert_clean, invoke
+from support.hostile_servers import RawServer, cors_lines, read_head, request_origin, request_path
 from typer.testing import Result
 
-from cors_audit.targets import normalize_url
+from cors_audit.inputs.targets import normalize_url
 
 pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import httpx
 import pytest
-from servers import (
+from support.hostile_servers import (
     REPLY_TO,
     RawServer,
     answers_at_once,
@@ -40,12 +40,12 @@ from servers import (
     trickle_head,
 )
 
-from cors_audit import scan as scan_module
-from cors_audit.demo import DemoLab
-from cors_audit.engine import MAX_RESPONSE_HEADERS, EngineOptions, Transport
-from cors_audit.errors import UsageError
-from cors_audit.models import ErrorKind, Target, TargetResult
-from cors_audit.scan import ScanOptions, scan
+from cors_audit.app import scan as scan_module
+from cors_audit.app.scan import ScanOptions, scan
+from cors_audit.core.errors import UsageError
+from cors_audit.core.models import ErrorKind, Target, TargetResult
+from cors_audit.demo.lab import DemoLab
+from cors_audit.sending.engine import MAX_RESPONSE_HEADERS, EngineOptions, Transport
 
 SLACK = 5.0
 """Seconds allowed on top of the deadlines: the normal target's scan, thread start-up, a slow

@@ -18,14 +18,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cli_support import assert_clean, invoke
-from servers import RawServer, own_origin_reply, reflect_reply, reflecting, round_robin
+from support.cli import assert_clean, invoke
+from support.hostile_servers import (
+    RawServer,
+    own_origin_reply,
+    reflect_reply,
+    reflecting,
+    round_robin,
+)
 
-from cors_audit.engine import EngineOptions
-from cors_audit.models import OriginClass, ProbeKind, Severity, Target, TargetResult
-from cors_audit.policy import load_policy
-from cors_audit.report import GateSettings, Report, build_report
-from cors_audit.scan import ScanOptions, scan
+from cors_audit.app.scan import ScanOptions, scan
+from cors_audit.core.models import OriginClass, ProbeKind, Severity, Target, TargetResult
+from cors_audit.inputs.policy import load_policy
+from cors_audit.report.build import GateSettings, Report, build_report
+from cors_audit.sending.engine import EngineOptions
 
 Factory = Callable[..., RawServer]
 

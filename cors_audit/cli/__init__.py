@@ -1,0 +1,3 @@
+"""Stage 12, the command line: parses arguments and draws the terminal (typer, rich). It owns no
+scan logic.
+"""

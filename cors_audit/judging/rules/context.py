@@ -1,0 +1,245 @@
+"""What the checks see of one target, and how they turn an observation into a `Finding`.
+
+`Evidence` indexes a target's exchanges and answers browser questions through ``browser/model.py``
+("would Chromium let this origin read this reply, with or without credentials?"). Checks
+never compare header strings themselves. `make_finding` builds the finding with its stable
+fingerprint and a ``curl`` command that reproduces it without any secret value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final, cast
+from urllib.parse import urljoin, urlsplit
+
+from cors_audit.browser import model as spec
+from cors_audit.core.models import (
+    EffectivePolicy,
+    Exchange,
+    Exploitability,
+    Finding,
+    OriginClass,
+    ProbeKind,
+    Severity,
+    Target,
+    url_origin,
+)
+from cors_audit.judging.rules.catalogue import get_rule
+from cors_audit.probing.planner import PolicyRequest, policy_request
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """The browser's verdict for one origin on one reply, in both credentials modes."""
+
+    omit: spec.Verdict
+    include: spec.Verdict
+
+    @property
+    def any(self) -> bool:
+        """Readable (or sendable) in at least one credentials mode."""
+        return self.omit.allowed or self.include.allowed
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A target's exchanges, its policy, and the browser model's mode."""
+
+    target: Target
+    policy: EffectivePolicy
+    exchanges: tuple[Exchange, ...]
+    mode: spec.Mode = "chromium"
+    credentials_given: bool = False
+    context: Exploitability = field(default_factory=Exploitability)
+    """Severity factors from the replies (BROWSER-MODEL.md §6.0), see ``rules/exploit.py``."""
+    _verdicts: dict[tuple[int, str], tuple[Exchange, object]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Verdicts already computed, by exchange identity: several checks ask the same question
+    of the same reply. The exchange is kept with its verdict so that its id cannot be reused."""
+
+    @property
+    def request(self) -> PolicyRequest:
+        """The request trusted pages make according to the policy."""
+        return policy_request(self.target, self.policy)
+
+    def answered(self, *kinds: ProbeKind) -> Iterator[Exchange]:
+        """Exchanges of these kinds (all kinds if none given) that got a reply."""
+        for exchange in self.exchanges:
+            if exchange.response is None:
+                continue
+            if kinds and exchange.probe.kind not in kinds:
+                continue
+            yield exchange
+
+    def with_origin(self, cls: OriginClass, *kinds: ProbeKind) -> Iterator[Exchange]:
+        """Answered exchanges whose probe origin belongs to ``cls``."""
+        for exchange in self.answered(*kinds):
+            origin = exchange.probe.origin
+            if origin is not None and origin.cls is cls:
+                yield exchange
+
+    def access(self, exchange: Exchange) -> Access:
+        """CORS-check verdicts (BROWSER-MODEL.md §2.1) for the exchange's own origin.
+
+        For a preflight this is the access part only; `preflight` adds method, headers and
+        status.
+        """
+        key = (id(exchange), "access")
+        hit = self._verdicts.get(key)
+        if hit is not None and hit[0] is exchange:
+            return cast("Access", hit[1])
+        assert exchange.response is not None
+        assert exchange.probe.origin is not None
+        origin = exchange.probe.origin.value
+        headers = exchange.response.headers
+        access = Access(
+            omit=spec.cors_check(origin, "omit", headers),
+            include=spec.cors_check(origin, "include", headers),
+        )
+        self._verdicts[key] = (exchange, access)
+        return access
+
+    def preflight(self, exchange: Exchange, credentials: spec.Credentials) -> spec.Verdict:
+        """The full preflight verdict (BROWSER-MODEL.md §3.3) for what the probe asked."""
+        key = (id(exchange), credentials)
+        hit = self._verdicts.get(key)
+        if hit is not None and hit[0] is exchange:
+            return cast("spec.Verdict", hit[1])
+        assert exchange.response is not None
+        assert exchange.probe.origin is not None
+        probe = exchange.probe
+        verdict = spec.preflight_check(
+            probe.origin.value if probe.origin else "null",
+            credentials,
+            probe.request_method,
+            list(probe.request_headers),
+            exchange.response.status,
+            exchange.response.headers,
+            self.mode,
+        )
+        result = spec.Verdict(allowed=verdict.allowed, error=verdict.error)
+        self._verdicts[key] = (exchange, result)
+        return result
+
+    def preflight_access(self, exchange: Exchange) -> Access:
+        """Full preflight verdicts in both credentials modes."""
+        return Access(
+            omit=self.preflight(exchange, "omit"), include=self.preflight(exchange, "include")
+        )
+
+
+def fingerprint(rule: str, target: Target, origin_template: str | None) -> str:
+    """Stable id of a finding: rule, method, URL and the origin *template* (the random label
+    is replaced by ``{label}``), so the same finding matches across runs."""
+    material = "\x1f".join((rule, target.method, target.url, origin_template or ""))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def curl_command(exchange: Exchange, credentials_given: bool) -> str:
+    """A ``curl`` command reproducing the exchange. User secrets are referenced through
+    environment variables (``$CORS_AUDIT_COOKIE``, ``$CORS_AUDIT_HEADER``), never inlined."""
+    probe = exchange.probe
+    parts = ["curl", "-i", "-s", "-X", probe.method, probe.url]
+    for name, value in probe.wire_headers():
+        if name == "Accept":
+            continue
+        parts += ["-H", f"{name}: {value}"]
+    command = shlex.join(parts)
+    if probe.credentialed and credentials_given:
+        command += ' -H "Cookie: $CORS_AUDIT_COOKIE" -H "$CORS_AUDIT_HEADER"'
+    return command
+
+
+def make_finding(
+    evidence: Evidence,
+    rule_id: str,
+    severity: Severity,
+    detail: str,
+    proof: Sequence[Exchange],
+    *,
+    origin_template: str | None = None,
+    credentialed: bool = False,
+    cors_error: str | None = None,
+) -> Finding:
+    """A finding of ``rule_id`` proven by ``proof`` (the first exchange gives the curl). When
+    an actual reply in the proof is a redirect, the detail says what Chromium does next."""
+    rule = get_rule(rule_id)
+    redirect = redirect_note(evidence, proof)
+    if redirect is not None:
+        detail = f"{detail} {redirect}"
+    first = proof[0]
+    origin = first.probe.origin
+    if origin_template is None and origin is not None:
+        origin_template = origin.template
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        url=evidence.target.url,
+        method=evidence.target.method,
+        origin=origin.value if origin else None,
+        title=rule.title,
+        detail=detail,
+        fix=rule.fix,
+        curl=curl_command(first, evidence.credentials_given),
+        fingerprint=fingerprint(rule.id, evidence.target, origin_template),
+        evidence=tuple(proof),
+        credentialed=credentialed,
+        cors_error=cors_error,
+        exploitability=evidence.context,
+    )
+
+
+_LOCATION_SHOWN: Final = 200
+"""Characters of a redirect's Location quoted in a finding (a hostile one may be huge)."""
+
+
+def redirect_note(evidence: Evidence, proof: Sequence[Exchange]) -> str | None:
+    """What Chromium does after the first actual reply in ``proof`` that is a redirect.
+
+    The scan never follows a redirect (the 3xx is the evidence), and a page never reads one:
+    Chromium runs the CORS check on the hop and stops there when it fails (BROWSER-MODEL.md §2.1,
+    r03), else follows it, and the reply at the Location decides what the page reads. Same
+    origin: the request keeps its ``Origin`` (r04). Another origin: it goes on with
+    ``Origin: null`` (redirect-taint, r01, r02), often to a login page when the scan had no
+    credentials.
+    """
+    for exchange in proof:
+        response = exchange.response
+        probe = exchange.probe
+        if probe.kind is not ProbeKind.ACTUAL or response is None or probe.origin is None:
+            continue
+        if not spec.is_redirect(response.status, response.headers):
+            continue
+        raw = spec.header_get(response.headers, "Location") or ""
+        shown = raw if len(raw) <= _LOCATION_SHOWN else raw[:_LOCATION_SHOWN] + "…"
+        lead = f"The reply was a {response.status} redirect to `{shown}` (the scan follows none)"
+        if not evidence.access(exchange).omit.allowed:
+            return f"{lead}; Chromium runs the CORS check on the redirect itself and stops there."
+        scheme = urlsplit(urljoin(exchange.probe.url, raw)).scheme.lower()
+        if scheme not in ("http", "https"):
+            # Fetch "HTTP-redirect fetch": a Location whose scheme is not HTTP(S) is a network
+            # error, not a redirect Chromium follows.
+            return (
+                f"{lead}; its Location is not an http(s) URL ({scheme or 'no scheme'}:), which "
+                "Fetch treats as a network error: the fetch fails there and the page reads "
+                "nothing."
+            )
+        try:
+            same = url_origin(urljoin(exchange.probe.url, raw)) == url_origin(exchange.probe.url)
+        except ValueError:  # a Location nobody can parse: the fetch fails there
+            return f"{lead}; its Location cannot be parsed, so Chromium's fetch fails there."
+        if same:
+            return (
+                f"{lead}; Chromium follows it on the same origin with the same Origin, and the "
+                "reply there must let the origin through as well before a page reads anything."
+            )
+        return (
+            f"{lead}; Chromium follows it to another origin with `Origin: null`, and what a page "
+            "reads is decided there. If this is a login redirect, scan with a signed-in user's "
+            "credentials (-H, --cookie) to judge the replies real users get."
+        )
+    return None

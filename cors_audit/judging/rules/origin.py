@@ -1,0 +1,324 @@
+"""Origin-acceptance rules: which untrusted origins a browser lets read or send.
+
+For every attacker origin class (arbitrary, ``null``, prefix, suffix, look-alike, special
+characters, third-party platforms, subdomains, insecure scheme) the check asks the browser
+model whether a page on that origin could read the reply (CORS check, BROWSER-MODEL.md §2.1,
+passing the preflight first when the target's method needs one, §3.3) or could at least send
+the policy's preflighted request (a cross-origin write). Narrower rules fold into
+``reflected-origin`` when an arbitrary origin is already allowed.
+
+Any one reply that lets an origin in is an exposure, even when other replies for the same
+origin (or the other arbitrary origin) refused it: the finding's detail then says
+"intermittent: N of M replies …" (`inconsistent_replies` feeds the scan's target note).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from cors_audit.browser import model as spec
+from cors_audit.core.models import Exchange, Finding, OriginClass, ProbeKind, Severity
+from cors_audit.judging.observed import LOCAL_DEV, parent_origin
+from cors_audit.judging.rules.catalogue import ORIGIN_RULES
+from cors_audit.judging.rules.context import Evidence, make_finding
+from cors_audit.judging.rules.exploit import cookies_stay_home, note
+
+RULE_FOR_CLASS: dict[OriginClass, str] = {
+    OriginClass.ARBITRARY: "reflected-origin",
+    OriginClass.NULL: "null-origin",
+    OriginClass.PREFIX: "prefix-match",
+    OriginClass.SUFFIX: "suffix-match",
+    OriginClass.UNESCAPED_DOT: "unescaped-dot",
+    OriginClass.SPECIAL_CHARS: "special-chars",
+    OriginClass.THIRD_PARTY: "third-party-origin",
+    OriginClass.SUBDOMAIN: "arbitrary-subdomain",
+    OriginClass.INSECURE_SCHEME: "insecure-scheme",
+    OriginClass.FIRST_PARTY: "origin-beyond-policy",
+}
+
+
+_CROSS_SITE = frozenset(
+    set(OriginClass) - {OriginClass.TRUSTED, OriginClass.SUBDOMAIN, OriginClass.FIRST_PARTY}
+)
+"""Classes whose origin is cross-site to the target: SameSite=Lax/Strict (and unspecified)
+cookies stay home (BROWSER-MODEL.md §6.0 factor 4; http:// is cross-site under schemeful
+same-site). A subdomain (or a first-party candidate) on the same scheme is same-site: its
+requests carry Lax cookies."""
+
+# (with credentials, without) per the rule catalogue (README "Rules").
+_SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
+    OriginClass.ARBITRARY: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.NULL: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.PREFIX: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.SUFFIX: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.UNESCAPED_DOT: (Severity.CRITICAL, Severity.MEDIUM),
+    OriginClass.SPECIAL_CHARS: (Severity.HIGH, Severity.MEDIUM),
+    OriginClass.THIRD_PARTY: (Severity.HIGH, Severity.MEDIUM),
+    OriginClass.SUBDOMAIN: (Severity.HIGH, Severity.LOW),
+    OriginClass.INSECURE_SCHEME: (Severity.HIGH, Severity.LOW),
+    OriginClass.FIRST_PARTY: (Severity.MEDIUM, Severity.LOW),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What a page on one origin can do against the target, as Chromium judges it."""
+
+    origin: str
+    read_omit: bool
+    read_include: bool
+    send_omit: bool
+    send_include: bool
+    proof: tuple[Exchange, ...]
+
+    @property
+    def any(self) -> bool:
+        """The origin can read or send something it should not."""
+        return self.read_omit or self.read_include or self.send_omit or self.send_include
+
+    @property
+    def credentialed(self) -> bool:
+        """The exposure holds with ``credentials: 'include'``."""
+        return self.read_include or self.send_include
+
+    @property
+    def reads(self) -> bool:
+        """Responses are readable (not only writable)."""
+        return self.read_omit or self.read_include
+
+
+def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
+    """Combine one origin's actual and preflight replies into what Chromium would allow."""
+    first = exchanges[0].probe.origin
+    origin = first.value if first else "null"
+    actual = [e for e in exchanges if e.probe.kind is ProbeKind.ACTUAL]
+    preflights = [e for e in exchanges if e.probe.kind is ProbeKind.PREFLIGHT]
+    needs_preflight = not spec.is_cors_safelisted_method(evidence.target.method)
+    # One passing reply is enough: the attacker controls the origin, and a server that lets it
+    # in on some replies only (backends behind a load balancer) lets it in on one of a few
+    # tries. Both random arbitrary origins form one group, interchangeable for the attacker.
+    read_omit = any(evidence.access(e).omit.allowed for e in actual)
+    read_include = any(evidence.access(e).include.allowed for e in actual)
+    send_omit = any(evidence.preflight(e, "omit").allowed for e in preflights)
+    send_include = any(evidence.preflight(e, "include").allowed for e in preflights)
+    if needs_preflight:
+        # The target's own method is preflighted: reading needs the preflight to pass too
+        # (BROWSER-MODEL.md §3.3, "after a preflight succeeds, the actual response still goes
+        # through §2.1").
+        read_omit = read_omit and send_omit
+        read_include = read_include and send_include
+    proof = tuple(e for e in exchanges if evidence.access(e).any)
+    return Exposure(
+        origin, read_omit, read_include, send_omit, send_include, proof or tuple(exchanges)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Inconsistency:
+    """Replies of one kind for one origin (or for the arbitrary origins together) that did not
+    agree: ``passed`` of ``replies`` let the origin in."""
+
+    cls: OriginClass
+    origin: str
+    kind: ProbeKind
+    passed: int
+    replies: int
+
+
+def _lets_in(evidence: Evidence, exchange: Exchange) -> bool:
+    """The reply lets its probe origin in, as `exposure` counts it (an actual reply readable,
+    a preflight passing as a whole), in either credentials mode."""
+    if exchange.probe.kind is ProbeKind.ACTUAL:
+        return evidence.access(exchange).any
+    return (
+        evidence.preflight(exchange, "omit").allowed
+        or evidence.preflight(exchange, "include").allowed
+    )
+
+
+def inconsistencies(evidence: Evidence, group: list[Exchange]) -> list[Inconsistency]:
+    """Per probe kind, the replies of ``group`` (one origin, or both arbitrary origins) that
+    disagreed: some let the origin in and some did not."""
+    first = group[0].probe.origin
+    assert first is not None
+    origin = "arbitrary origins" if first.cls is OriginClass.ARBITRARY else first.value
+    found: list[Inconsistency] = []
+    for kind in (ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+        replies = [e for e in group if e.probe.kind is kind]
+        passed = sum(1 for e in replies if _lets_in(evidence, e))
+        if 0 < passed < len(replies):
+            found.append(Inconsistency(first.cls, origin, kind, passed, len(replies)))
+    return found
+
+
+_KIND_WORDS = {ProbeKind.ACTUAL: "actual requests", ProbeKind.PREFLIGHT: "preflights"}
+
+
+def describe_inconsistency(item: Inconsistency) -> str:
+    """``1 of 2 replies to actual requests from arbitrary origins let the origin in``."""
+    return (
+        f"{item.passed} of {item.replies} replies to {_KIND_WORDS[item.kind]} from "
+        f"{item.origin} let the origin in"
+    )
+
+
+def _groups(evidence: Evidence, cls: OriginClass) -> dict[str, list[Exchange]]:
+    """The answered actual and preflight exchanges of ``cls`` by origin; both arbitrary
+    origins form one group (the attacker may use either)."""
+    by_origin: dict[str, list[Exchange]] = {}
+    for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+        assert exchange.probe.origin is not None
+        key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
+        by_origin.setdefault(key, []).append(exchange)
+    return by_origin
+
+
+def inconsistent_replies(evidence: Evidence) -> list[Inconsistency]:
+    """Every untrusted origin (or the arbitrary ones together) whose replies of one kind
+    disagreed: the server answers the same question differently from one reply to the next."""
+    return [
+        item
+        for cls in RULE_FOR_CLASS
+        for group in _groups(evidence, cls).values()
+        for item in inconsistencies(evidence, group)
+    ]
+
+
+def _describe(exp: Exposure, evidence: Evidence) -> str:
+    parts: list[str] = []
+    if exp.read_include:
+        parts.append(
+            f"Chromium lets a page on {exp.origin} read this response with the user's cookies "
+            "(credentials: 'include')"
+        )
+    elif exp.read_omit:
+        parts.append(f"Chromium lets a page on {exp.origin} read this response (without cookies)")
+    request = evidence.request
+    if exp.send_include or exp.send_omit:
+        mode = "with cookies" if exp.send_include else "without cookies"
+        headers = ", ".join(request.headers) or "no extra headers"
+        parts.append(
+            f"the preflight lets {exp.origin} send {request.method} requests {mode} "
+            f"(headers: {headers})"
+        )
+    return "; ".join(parts) + "."
+
+
+def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
+    with_creds, without = _SEVERITY[cls]
+    severity = with_creds if exp.credentialed else without
+    if cls is OriginClass.THIRD_PARTY and exp.origin.startswith(LOCAL_DEV):
+        # Local dev origins need local code on the victim's machine (BROWSER-MODEL.md §6.2 C12).
+        severity = severity.lowered()
+    if not exp.reads:
+        # Only a cross-origin write is possible, no read: one level lower (§6.0 "state-changing
+        # preflighted endpoint open to arbitrary origins" is Medium).
+        severity = severity.lowered()
+    if (
+        exp.credentialed
+        and cls in _CROSS_SITE
+        and severity is Severity.CRITICAL
+        and cookies_stay_home(evidence.context)
+    ):
+        # §6.0 scale: an arbitrary/null origin with credentials where the session cookie is
+        # Lax/unspecified needs a same-site foothold or a non-default browser: High.
+        severity = Severity.HIGH
+    return severity
+
+
+def check(evidence: Evidence) -> list[Finding]:
+    """Findings for every origin class that a browser would let through."""
+    findings: dict[str, Finding] = {}
+    open_parents = _open_parents(evidence)
+    for cls, rule_id in RULE_FOR_CLASS.items():
+        if cls is OriginClass.INSECURE_SCHEME and not evidence.target.origin.startswith("https://"):
+            continue  # an http:// page reading an http:// target gains nothing (§6.2 C11)
+        if cls is OriginClass.FIRST_PARTY and evidence.policy.policy_free:
+            continue  # without a policy a first-party origin the server admits is its allowlist
+        by_origin = {
+            key: group
+            for key, group in _groups(evidence, cls).items()
+            # A random subdomain got in too: arbitrary-subdomain covers this first-party one.
+            if not (cls is OriginClass.FIRST_PARTY and parent_origin(key) in open_parents)
+        }
+        judged = [
+            (exposure(evidence, group), group)
+            for group in by_origin.values()
+            # Only `*` for this origin: that is wildcard-origin's business, not a bypass. A `*`
+            # next to an echo of the origin (say, on the preflight only) still counts.
+            if not all(_wildcard(e) for e in group)
+        ]
+        judged = [(exp, group) for exp, group in judged if exp.any]
+        if not judged:
+            continue
+        exposures = [exp for exp, _ in judged]
+        best, best_group = max(judged, key=lambda item: (item[0].credentialed, item[0].reads))
+        detail = _describe(best, evidence)
+        flaky = inconsistencies(evidence, best_group)
+        if flaky:
+            # Not every reply let the origin in; one that did is enough for an attacker, who
+            # can simply try again.
+            detail += (
+                " The server answered inconsistently (intermittent: "
+                + "; ".join(describe_inconsistency(item) for item in flaky)
+                + "), e.g. backends behind a load balancer configured differently: an attacker "
+                "retries until a reply lets them in."
+            )
+        cookie_note = note(evidence.context) if best.credentialed else None
+        if cookie_note:
+            detail += " " + cookie_note
+        others = [exp.origin for exp in exposures if exp is not best]
+        if others:
+            detail += " Also allowed: " + ", ".join(others) + "."
+        findings[rule_id] = make_finding(
+            evidence,
+            rule_id,
+            _severity(cls, best, evidence),
+            detail,
+            [e for exp in exposures for e in exp.proof],
+            credentialed=best.credentialed,
+        )
+    return fold(list(findings.values()))
+
+
+def _open_parents(evidence: Evidence) -> set[str]:
+    """Parents of the random-subdomain probe origins a browser lets through: every named
+    subdomain of them is let in for the same reason."""
+    return {
+        parent_origin(e.probe.origin.value)
+        for e in evidence.with_origin(OriginClass.SUBDOMAIN, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
+        if e.probe.origin is not None and evidence.access(e).any
+    }
+
+
+def _wildcard(exchange: Exchange) -> bool:
+    assert exchange.response is not None
+    return spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD
+
+
+def fold(findings: list[Finding]) -> list[Finding]:
+    """Fold narrower origin findings into ``reflected-origin`` (their evidence is kept). The
+    merged finding takes the worst severity among them, and is credentialed when one was: a
+    narrower origin that reads with cookies where any origin reads without them is still that
+    bad."""
+    main = next((f for f in findings if f.rule == "reflected-origin"), None)
+    if main is None:
+        return findings
+    narrower = [f for f in findings if f.rule in ORIGIN_RULES]
+    if not narrower:
+        return findings
+    worst = max([main, *narrower], key=lambda f: f.severity.rank)
+    merged = replace(
+        main,
+        severity=worst.severity,
+        credentialed=any(f.credentialed for f in [main, *narrower]),
+        folded=tuple(f.rule for f in narrower),
+        evidence=main.evidence + tuple(e for f in narrower for e in f.evidence),
+    )
+    if worst is not main:
+        merged = replace(
+            merged,
+            detail=f"{main.detail} Worse, for {worst.origin or 'a narrower origin'} "
+            f"({worst.rule}): {worst.detail}",
+        )
+    return [merged] + [f for f in findings if f.rule != "reflected-origin" and f not in narrower]

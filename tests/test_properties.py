@@ -31,7 +31,19 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from support import hypothesis_profiles  # noqa: F401  (registers and loads the profile)
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import (
+    FetchOutcome,
+    PreflightVerdict,
+    SimRequest,
+    SimResponse,
+    WireRequest,
+    cors_check,
+    exposed_header_names,
+    is_browser_sendable_origin,
+    max_age,
+    preflight_check,
+    simulate_fetch,
+)
 from cors_audit.core.errors import PolicyError, UsageError
 from cors_audit.core.models import EffectivePolicy
 from cors_audit.inputs.policy import Policy, load_policy
@@ -294,7 +306,7 @@ request_origins = st.sampled_from((ORIGIN, "null", "https://b.test"))
 def test_cors_check_is_total_and_credentials_only_restrict(
     origin: str, headers: list[tuple[str, str]]
 ) -> None:
-    verdicts = {mode: spec.cors_check(origin, mode, headers) for mode in ("omit", "include")}
+    verdicts = {mode: cors_check(origin, mode, headers) for mode in ("omit", "include")}
 
     for verdict in verdicts.values():
         assert verdict.allowed is (verdict.error is None)
@@ -318,8 +330,8 @@ def test_preflight_check_is_total_and_credentials_only_restrict(
     headers: list[tuple[str, str]],
     mode: Any,
 ) -> None:
-    def check(credentials: Any) -> spec.PreflightVerdict:
-        return spec.preflight_check(origin, credentials, method, names, status, headers, mode)
+    def check(credentials: Any) -> PreflightVerdict:
+        return preflight_check(origin, credentials, method, names, status, headers, mode)
 
     omit, include = check("omit"), check("include")
 
@@ -333,24 +345,24 @@ def test_preflight_check_is_total_and_credentials_only_restrict(
 def test_max_age_and_exposure_are_total_and_bounded(headers: list[tuple[str, str]]) -> None:
     caps = {"chromium": 7200, "webkit": 600, "firefox": 86400}
     for engine, cap in caps.items():
-        seconds = spec.max_age(headers, engine)  # type: ignore[arg-type]
+        seconds = max_age(headers, engine)  # type: ignore[arg-type]
         assert seconds is None or 0 <= seconds <= cap, (engine, seconds)
-    assert isinstance(spec.max_age(headers, "spec"), int)
+    assert isinstance(max_age(headers, "spec"), int)
 
-    omit = spec.exposed_header_names(headers, "omit")
-    include = spec.exposed_header_names(headers, "include")
+    omit = exposed_header_names(headers, "omit")
+    include = exposed_header_names(headers, "include")
     present = {name.lower() for name, _ in headers}
     assert include <= omit <= present
     assert "set-cookie" not in omit
 
 
-def stable_pick(options: list[spec.SimResponse], *key: object) -> spec.SimResponse:
+def stable_pick(options: list[SimResponse], *key: object) -> SimResponse:
     """A response chosen by the request alone (never by its cookies), the same on every run."""
     return options[zlib.crc32(repr(key).encode()) % len(options)]
 
 
 responses = st.lists(
-    st.builds(spec.SimResponse, status=statuses, headers=header_lists.map(tuple)),
+    st.builds(SimResponse, status=statuses, headers=header_lists.map(tuple)),
     min_size=1,
     max_size=4,
 )
@@ -373,21 +385,21 @@ request_headers = st.lists(
     mode=st.sampled_from(("chromium", "spec")),
 )
 def test_simulate_fetch_is_total_and_credentials_only_restrict(
-    preflights: list[spec.SimResponse],
-    actuals: list[spec.SimResponse],
+    preflights: list[SimResponse],
+    actuals: list[SimResponse],
     method: str,
     headers: list[tuple[str, str]],
     url: str,
     initiator: str,
     mode: Any,
 ) -> None:
-    def server(wire: spec.WireRequest) -> spec.SimResponse:
+    def server(wire: WireRequest) -> SimResponse:
         table = preflights if wire.preflight else actuals
         return stable_pick(table, wire.method, wire.url, wire.origin, wire.acrm, wire.acrh)
 
-    def fetch(credentials: Any) -> spec.FetchOutcome:
-        request = spec.SimRequest(url, initiator, method, tuple(headers), credentials=credentials)
-        return spec.simulate_fetch(request, server, mode=mode)
+    def fetch(credentials: Any) -> FetchOutcome:
+        request = SimRequest(url, initiator, method, tuple(headers), credentials=credentials)
+        return simulate_fetch(request, server, mode=mode)
 
     omit, include = fetch("omit"), fetch("include")
 
@@ -441,12 +453,12 @@ def test_probe_origins_are_browser_sendable(
         return  # a site origin that no browser would produce: refused with a message
     assert found
     for origin in found:
-        assert spec.is_browser_sendable_origin(origin.value), (site, origin)
+        assert is_browser_sendable_origin(origin.value), (site, origin)
 
 
 @pytest.mark.parametrize("origin", ["http://0xg", "https://api.0xfoo", "http://a.0x-b:8080"])
 def test_zero_x_domain_labels_are_sendable(origin: str) -> None:
-    assert spec.is_browser_sendable_origin(origin)
+    assert is_browser_sendable_origin(origin)
 
 
 # -- targets ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Final, TypeVar
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import Mode
 from cors_audit.core.errors import UsageError
 from cors_audit.core.models import (
     EffectivePolicy,
@@ -83,7 +83,7 @@ class ScanOptions:
     """Everything that shapes a scan besides the targets and the policy."""
 
     engine: EngineOptions = field(default_factory=EngineOptions)
-    mode: spec.Mode = "chromium"
+    mode: Mode = "chromium"
     """Browser model mode (BROWSER-MODEL.md §3.4)."""
     label: str | None = None
     """The random label used in attacker origins; a fresh one per run when ``None``."""

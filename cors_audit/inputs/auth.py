@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import is_token
 from cors_audit.core.errors import UsageError
 from cors_audit.core.models import Headers
 
@@ -27,7 +27,7 @@ _FORBIDDEN: Final = frozenset({"origin", "host", "content-length", "transfer-enc
 
 def check_header(name: str, value: str, where: str) -> tuple[str, str]:
     """A validated ``(name, value)``; raises ``UsageError`` naming ``where`` (never the value)."""
-    if not spec.is_token(name):
+    if not is_token(name):
         raise UsageError(f"{where}: {name!r} is not a valid header name")
     if name.lower() in _FORBIDDEN:
         raise UsageError(f"{where}: the {name} header is set by cors-audit and cannot be given")

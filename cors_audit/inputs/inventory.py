@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote, urljoin
 
 import yaml
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import cors_unsafe_request_header_names, header_get, is_token
 from cors_audit.core.errors import TargetError, UsageError
 from cors_audit.core.models import Target, url_origin
 from cors_audit.inputs.targets import normalize_site_origin, normalize_url, parse_method
@@ -692,7 +692,7 @@ class _OpenApi:
 
     def _header_name(self, value: object, pointer: str) -> str:
         name = self.doc.string(value, pointer, "an HTTP header name")
-        if not spec.is_token(name):
+        if not is_token(name):
             self.doc.fail(pointer, f"{name!r} is not a valid header name", "an HTTP token")
         return name
 
@@ -808,9 +808,9 @@ class _OpenApi:
             if content_type is not None:
                 pairs.append(("Content-Type", content_type))
             for name, _ in pairs:
-                if not spec.is_token(name):
+                if not is_token(name):
                     doc.fail(op_at, f"the header name {name!r} is not valid", "an HTTP token")
-            names = tuple(spec.cors_unsafe_request_header_names(pairs))
+            names = tuple(cors_unsafe_request_header_names(pairs))
             target = Target(url=url, method=parse_method(method.upper(), source), source=source)
             found.append((target, names))
         return found
@@ -1013,7 +1013,7 @@ class _Har:
         except UsageError as exc:
             self.notes.append(f"{exc}; skipped")
             return None
-        origin_header = spec.header_get(headers, "Origin")
+        origin_header = header_get(headers, "Origin")
         if origin_header is not None:
             # The Origin header is what the server saw and what CORS compares
             # (BROWSER-MODEL.md §1.2).
@@ -1023,7 +1023,7 @@ class _Har:
             return None
         else:
             # Referer names the requesting document (an iframe too); the page is a fallback.
-            initiator = _http_origin(spec.header_get(headers, "Referer"))
+            initiator = _http_origin(header_get(headers, "Referer"))
             pageref = entry.get("pageref")
             if initiator is None and isinstance(pageref, str):
                 initiator = self.pages.get(pageref)
@@ -1033,7 +1033,7 @@ class _Har:
         if initiator != "null" and initiator == url_origin(url):
             self._count("same-origin")
             return None
-        acrm = spec.header_get(headers, "Access-Control-Request-Method")
+        acrm = header_get(headers, "Access-Control-Request-Method")
         if method == "OPTIONS" and acrm is None:
             self.notes.append(
                 f"{source}: skipped: OPTIONS request that is not a preflight (the scan sends "
@@ -1080,7 +1080,7 @@ class _Har:
                 key = (request.method, request.url)
                 actual_keys.add(key)
                 order.setdefault(key, request.index)
-                unsafe = spec.cors_unsafe_request_header_names(request.headers)
+                unsafe = cors_unsafe_request_header_names(request.headers)
                 names.setdefault(key, set()).update(
                     n for n in unsafe if n not in _BROWSER_ADDED and not n.startswith(":")
                 )
@@ -1096,9 +1096,9 @@ class _Har:
                     f"{request.acrm} is audited"
                 )
             order.setdefault(key, request.index)
-            acrh = spec.header_get(request.headers, "Access-Control-Request-Headers") or ""
+            acrh = header_get(request.headers, "Access-Control-Request-Headers") or ""
             names.setdefault(key, set()).update(
-                token.strip().lower() for token in acrh.split(",") if spec.is_token(token.strip())
+                token.strip().lower() for token in acrh.split(",") if is_token(token.strip())
             )
         keys = sorted(order, key=order.__getitem__)
         targets = tuple(

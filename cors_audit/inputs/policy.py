@@ -40,7 +40,7 @@ from pydantic import (
     model_validator,
 )
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import is_forbidden_method, is_token, normalize_method
 from cors_audit.core import models
 from cors_audit.core.errors import PolicyError, UsageError
 from cors_audit.core.origin import SHARED_HOSTING_DOMAINS, canonical_host
@@ -220,10 +220,10 @@ def _check_method(value: str, *, wildcard: bool = True) -> str:
     expected = 'an HTTP method such as "GET" or "PATCH"'
     if value == "*" and wildcard:
         return value
-    if not spec.is_token(value) or value == "*":
+    if not is_token(value) or value == "*":
         raise _Invalid(f"{_q(value)} is not an HTTP method name (a token)", expected)
-    upper = spec.normalize_method(value)
-    if spec.is_forbidden_method(value):
+    upper = normalize_method(value)
+    if is_forbidden_method(value):
         raise _Invalid(
             f"{_q(value)} is a forbidden method: fetch() refuses to send it "
             "(BROWSER-MODEL.md §1.3)",
@@ -244,7 +244,7 @@ def _check_target_method(value: str) -> str:
 
 def _check_header(value: str) -> str:
     """A header name (a token) or ``*``. The original case is kept for display."""
-    if not spec.is_token(value):
+    if not is_token(value):
         raise _Invalid(
             f"{_q(value)} is not an HTTP header name (a token)",
             'a header name such as "Content-Type"',

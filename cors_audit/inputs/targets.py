@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TextIO
 from urllib.parse import quote, urlsplit
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import is_forbidden_method, is_token, normalize_method
 from cors_audit.core.errors import TargetError, UsageError
 from cors_audit.core.models import Target
 from cors_audit.core.origin import canonical_host, parse_origin, serialize_origin
@@ -149,16 +149,16 @@ def parse_method(raw: str, source: str = "argument") -> str:
     method = raw.strip()
     if not method:
         raise UsageError(f"{source}: the HTTP method is empty")
-    if not spec.is_token(method):
+    if not is_token(method):
         raise UsageError(
             f"{source}: invalid HTTP method {raw!r} (expected a token such as GET or PATCH)"
         )
-    if spec.is_forbidden_method(method):
+    if is_forbidden_method(method):
         raise UsageError(
             f"{source}: HTTP method {method!r} cannot be sent by a browser "
             "(fetch() throws a TypeError for CONNECT, TRACE and TRACK)"
         )
-    return spec.normalize_method(method)
+    return normalize_method(method)
 
 
 def normalize_site_origin(raw: str, source: str = "--site-origin") -> str:

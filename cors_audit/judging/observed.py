@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import (
+    ACAH,
+    ACAM,
+    ACAO,
+    ACAPN,
+    ACEH,
+    ACMA,
+    cors_check,
+    extract_header_list_values,
+    header_get,
+    is_ok_status,
+)
 from cors_audit.core.models import Exchange, OriginClass, ProbeKind
 from cors_audit.core.models import Observed as Observed  # re-exported: the summary lives in models
 
@@ -56,53 +67,51 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
             continue
         origin = probe.origin.value
         wire = response.headers
-        wildcard = wildcard or spec.header_get(wire, spec.ACAO) == "*"
-        if not spec.cors_check(origin, "omit", wire).allowed:
+        wildcard = wildcard or header_get(wire, ACAO) == "*"
+        if not cors_check(origin, "omit", wire).allowed:
             continue
         # Preflights only count when the browser would accept them as a whole (§3.3).
-        if probe.kind is not ProbeKind.ACTUAL and not spec.is_ok_status(response.status):
+        if probe.kind is not ProbeKind.ACTUAL and not is_ok_status(response.status):
             continue
         cls = probe.origin.cls
         if cls is OriginClass.TRUSTED:
             _add(allowed, [origin], fold=False)
-            if spec.cors_check(origin, "include", wire).allowed:
+            if cors_check(origin, "include", wire).allowed:
                 _add(credentialed, [origin], fold=False)
         elif cls is OriginClass.FIRST_PARTY:
-            if spec.header_get(wire, spec.ACAO) != "*":  # `*` says nothing of whom it means
+            if header_get(wire, ACAO) != "*":  # `*` says nothing of whom it means
                 _add(discovered, [origin], fold=False)
         else:
             _add(untrusted, [origin], fold=False)
-            if cls is OriginClass.ARBITRARY and spec.header_get(wire, spec.ACAO) != "*":
+            if cls is OriginClass.ARBITRARY and header_get(wire, ACAO) != "*":
                 anyone = True
             elif (
                 cls is OriginClass.THIRD_PARTY
                 and origin.startswith(LOCAL_DEV)
-                and spec.header_get(wire, spec.ACAO) != "*"
+                and header_get(wire, ACAO) != "*"
             ):
                 _add(discovered, [origin], fold=False)
             elif cls is OriginClass.SUBDOMAIN:
                 open_parents.add(parent_origin(origin))
         if probe.kind is ProbeKind.ACTUAL:
-            listed = spec.extract_header_list_values(wire, spec.ACEH)
+            listed = extract_header_list_values(wire, ACEH)
             if isinstance(listed, list):
                 _add(exposed, listed, fold=True)
             continue
-        listed = spec.extract_header_list_values(wire, spec.ACAM)
+        listed = extract_header_list_values(wire, ACAM)
         if isinstance(listed, list):
             _add(methods, listed, fold=False)
-        listed = spec.extract_header_list_values(wire, spec.ACAH)
+        listed = extract_header_list_values(wire, ACAH)
         if isinstance(listed, list):
             # The beyond-policy probe asks for a made-up x-<label> header: a server that echoes
             # it grants nothing anyone uses (that is headers-beyond-policy's business).
             probed = set(probe.request_headers) if probe.purpose == "beyond-policy" else set()
             _add(headers, [h for h in listed if h.lower() not in probed], fold=True)
-        raw_age = spec.header_get(wire, spec.ACMA)
+        raw_age = header_get(wire, ACMA)
         if raw_age is not None and raw_age.strip().isdigit():
             max_age = max(max_age or 0, int(raw_age.strip()))
         if probe.kind is ProbeKind.PRIVATE_NETWORK:
-            private_network = (
-                private_network or (spec.header_get(wire, spec.ACAPN) or "").strip() == "true"
-            )
+            private_network = private_network or (header_get(wire, ACAPN) or "").strip() == "true"
     return Observed(
         allowed_origins=tuple(allowed),
         credentialed_origins=tuple(credentialed),

@@ -34,7 +34,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import (
+    AllowOriginShape,
+    Mode,
+    allow_origin_shape,
+    cors_check,
+    is_cors_safelisted_method,
+    preflight_check,
+)
 from cors_audit.core.models import (
     EffectivePolicy,
     Exchange,
@@ -68,7 +75,7 @@ class PolicyRequest:
     @property
     def needs_preflight(self) -> bool:
         """Whether Chromium would preflight this request (BROWSER-MODEL.md §3.1)."""
-        return not spec.is_cors_safelisted_method(self.method) or bool(self.headers)
+        return not is_cors_safelisted_method(self.method) or bool(self.headers)
 
 
 def policy_request(target: Target, policy: EffectivePolicy) -> PolicyRequest:
@@ -81,13 +88,9 @@ def policy_request(target: Target, policy: EffectivePolicy) -> PolicyRequest:
     assumed to carry a non-safelisted value such as ``application/json``.
     """
     method = target.method
-    if spec.is_cors_safelisted_method(method) and policy.allowed_methods:
+    if is_cors_safelisted_method(method) and policy.allowed_methods:
         method = next(
-            (
-                m
-                for m in policy.allowed_methods
-                if m != "*" and not spec.is_cors_safelisted_method(m)
-            ),
+            (m for m in policy.allowed_methods if m != "*" and not is_cors_safelisted_method(m)),
             method,
         )
     names = {h.lower() for h in policy.allowed_headers or () if h != "*"}
@@ -217,8 +220,8 @@ def actual_arbitrary(exchanges: Sequence[Exchange]) -> list[Exchange]:
 
 def _wildcard(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    shape = spec.allow_origin_shape(exchange.response.headers)
-    return shape is spec.AllowOriginShape.WILDCARD
+    shape = allow_origin_shape(exchange.response.headers)
+    return shape is AllowOriginShape.WILDCARD
 
 
 def _passes(exchange: Exchange) -> bool:
@@ -226,7 +229,7 @@ def _passes(exchange: Exchange) -> bool:
     origin = exchange.probe.origin
     if origin is None or exchange.response is None:
         return False
-    return spec.cors_check(origin.value, "omit", exchange.response.headers).allowed
+    return cors_check(origin.value, "omit", exchange.response.headers).allowed
 
 
 def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
@@ -258,22 +261,22 @@ def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
         assert e.response is not None
         if _wildcard(e):
             return False
-        if not spec.cors_check(e.probe.origin.value, "include", e.response.headers).allowed:
+        if not cors_check(e.probe.origin.value, "include", e.response.headers).allowed:
             return False
-    if spec.is_cors_safelisted_method(target.method):
+    if is_cors_safelisted_method(target.method):
         return True
     preflights = [e for e in arbitrary if e.probe.kind is ProbeKind.PREFLIGHT]
-    modes: tuple[spec.Mode, ...] = ("chromium", "spec")
+    modes: tuple[Mode, ...] = ("chromium", "spec")
     return all(any(_preflight_passes(e, mode) for e in preflights) for mode in modes)
 
 
-def _preflight_passes(exchange: Exchange, mode: spec.Mode) -> bool:
+def _preflight_passes(exchange: Exchange, mode: Mode) -> bool:
     """The preflight reply passes as a whole with credentials (access, status, method and
     headers)."""
     probe, response = exchange.probe, exchange.response
     if probe.origin is None or response is None:
         return False
-    verdict = spec.preflight_check(
+    verdict = preflight_check(
         probe.origin.value,
         "include",
         probe.request_method,
@@ -292,7 +295,7 @@ def admitted(target: Target, exchanges: Sequence[Exchange]) -> tuple[str, ...]:
     preflight counts, since a browser never sends the actual request behind a refused one.
     Empty when an arbitrary origin got through too: a server that lets anyone in says nothing
     about which origins it means."""
-    preflight_only = not spec.is_cors_safelisted_method(target.method)
+    preflight_only = not is_cors_safelisted_method(target.method)
     found: dict[str, None] = {}
     for e in exchanges:
         origin = e.probe.origin
@@ -390,7 +393,7 @@ def _gate(target: Target) -> ProbeKind:
     an attacker page reads with a simple request, which Chromium never preflights: the actual
     reply alone decides, so no preflight is sent for the narrow origins at all.
     """
-    if spec.is_cors_safelisted_method(target.method):
+    if is_cors_safelisted_method(target.method):
         return ProbeKind.ACTUAL
     return ProbeKind.PREFLIGHT
 

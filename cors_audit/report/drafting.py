@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import is_forbidden_method
 from cors_audit.core.models import url_origin
 from cors_audit.core.text import sanitize
 from cors_audit.judging.observed import LOCAL_DEV
@@ -138,8 +138,8 @@ def _settings(scanned: Sequence[TargetModel], findings: Sequence[FindingModel]) 
     credentials = any(o.credentialed_origins for o in observed)
     methods = _union((m for o in observed for m in o.methods), fold=False)
     # fetch() can never send these (BROWSER-MODEL.md §1.3); a policy may not list them.
-    unusable = [m for m in methods if spec.is_forbidden_method(m)]
-    methods = [m for m in methods if not spec.is_forbidden_method(m)]
+    unusable = [m for m in methods if is_forbidden_method(m)]
+    methods = [m for m in methods if not is_forbidden_method(m)]
     headers = _union((h for o in observed for h in o.headers), fold=True)
     exposed = _union((h for o in observed for h in o.exposed), fold=True)
     ages = [o.max_age for o in observed if o.max_age is not None]

@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import urlsplit
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import cors_check, is_cors_safelisted_method
 from cors_audit.core.errors import CorsAuditError
 from cors_audit.core.models import url_origin
 from cors_audit.judging.rules.catalogue import ORIGIN_RULES
@@ -345,7 +345,7 @@ def _preflighted_headers(
 ) -> tuple[tuple[str, str], ...]:
     """For a method that is preflighted: the headers the evidence's preflight for ``method``
     asked for (the request the scan showed to pass or fail), else none."""
-    if spec.is_cors_safelisted_method(method):
+    if is_cors_safelisted_method(method):
         return ()
     for e in evidence:
         if e.kind == "preflight" and _request_header(e, "Access-Control-Request-Method") == method:
@@ -357,7 +357,7 @@ def _passes(origin: str, credentials: Credentials, evidence: EvidenceModel) -> b
     if evidence.response is None:
         return False
     headers = [(h.name, h.value) for h in evidence.response.headers]
-    return spec.cors_check(origin, credentials, headers).allowed
+    return cors_check(origin, credentials, headers).allowed
 
 
 @dataclass(frozen=True, slots=True)

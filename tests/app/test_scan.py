@@ -27,7 +27,7 @@ from cors_audit.app.scan import (
     scan,
     scan_async,
 )
-from cors_audit.browser import model as spec
+from cors_audit.browser import header_get, is_browser_sendable_origin
 from cors_audit.core.models import (
     ErrorKind,
     Exchange,
@@ -106,7 +106,7 @@ def origin_classes(result: TargetResult) -> set[OriginClass]:
 
 
 def wire_origin(exchange: Exchange) -> str | None:
-    return spec.header_get(exchange.request.headers, "Origin")
+    return header_get(exchange.request.headers, "Origin")
 
 
 def label_of(exchange: Exchange) -> str:
@@ -231,10 +231,10 @@ def test_every_origin_sent_is_browser_sendable(policy: Policy) -> None:
                 assert sent is None
                 continue
             assert sent == exchange.probe.origin.value
-            assert spec.is_browser_sendable_origin(sent), sent
+            assert is_browser_sendable_origin(sent), sent
     for request in lab.requests:
         if "origin" in request.headers:
-            assert spec.is_browser_sendable_origin(request.headers["origin"])
+            assert is_browser_sendable_origin(request.headers["origin"])
 
 
 def test_each_run_uses_one_fresh_label(policy: Policy) -> None:
@@ -298,7 +298,7 @@ def test_credentials_go_on_actual_requests_and_never_on_preflights(policy: Polic
         assert "SECRET123" not in text
         assert "COOKIESECRET" not in text
         if not exchange.probe.is_preflight:
-            assert spec.header_get(exchange.request.headers, "Cookie") == REDACTED
+            assert header_get(exchange.request.headers, "Cookie") == REDACTED
 
 
 def test_without_credentials_nothing_is_credentialed(policy: Policy) -> None:

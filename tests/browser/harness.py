@@ -41,7 +41,14 @@ from urllib.parse import urlsplit
 
 from support.spec_vectors import ORIGIN, Call, Expect, HeaderLines, Response, Route, Vector
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import (
+    SimCache,
+    SimRequest,
+    SimResponse,
+    WireRequest,
+    header_get,
+    simulate_fetch,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, CDPSession, Frame, Page, Playwright
@@ -107,7 +114,7 @@ def _route_key(url: str) -> tuple[str, str]:
 
 
 def _get(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    return spec.header_get(tuple(headers), name)
+    return header_get(tuple(headers), name)
 
 
 def _no_body(status: int) -> bool:
@@ -432,8 +439,8 @@ def check_expect(vector: Vector, expected: Expect, seen: Observation) -> list[Mi
 # the model side
 
 
-def _sim_request(vector: Vector, call: Call) -> spec.SimRequest:
-    return spec.SimRequest(
+def _sim_request(vector: Vector, call: Call) -> SimRequest:
+    return SimRequest(
         url=call.url or vector.url,
         initiator=vector.initiator,
         method=call.method,
@@ -448,22 +455,22 @@ def _sim_request(vector: Vector, call: Call) -> spec.SimRequest:
 
 
 def simulate(vector: Vector) -> Observation:
-    """Replay a (localized) vector through ``spec.simulate_fetch`` in ``chromium`` mode, with one
+    """Replay a (localized) vector through ``simulate_fetch`` in ``chromium`` mode, with one
     browser state (preflight + HTTP cache) for all its calls and ``now`` = the call's ``at``.
 
     ``spec`` is looked up at call time, so a monkeypatched model is what runs (self-check).
     """
     routes = {_route_key(route.url): route for route in vector.routes}
 
-    def server(request: spec.WireRequest) -> spec.SimResponse:
+    def server(request: WireRequest) -> SimResponse:
         status, lines = answer(routes.get(_route_key(request.url)), request.method, request.headers)
-        return spec.SimResponse(status, lines)
+        return SimResponse(status, lines)
 
-    cache = spec.SimCache()
+    cache = SimCache()
     calls: list[CallObservation] = []
     wire: list[Wire] = []
     for call in vector.calls:
-        outcome = spec.simulate_fetch(
+        outcome = simulate_fetch(
             _sim_request(vector, call),
             server,
             cache=cache,

@@ -2,7 +2,7 @@
 
 Every vector of BROWSER-MODEL.md §7.2/§7.3 that a page can trigger, plus the new vectors of
 ``browser_vectors``, is replayed once per session in Chromium (the §7.1 harness) and through
-``spec.simulate_fetch``; the tests assert both agree on each call's outcome, CorsError, readable
+``simulate_fetch``; the tests assert both agree on each call's outcome, CorsError, readable
 headers, and on the preflights and actual requests that reached the server. Where Chromium
 departs from a recorded expectation or from the model, the vector is a strict xfail whose reason
 carries the evidence, so the suite stays green and turns red the day either side changes.
@@ -35,13 +35,14 @@ from harness import (
 )
 from support.spec_vectors import ACAC, BY_ID, VECTORS, Vector
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import Credentials, Engine, HeaderList, header_get
+from cors_audit.browser import model as browser_model
 from cors_audit.judging.rules.catalogue import RULES_BY_ID
 
 pytestmark = pytest.mark.browser
 
 MODEL_GAPS: dict[str, str] = {}
-"""Vector id → where real Chromium disagrees with ``spec.simulate_fetch`` (strict xfail). Empty:
+"""Vector id → where real Chromium disagrees with ``simulate_fetch`` (strict xfail). Empty:
 the gaps this suite found (LNA error names: l01, bl01, bl02; no preflight-cache reuse for a
 null initiator: bn08) are fixed in browser/model.py."""
 
@@ -124,18 +125,16 @@ def test_harness_saw_only_vector_urls(chromium_run: BrowserRun) -> None:
 # the suite can fail: a deliberately wrong model must disagree with the cached observations
 
 
-def _acac_any_case(headers: spec.HeaderList) -> bool:
-    return (spec.header_get(headers, ACAC) or "").lower() == "true"
+def _acac_any_case(headers: HeaderList) -> bool:
+    return (header_get(headers, ACAC) or "").lower() == "true"
 
 
-def _exposes_only_safelist(
-    headers: spec.HeaderList, credentials: spec.Credentials
-) -> frozenset[str]:
+def _exposes_only_safelist(headers: HeaderList, credentials: Credentials) -> frozenset[str]:
     safelist = {"cache-control", "content-language", "content-length", "content-type"}
     return frozenset({n.lower() for n, _ in headers} & safelist)
 
 
-def _never_cached(headers: spec.HeaderList, engine: spec.Engine = "chromium") -> int | None:
+def _never_cached(headers: HeaderList, engine: Engine = "chromium") -> int | None:
     return None
 
 
@@ -156,7 +155,7 @@ def test_a_wrong_model_is_caught(
     caught_by: set[str],
 ) -> None:
     # Given the cached Chromium observations and a model with one deliberate bug
-    monkeypatch.setattr(spec, attribute, wrong)
+    monkeypatch.setattr(browser_model, attribute, wrong)
     # When the comparison runs again
     failing = {
         vid

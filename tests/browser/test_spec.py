@@ -8,18 +8,39 @@ from collections.abc import Callable
 import pytest
 from support.spec_vectors import BY_ID, EXPECTED_IDS, VECTORS, Expect, Vector
 
-from cors_audit.browser import model as spec
-from cors_audit.browser.model import (
+from cors_audit.browser import (
     FAILURE,
     AllowOriginShape,
     CorsError,
     Engine,
+    FetchOutcome,
+    HttpCache,
     Mode,
     PreflightCache,
+    PreflightVerdict,
     SimCache,
     SimRequest,
     SimResponse,
     WireRequest,
+    allow_origin_shape,
+    cors_check,
+    cors_unsafe_request_header_names,
+    exposed_header_names,
+    extract_header_list_values,
+    header_get,
+    is_browser_sendable_origin,
+    is_cors_safelisted_method,
+    is_cors_safelisted_request_header,
+    is_credentials_true,
+    is_forbidden_method,
+    is_ok_status,
+    is_redirect,
+    max_age,
+    needs_preflight,
+    normalize_method,
+    preflight_check,
+    simulate_fetch,
+    url_origin,
 )
 
 ORIGIN = "http://a.test:8000"
@@ -40,7 +61,7 @@ def _server(vector: Vector) -> Callable[[WireRequest], SimResponse]:
                 return SimResponse(404)  # the harness has no preflight answer ("-")
             chosen = route.preflight
         elif route.revalidation is not None and (
-            spec.header_get(request.headers, "If-None-Match") is not None
+            header_get(request.headers, "If-None-Match") is not None
         ):
             chosen = route.revalidation
         else:
@@ -55,7 +76,7 @@ def _server(vector: Vector) -> Callable[[WireRequest], SimResponse]:
 
 def _replay(
     vector: Vector, mode: Mode, engine: Engine | None = None
-) -> tuple[list[spec.FetchOutcome], list[WireRequest]]:
+) -> tuple[list[FetchOutcome], list[WireRequest]]:
     cache = SimCache(preflight=PreflightCache(engine=engine))
     server = _server(vector)
     outcomes = []
@@ -73,7 +94,7 @@ def _replay(
             secure_context=vector.secure_context,
         )
         outcomes.append(
-            spec.simulate_fetch(
+            simulate_fetch(
                 request,
                 server,
                 cache=cache,
@@ -179,7 +200,7 @@ def test_l01_secure_context_without_permission_is_denied() -> None:
         initiator_address_space="public",
         target_address_space="loopback",
     )
-    outcome = spec.simulate_fetch(request, _unreachable)
+    outcome = simulate_fetch(request, _unreachable)
     assert outcome.error is CorsError.LOCAL_NETWORK_ACCESS_PERMISSION_DENIED
     assert "Permission was denied" in outcome.message
 
@@ -192,7 +213,7 @@ def test_lna_permission_granted_proceeds() -> None:
         target_address_space="loopback",
         lna_permission=True,
     )
-    outcome = spec.simulate_fetch(request, _fixed(SimResponse(200, (("ACAO", "x"),))))
+    outcome = simulate_fetch(request, _fixed(SimResponse(200, (("ACAO", "x"),))))
     assert outcome.error is CorsError.MISSING_ALLOW_ORIGIN_HEADER
     assert len(outcome.actuals) == 1
 
@@ -219,7 +240,7 @@ def _fixed(response: SimResponse) -> Callable[[WireRequest], SimResponse]:
 )
 def test_fetch_type_errors(method: str, mode: str, message: str) -> None:
     request = SimRequest(url="http://b.test/", method=method, mode=mode)  # type: ignore[arg-type]
-    outcome = spec.simulate_fetch(request, _unreachable)
+    outcome = simulate_fetch(request, _unreachable)
     assert not outcome
     assert outcome.error is None
     assert outcome.message == message
@@ -237,7 +258,7 @@ def test_sim_request_rejects_bad_values(field: str, value: str) -> None:
 def test_same_origin_fetch_is_basic_and_sends_cookies() -> None:
     request = SimRequest(url="http://a.test:8000/x", headers=(("X-Foo", "1"),))
     response = SimResponse(200, (("X-Secret", "1"), ("Set-Cookie", "a=b")))
-    outcome = spec.simulate_fetch(request, _fixed(response))
+    outcome = simulate_fetch(request, _fixed(response))
     assert outcome.response_type == "basic"
     assert outcome.readable_headers == {"x-secret"}
     assert not outcome.preflights
@@ -247,7 +268,7 @@ def test_same_origin_fetch_is_basic_and_sends_cookies() -> None:
 
 def test_same_origin_post_sends_origin() -> None:
     request = SimRequest(url="http://a.test:8000/x", method="POST")
-    outcome = spec.simulate_fetch(request, _fixed(SimResponse(200)))
+    outcome = simulate_fetch(request, _fixed(SimResponse(200)))
     assert outcome.actuals[0].origin == ORIGIN
 
 
@@ -257,7 +278,7 @@ def test_no_cors_is_opaque_and_drops_unsafe_headers() -> None:
         mode="no-cors",
         headers=(("X-Foo", "1"), ("Accept", "text/html"), ("Cookie", "a=b")),
     )
-    outcome = spec.simulate_fetch(request, _fixed(SimResponse(200, (("X", "1"),))))
+    outcome = simulate_fetch(request, _fixed(SimResponse(200, (("X", "1"),))))
     assert outcome.allowed
     assert outcome.response_type == "opaque"
     assert outcome.response is None
@@ -277,13 +298,13 @@ def test_redirect_303_turns_post_into_get_and_drops_body_headers() -> None:
     request = SimRequest(
         url="http://b.test/0", method="POST", headers=(("Content-Type", "text/plain"),)
     )
-    outcome = spec.simulate_fetch(request, server)
+    outcome = simulate_fetch(request, server)
     assert outcome.allowed
     assert [(w.method, w.url) for w in seen] == [
         ("POST", "http://b.test/0"),
         ("GET", "http://b.test/1"),
     ]
-    assert spec.header_get(seen[1].headers, "Content-Type") is None
+    assert header_get(seen[1].headers, "Content-Type") is None
     assert seen[1].origin == ORIGIN  # same-origin hop: not tainted (r04)
 
 
@@ -303,28 +324,26 @@ def test_cross_origin_redirect_drops_authorization() -> None:
         return SimResponse(200, (("Access-Control-Allow-Origin", "*"),))
 
     request = SimRequest(url="http://b.test/", headers=(("Authorization", "Bearer x"),))
-    outcome = spec.simulate_fetch(request, server)
+    outcome = simulate_fetch(request, server)
     assert outcome.allowed
     assert [w.url for w in outcome.preflights] == ["http://b.test/"]  # c needs no preflight
-    assert spec.header_get(outcome.actuals[-1].headers, "Authorization") is None
+    assert header_get(outcome.actuals[-1].headers, "Authorization") is None
 
 
 def test_redirect_to_unsupported_scheme() -> None:
     response = SimResponse(
         302, (("Location", "ftp://b.test/"), ("Access-Control-Allow-Origin", "*"))
     )
-    outcome = spec.simulate_fetch(SimRequest(url="http://b.test/"), _fixed(response))
+    outcome = simulate_fetch(SimRequest(url="http://b.test/"), _fixed(response))
     assert outcome.error is CorsError.CORS_DISABLED_SCHEME
-    outcome = spec.simulate_fetch(
-        SimRequest(url="http://b.test/", mode="no-cors"), _fixed(response)
-    )
+    outcome = simulate_fetch(SimRequest(url="http://b.test/", mode="no-cors"), _fixed(response))
     assert not outcome.allowed
     assert outcome.error is None
 
 
 def test_too_many_redirects() -> None:
     response = SimResponse(302, (("Location", "/loop"), ("Access-Control-Allow-Origin", "*")))
-    outcome = spec.simulate_fetch(SimRequest(url="http://b.test/"), _fixed(response))
+    outcome = simulate_fetch(SimRequest(url="http://b.test/"), _fixed(response))
     assert outcome.message == "net::ERR_TOO_MANY_REDIRECTS"
     assert len(outcome.actuals) == 21
 
@@ -336,7 +355,7 @@ def test_redirect_credentials_in_same_origin_location_are_allowed() -> None:
         return SimResponse(200)
 
     request = SimRequest(url="http://b.test/", mode="no-cors")
-    assert spec.simulate_fetch(request, server).allowed
+    assert simulate_fetch(request, server).allowed
 
 
 def test_spec_mode_clears_preflight_cache_on_failed_preflight() -> None:
@@ -352,17 +371,17 @@ def test_spec_mode_clears_preflight_cache_on_failed_preflight() -> None:
         return responses[request.method]
 
     put = SimRequest(url="http://b.test/", method="PUT")
-    assert spec.simulate_fetch(put, server, cache=cache, mode="spec").allowed
+    assert simulate_fetch(put, server, cache=cache, mode="spec").allowed
     assert len(cache.preflight) == 2  # one method entry each
     responses["OPTIONS"] = SimResponse(500, good.headers)
     patch = SimRequest(url="http://b.test/", method="PATCH")
-    outcome = spec.simulate_fetch(patch, server, cache=cache, mode="spec")
+    outcome = simulate_fetch(patch, server, cache=cache, mode="spec")
     assert outcome.error is CorsError.PREFLIGHT_INVALID_STATUS
     assert len(cache.preflight) == 0
 
 
 def test_http_cache_vary_star_and_uncacheable() -> None:
-    http = spec.HttpCache()
+    http = HttpCache()
     http.store("u", (), SimResponse(200, (("Cache-Control", "max-age=60"), ("Vary", "*"))), 0)
     assert http.lookup("u", (), 1) is None
     http.store("v", (), SimResponse(200, (("Cache-Control", "no-store, max-age=60"),)), 0)
@@ -374,7 +393,7 @@ def test_http_cache_vary_star_and_uncacheable() -> None:
 
 
 def test_revalidation_uses_last_modified() -> None:
-    http = spec.HttpCache()
+    http = HttpCache()
     http.store(
         "u", (), SimResponse(200, (("Last-Modified", "d"), ("Cache-Control", "no-cache"))), 0
     )
@@ -385,9 +404,9 @@ def test_revalidation_uses_last_modified() -> None:
 
 def test_preflight_cache_ignores_firefox_uncacheable() -> None:
     cache = PreflightCache(engine="firefox")
-    verdict = spec.PreflightVerdict(True, None, ("PUT",), ())
+    verdict = PreflightVerdict(True, None, ("PUT",), ())
     cache.store(ORIGIN, "u", "omit", verdict, None, 0)
-    cache.store(ORIGIN, "u", "omit", spec.PreflightVerdict(False), 5, 0)
+    cache.store(ORIGIN, "u", "omit", PreflightVerdict(False), 5, 0)
     assert len(cache) == 0
 
 
@@ -408,9 +427,7 @@ def test_preflight_cache_header_matching(
     mode: Mode,
 ) -> None:
     cache = PreflightCache()
-    cache.store(
-        ORIGIN, "u", "omit", spec.PreflightVerdict(True, None, (), entry_headers), 10, 0, mode
-    )
+    cache.store(ORIGIN, "u", "omit", PreflightVerdict(True, None, (), entry_headers), 10, 0, mode)
     assert (
         cache.can_skip_preflight(
             ORIGIN,
@@ -428,7 +445,7 @@ def test_preflight_cache_header_matching(
 
 def test_spec_cache_credentials_and_expiry() -> None:
     cache = PreflightCache()
-    verdict = spec.PreflightVerdict(True, None, ("PUT",), ())
+    verdict = PreflightVerdict(True, None, ("PUT",), ())
     cache.store(ORIGIN, "u", "omit", verdict, 5, 0, "spec")
     assert cache.can_skip_preflight(ORIGIN, "u", "omit", "PUT", [], 4, "spec")
     assert not cache.can_skip_preflight(ORIGIN, "u", "include", "PUT", [], 4, "spec")
@@ -453,7 +470,7 @@ def test_header_get(headers: H, expected: str | None) -> None:
     name = (
         "Access-Control-Allow-Origin" if headers and headers[0][0].startswith("access") else "acao"
     )
-    assert spec.header_get(headers, name) == expected
+    assert header_get(headers, name) == expected
 
 
 @pytest.mark.parametrize(
@@ -472,7 +489,7 @@ def test_header_get(headers: H, expected: str | None) -> None:
 )
 def test_extract_list_values(lines: tuple[str, ...], expected: object) -> None:
     headers = tuple(("Access-Control-Allow-Methods", v) for v in lines)
-    assert spec.extract_header_list_values(headers, "access-control-allow-methods") == expected
+    assert extract_header_list_values(headers, "access-control-allow-methods") == expected
 
 
 @pytest.mark.parametrize(
@@ -486,7 +503,7 @@ def test_extract_list_values(lines: tuple[str, ...], expected: object) -> None:
 )
 def test_extract_single_value(lines: tuple[str, ...], expected: object) -> None:
     headers = tuple(("Access-Control-Max-Age", v) for v in lines)
-    assert spec.extract_header_list_values(headers, "Access-Control-Max-Age") == expected
+    assert extract_header_list_values(headers, "Access-Control-Max-Age") == expected
 
 
 def test_failure_repr() -> None:
@@ -508,14 +525,14 @@ def test_failure_repr() -> None:
     ],
 )
 def test_normalize_method(method: str, normalized: str) -> None:
-    assert spec.normalize_method(method) == normalized
+    assert normalize_method(method) == normalized
 
 
 def test_method_predicates() -> None:
-    assert all(spec.is_forbidden_method(m) for m in ("CONNECT", "trace", "Track"))
-    assert not spec.is_forbidden_method("GET")
-    assert all(spec.is_cors_safelisted_method(m) for m in ("GET", "HEAD", "POST"))
-    assert not any(spec.is_cors_safelisted_method(m) for m in ("get", "PUT", "OPTIONS"))
+    assert all(is_forbidden_method(m) for m in ("CONNECT", "trace", "Track"))
+    assert not is_forbidden_method("GET")
+    assert all(is_cors_safelisted_method(m) for m in ("GET", "HEAD", "POST"))
+    assert not any(is_cors_safelisted_method(m) for m in ("get", "PUT", "OPTIONS"))
 
 
 # ------------------------------------------------------------------------------------------
@@ -559,8 +576,8 @@ def test_method_predicates() -> None:
     ],
 )
 def test_safelisted_request_header(name: str, value: str, chromium: bool, spec_mode: bool) -> None:
-    assert spec.is_cors_safelisted_request_header(name, value, "chromium") is chromium
-    assert spec.is_cors_safelisted_request_header(name, value, "spec") is spec_mode
+    assert is_cors_safelisted_request_header(name, value, "chromium") is chromium
+    assert is_cors_safelisted_request_header(name, value, "spec") is spec_mode
 
 
 @pytest.mark.parametrize(
@@ -589,11 +606,11 @@ def test_safelisted_request_header(name: str, value: str, chromium: bool, spec_m
     ],
 )
 def test_unsafe_header_names(headers: H, expected: list[str]) -> None:
-    assert spec.cors_unsafe_request_header_names(headers) == expected
+    assert cors_unsafe_request_header_names(headers) == expected
 
 
 def test_user_agent_is_unsafe_in_spec_mode() -> None:
-    assert spec.cors_unsafe_request_header_names((("User-Agent", "x"),), "spec") == ["user-agent"]
+    assert cors_unsafe_request_header_names((("User-Agent", "x"),), "spec") == ["user-agent"]
 
 
 @pytest.mark.parametrize(
@@ -609,7 +626,7 @@ def test_user_agent_is_unsafe_in_spec_mode() -> None:
     ],
 )
 def test_needs_preflight(method: str, headers: H, flag: bool, mode: Mode, expected: bool) -> None:
-    assert spec.needs_preflight(method, headers, mode, use_cors_preflight_flag=flag) is expected
+    assert needs_preflight(method, headers, mode, use_cors_preflight_flag=flag) is expected
 
 
 # ------------------------------------------------------------------------------------------
@@ -674,26 +691,26 @@ def test_cors_check(origin: str, credentials: str, headers: H, error: str | None
         )
         for n, v in headers
     )
-    verdict = spec.cors_check(origin, credentials, headers)  # type: ignore[arg-type]
+    verdict = cors_check(origin, credentials, headers)  # type: ignore[arg-type]
     assert bool(verdict) is (error is None)
     assert (verdict.error.value if verdict.error else None) == error
 
 
 def test_is_credentials_true() -> None:
     acac = "Access-Control-Allow-Credentials"
-    assert spec.is_credentials_true(((acac, "true"),))
-    assert not spec.is_credentials_true(((acac, "true"), (acac, "true")))
-    assert not spec.is_credentials_true(((acac, "TRUE"),))
-    assert not spec.is_credentials_true(())
+    assert is_credentials_true(((acac, "true"),))
+    assert not is_credentials_true(((acac, "true"), (acac, "true")))
+    assert not is_credentials_true(((acac, "TRUE"),))
+    assert not is_credentials_true(())
 
 
 def test_status_helpers() -> None:
-    assert spec.is_ok_status(200)
-    assert spec.is_ok_status(299)
-    assert not spec.is_ok_status(300)
-    assert spec.is_redirect(302, (("Location", "/x"),))
-    assert not spec.is_redirect(300, (("Location", "/x"),))
-    assert not spec.is_redirect(302, ())
+    assert is_ok_status(200)
+    assert is_ok_status(299)
+    assert not is_ok_status(300)
+    assert is_redirect(302, (("Location", "/x"),))
+    assert not is_redirect(300, (("Location", "/x"),))
+    assert not is_redirect(302, ())
 
 
 def test_every_pdl_error_name_present() -> None:
@@ -772,7 +789,7 @@ def _pf(*lines: tuple[str, str]) -> H:
 def test_preflight_check(
     kwargs: dict[str, object], status: int, headers: H, error: str | None
 ) -> None:
-    verdict = spec.preflight_check(
+    verdict = preflight_check(
         ORIGIN,
         "same-origin",
         str(kwargs.get("method", "PUT")),
@@ -794,14 +811,11 @@ def test_preflight_verdict_carries_parsed_lists() -> None:
         ("Access-Control-Allow-Headers", "X-Foo"),
         ("Access-Control-Max-Age", "86400"),
     )
-    verdict = spec.preflight_check(ORIGIN, "omit", "PUT", ["x-foo"], 204, headers)
+    verdict = preflight_check(ORIGIN, "omit", "PUT", ["x-foo"], 204, headers)
     assert verdict.methods == ("PUT", "patch")
     assert verdict.headers == ("x-foo",)
     assert verdict.max_age == 7200
-    assert (
-        spec.preflight_check(ORIGIN, "omit", "PUT", ["x-foo"], 204, headers, "spec").max_age
-        == 86400
-    )
+    assert preflight_check(ORIGIN, "omit", "PUT", ["x-foo"], 204, headers, "spec").max_age == 86400
 
 
 # ------------------------------------------------------------------------------------------
@@ -836,10 +850,10 @@ def test_max_age(
     webkit: int | None,
 ) -> None:
     headers = tuple(("Access-Control-Max-Age", v) for v in lines)
-    assert spec.max_age(headers) == chromium
-    assert spec.max_age(headers, "spec") == spec_engine
-    assert spec.max_age(headers, "firefox") == firefox
-    assert spec.max_age(headers, "webkit") == webkit
+    assert max_age(headers) == chromium
+    assert max_age(headers, "spec") == spec_engine
+    assert max_age(headers, "firefox") == firefox
+    assert max_age(headers, "webkit") == webkit
 
 
 # ------------------------------------------------------------------------------------------
@@ -876,7 +890,7 @@ _BASE = (
 )
 def test_exposed_header_names(aceh: tuple[str, ...], credentials: str, expected: set[str]) -> None:
     headers = _BASE + tuple(("Access-Control-Expose-Headers", v) for v in aceh)
-    assert spec.exposed_header_names(headers, credentials) == expected  # type: ignore[arg-type]
+    assert exposed_header_names(headers, credentials) == expected  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------
@@ -908,7 +922,7 @@ def test_exposed_header_names(aceh: tuple[str, ...], credentials: str, expected:
 )
 def test_allow_origin_shape(lines: tuple[str, ...], shape: AllowOriginShape) -> None:
     headers = tuple(("Access-Control-Allow-Origin", v) for v in lines)
-    assert spec.allow_origin_shape(headers) is shape
+    assert allow_origin_shape(headers) is shape
 
 
 @pytest.mark.parametrize(
@@ -960,7 +974,7 @@ def test_allow_origin_shape(lines: tuple[str, ...], shape: AllowOriginShape) -> 
     ],
 )
 def test_is_browser_sendable_origin(value: str, sendable: bool) -> None:
-    assert spec.is_browser_sendable_origin(value) is sendable
+    assert is_browser_sendable_origin(value) is sendable
 
 
 @pytest.mark.parametrize(
@@ -974,7 +988,7 @@ def test_is_browser_sendable_origin(value: str, sendable: bool) -> None:
     ],
 )
 def test_url_origin(url: str, origin: str) -> None:
-    assert spec.url_origin(url) == origin
+    assert url_origin(url) == origin
 
 
 def test_wire_request_accessors() -> None:
@@ -1021,7 +1035,7 @@ def test_lna_secure_context(
     initiator: str,
     secure_context: bool | None,
     insecure: bool,
-    mode: spec.Mode,
+    mode: Mode,
     names: tuple[str, str],
 ) -> None:
     request = SimRequest(
@@ -1031,13 +1045,13 @@ def test_lna_secure_context(
         target_address_space="local",
         secure_context=secure_context,
     )
-    outcome = spec.simulate_fetch(request, _unreachable, mode=mode)
+    outcome = simulate_fetch(request, _unreachable, mode=mode)
     assert outcome.error is not None
     assert outcome.error.value == names[0 if insecure else 1]
 
 
 def test_http_cache_vary_match_serves_cached_copy() -> None:
-    http = spec.HttpCache()
+    http = HttpCache()
     stored = SimResponse(200, (("Cache-Control", "max-age=60"), ("Vary", "Origin, Accept")))
     http.store("u", (("Origin", ORIGIN),), stored, 0)
     found = http.lookup("u", (("origin", ORIGIN),), 1)

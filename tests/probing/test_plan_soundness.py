@@ -60,7 +60,7 @@ from support.generated_servers import (
 )
 
 from cors_audit.app.scan import ScanOptions, scan
-from cors_audit.browser import model as spec
+from cors_audit.browser import ACAO, header_get, is_cors_safelisted_method, preflight_check
 from cors_audit.core.models import Finding, ProbeKind, Target, TargetResult
 from cors_audit.probing.origins import ARBITRARY_PARENT, ARBITRARY_SECOND_SUFFIX
 from cors_audit.sending.engine import EngineOptions
@@ -121,14 +121,14 @@ def usable(result: TargetResult, origin: str) -> bool:
     """Whether a page on ``origin`` can make the target's request at all: always for a
     safelisted method (no preflight), else only when one of its preflights in ``result``
     passes as a whole (Chromium's model, without credentials)."""
-    if spec.is_cors_safelisted_method(result.target.method):
+    if is_cors_safelisted_method(result.target.method):
         return True
     return any(
         e.probe.kind is ProbeKind.PREFLIGHT
         and e.probe.origin is not None
         and e.probe.origin.value == origin
         and e.response is not None
-        and spec.preflight_check(
+        and preflight_check(
             origin,
             "omit",
             e.probe.request_method,
@@ -172,7 +172,7 @@ def skipped_echoes(default: TargetResult, exhaustive: TargetResult) -> int:
         if (e.probe.origin, e.probe.kind, e.probe.purpose) not in sent
         and e.probe.origin is not None
         and e.response is not None
-        and spec.header_get(e.response.headers, spec.ACAO) == e.probe.origin.value
+        and header_get(e.response.headers, ACAO) == e.probe.origin.value
     )
 
 

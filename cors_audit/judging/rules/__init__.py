@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import Mode
 from cors_audit.core.models import EffectivePolicy, Exchange, Finding, Severity, Target
 from cors_audit.judging.rules import config, exploit, origin
 from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID, Rule, get_rule
@@ -24,7 +24,7 @@ def evaluate(
     policy: EffectivePolicy,
     exchanges: Sequence[Exchange],
     *,
-    mode: spec.Mode = "chromium",
+    mode: Mode = "chromium",
     credentials_given: bool = False,
 ) -> tuple[Finding, ...]:
     """Every finding for one target, worst first, in catalogue order within a severity."""
@@ -51,7 +51,7 @@ def inconsistency_note(
     policy: EffectivePolicy,
     exchanges: Sequence[Exchange],
     *,
-    mode: spec.Mode = "chromium",
+    mode: Mode = "chromium",
 ) -> str | None:
     """A target note when the server answered one untrusted origin (or the two arbitrary
     ones) differently from one reply to the next; ``None`` when every answer agreed."""

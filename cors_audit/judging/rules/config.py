@@ -10,7 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import (
+    AllowOriginShape,
+    Credentials,
+    Verdict,
+    allow_origin_shape,
+    cors_check,
+    exposed_header_names,
+    extract_header_list_values,
+    header_get,
+    is_cors_safelisted_method,
+    is_credentials_true,
+    normalize_method,
+)
+from cors_audit.browser import max_age as max_age_seconds
 from cors_audit.core.models import Exchange, Finding, OriginClass, ProbeKind, Severity
 from cors_audit.judging.rules.context import Evidence, make_finding
 from cors_audit.probing.planner import BEYOND, POLICY
@@ -40,7 +53,7 @@ _SENSITIVE_EXACT = frozenset(
 _SENSITIVE_PARTS = ("token", "secret", "session", "api-key", "apikey", "password", "csrf", "xsrf")
 
 
-def _policy_mode(evidence: Evidence) -> spec.Credentials:
+def _policy_mode(evidence: Evidence) -> Credentials:
     return "include" if evidence.policy.allow_credentials else "omit"
 
 
@@ -55,7 +68,7 @@ def wildcard(evidence: Evidence) -> list[Finding]:
         e
         for e in evidence.with_origin(OriginClass.ARBITRARY, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
         if e.response is not None
-        and spec.allow_origin_shape(e.response.headers) is spec.AllowOriginShape.WILDCARD
+        and allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
         and evidence.access(e).omit.allowed
     ]
     if open_to_all and not evidence.policy.public:
@@ -82,8 +95,8 @@ def wildcard(evidence: Evidence) -> list[Finding]:
         if e.response is not None
         and e.probe.origin is not None
         and _browser_sends(evidence, e)
-        and spec.allow_origin_shape(e.response.headers) is spec.AllowOriginShape.WILDCARD
-        and spec.is_credentials_true(e.response.headers)
+        and allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
+        and is_credentials_true(e.response.headers)
     ]
     if with_creds:
         findings.append(
@@ -112,16 +125,16 @@ def invalid_allow_origin(evidence: Evidence) -> list[Finding]:
         if e.response is not None
         and e.probe.origin is not None
         and _browser_sends(evidence, e)
-        and spec.allow_origin_shape(e.response.headers)
-        in (spec.AllowOriginShape.MULTIPLE, spec.AllowOriginShape.INVALID)
+        and allow_origin_shape(e.response.headers)
+        in (AllowOriginShape.MULTIPLE, AllowOriginShape.INVALID)
     ]
     if not bad:
         return []
     first = bad[0]
     assert first.response is not None
-    value = spec.header_get(first.response.headers, ACAO)
+    value = header_get(first.response.headers, ACAO)
     assert first.probe.origin is not None
-    error = spec.cors_check(first.probe.origin.value, "omit", first.response.headers).error
+    error = cors_check(first.probe.origin.value, "omit", first.response.headers).error
     lines = sum(1 for name, _ in first.response.headers if name.lower() == ACAO.lower())
     shape = f"is sent on {lines} header lines" if lines > 1 else f"is {value!r}"
     return [
@@ -238,7 +251,7 @@ def _successful_preflights(evidence: Evidence) -> list[Exchange]:
 
 def _allowed_list(exchange: Exchange, name: str) -> list[str]:
     assert exchange.response is not None
-    values = spec.extract_header_list_values(exchange.response.headers, name)
+    values = extract_header_list_values(exchange.response.headers, name)
     return values if isinstance(values, list) else []
 
 
@@ -301,7 +314,7 @@ def _latent_preflights(evidence: Evidence) -> list[Judged]:
 def _answers_preflight(exchange: Exchange) -> bool:
     assert exchange.response is not None
     headers = exchange.response.headers
-    return any(spec.header_get(headers, name) is not None for name in _PREFLIGHT_ANSWERS)
+    return any(header_get(headers, name) is not None for name in _PREFLIGHT_ANSWERS)
 
 
 def _as_latent(finding: Finding) -> Finding:
@@ -314,7 +327,7 @@ def _as_latent(finding: Finding) -> Finding:
 
 
 def _still_fails(
-    evidence: Evidence, exchange: Exchange, mode: spec.Credentials, verdict: spec.Verdict
+    evidence: Evidence, exchange: Exchange, mode: Credentials, verdict: Verdict
 ) -> str:
     """For a trusted preflight that fails: what it would fail on next once its
     Access-Control-Allow-Origin were fixed, as text to append ("" when nothing else)."""
@@ -375,11 +388,11 @@ def _unmatchable_method(method: str) -> bool:
     as ``get`` or ``Delete``. Fetch "normalize a method" turns ``fetch(u, {method: 'delete'})``
     into ``DELETE`` and Access-Control-Allow-Methods is compared byte for byte, so no browser
     request ever matches such an item (``patch`` is not normalized and does match)."""
-    return spec.normalize_method(method) != method
+    return normalize_method(method) != method
 
 
 def _harmless_method(method: str) -> bool:
-    return spec.is_cors_safelisted_method(method) or _unmatchable_method(method)
+    return is_cors_safelisted_method(method) or _unmatchable_method(method)
 
 
 _OPTIONS_NOTE = (
@@ -511,7 +524,7 @@ def max_age(evidence: Evidence) -> list[Finding]:
 def _max_age_findings(evidence: Evidence, shown: Exchange, judged: Exchange) -> list[Finding]:
     assert judged.response is not None
     headers = judged.response.headers
-    raw = spec.header_get(headers, ACMA)
+    raw = header_get(headers, ACMA)
     if raw is None:
         return [
             make_finding(
@@ -525,7 +538,7 @@ def _max_age_findings(evidence: Evidence, shown: Exchange, judged: Exchange) -> 
             )
         ]
     effective = {
-        engine: spec.max_age(headers, engine) for engine in ("chromium", "firefox", "webkit")
+        engine: max_age_seconds(headers, engine) for engine in ("chromium", "firefox", "webkit")
     }
     times = ", ".join(
         f"{engine} {'not cached' if value is None else f'{value} s'}"
@@ -565,14 +578,14 @@ def _max_age_findings(evidence: Evidence, shown: Exchange, judged: Exchange) -> 
 
 def _varies_on_origin(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    vary = spec.header_get(exchange.response.headers, "Vary") or ""
+    vary = header_get(exchange.response.headers, "Vary") or ""
     names = {part.strip().lower() for part in vary.split(",")}
     return "origin" in names or "*" in names
 
 
 def _not_storable(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    cache_control = (spec.header_get(exchange.response.headers, "Cache-Control") or "").lower()
+    cache_control = (header_get(exchange.response.headers, "Cache-Control") or "").lower()
     return "no-store" in cache_control
 
 
@@ -584,7 +597,7 @@ def _browser_sends(evidence: Evidence, exchange: Exchange) -> bool:
     if (
         origin is None
         or exchange.probe.is_preflight
-        or spec.is_cors_safelisted_method(evidence.target.method)
+        or is_cors_safelisted_method(evidence.target.method)
     ):
         return True
     preflights = [
@@ -610,9 +623,7 @@ def missing_vary(evidence: Evidence) -> list[Finding]:
     (FETCH L10080-10111) says to always send it and not to use ``Vary`` then.
     """
     replies = [e for e in evidence.answered(ProbeKind.ACTUAL) if _browser_sends(evidence, e)]
-    acao_values = {
-        spec.header_get(e.response.headers, ACAO) for e in replies if e.response is not None
-    }
+    acao_values = {header_get(e.response.headers, ACAO) for e in replies if e.response is not None}
     if len(acao_values) < 2:
         return []  # the same answer for every origin (and none): no cache can mix them up
     proof = []
@@ -620,7 +631,7 @@ def missing_vary(evidence: Evidence) -> list[Finding]:
         origin = exchange.probe.origin
         if origin is None or exchange.response is None:
             continue
-        value = spec.header_get(exchange.response.headers, ACAO)
+        value = header_get(exchange.response.headers, ACAO)
         if value is None or value.strip() != origin.value:
             continue
         if _varies_on_origin(exchange) or _not_storable(exchange):
@@ -629,7 +640,7 @@ def missing_vary(evidence: Evidence) -> list[Finding]:
     if not proof:
         return []
     credentialed = any(
-        e.response is not None and spec.is_credentials_true(e.response.headers) for e in proof
+        e.response is not None and is_credentials_true(e.response.headers) for e in proof
     )
     return [
         make_finding(
@@ -663,8 +674,8 @@ def exposed_headers(evidence: Evidence) -> list[Finding]:
         access = evidence.access(exchange)
         if not access.any:
             continue
-        mode: spec.Credentials = "include" if access.include.allowed else "omit"
-        readable = spec.exposed_header_names(exchange.response.headers, mode)
+        mode: Credentials = "include" if access.include.allowed else "omit"
+        readable = exposed_header_names(exchange.response.headers, mode)
         listed = _allowed_list(exchange, ACEH)
         sensitive = [
             n
@@ -707,7 +718,7 @@ def private_network(evidence: Evidence) -> list[Finding]:
         and e.probe.origin.cls is not OriginClass.TRUSTED
         and e.response is not None
         and evidence.access(e).omit.allowed
-        and (spec.header_get(e.response.headers, ACAPN) or "").strip() == "true"
+        and (header_get(e.response.headers, ACAPN) or "").strip() == "true"
     ]
     if not proof:
         return []

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from typing import Final, cast
 from urllib.parse import urljoin, urlsplit
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import (
+    Credentials,
+    Mode,
+    Verdict,
+    cors_check,
+    header_get,
+    is_redirect,
+    preflight_check,
+)
 from cors_audit.core.models import (
     EffectivePolicy,
     Exchange,
@@ -35,8 +43,8 @@ from cors_audit.probing.planner import PolicyRequest, policy_request
 class Access:
     """The browser's verdict for one origin on one reply, in both credentials modes."""
 
-    omit: spec.Verdict
-    include: spec.Verdict
+    omit: Verdict
+    include: Verdict
 
     @property
     def any(self) -> bool:
@@ -51,7 +59,7 @@ class Evidence:
     target: Target
     policy: EffectivePolicy
     exchanges: tuple[Exchange, ...]
-    mode: spec.Mode = "chromium"
+    mode: Mode = "chromium"
     credentials_given: bool = False
     context: Exploitability = field(default_factory=Exploitability)
     """Severity factors from the replies (BROWSER-MODEL.md §6.0), see ``rules/exploit.py``."""
@@ -97,22 +105,22 @@ class Evidence:
         origin = exchange.probe.origin.value
         headers = exchange.response.headers
         access = Access(
-            omit=spec.cors_check(origin, "omit", headers),
-            include=spec.cors_check(origin, "include", headers),
+            omit=cors_check(origin, "omit", headers),
+            include=cors_check(origin, "include", headers),
         )
         self._verdicts[key] = (exchange, access)
         return access
 
-    def preflight(self, exchange: Exchange, credentials: spec.Credentials) -> spec.Verdict:
+    def preflight(self, exchange: Exchange, credentials: Credentials) -> Verdict:
         """The full preflight verdict (BROWSER-MODEL.md §3.3) for what the probe asked."""
         key = (id(exchange), credentials)
         hit = self._verdicts.get(key)
         if hit is not None and hit[0] is exchange:
-            return cast("spec.Verdict", hit[1])
+            return cast("Verdict", hit[1])
         assert exchange.response is not None
         assert exchange.probe.origin is not None
         probe = exchange.probe
-        verdict = spec.preflight_check(
+        verdict = preflight_check(
             probe.origin.value if probe.origin else "null",
             credentials,
             probe.request_method,
@@ -121,7 +129,7 @@ class Evidence:
             exchange.response.headers,
             self.mode,
         )
-        result = spec.Verdict(allowed=verdict.allowed, error=verdict.error)
+        result = Verdict(allowed=verdict.allowed, error=verdict.error)
         self._verdicts[key] = (exchange, result)
         return result
 
@@ -212,9 +220,9 @@ def redirect_note(evidence: Evidence, proof: Sequence[Exchange]) -> str | None:
         probe = exchange.probe
         if probe.kind is not ProbeKind.ACTUAL or response is None or probe.origin is None:
             continue
-        if not spec.is_redirect(response.status, response.headers):
+        if not is_redirect(response.status, response.headers):
             continue
-        raw = spec.header_get(response.headers, "Location") or ""
+        raw = header_get(response.headers, "Location") or ""
         shown = raw if len(raw) <= _LOCATION_SHOWN else raw[:_LOCATION_SHOWN] + "…"
         lead = f"The reply was a {response.status} redirect to `{shown}` (the scan follows none)"
         if not evidence.access(exchange).omit.allowed:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from cors_audit.browser import model as spec
+from cors_audit.browser import AllowOriginShape, allow_origin_shape, is_cors_safelisted_method
 from cors_audit.core.models import Exchange, Finding, OriginClass, ProbeKind, Severity
 from cors_audit.judging.observed import LOCAL_DEV, parent_origin
 from cors_audit.judging.rules.catalogue import ORIGIN_RULES
@@ -93,7 +93,7 @@ def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
     origin = first.value if first else "null"
     actual = [e for e in exchanges if e.probe.kind is ProbeKind.ACTUAL]
     preflights = [e for e in exchanges if e.probe.kind is ProbeKind.PREFLIGHT]
-    needs_preflight = not spec.is_cors_safelisted_method(evidence.target.method)
+    needs_preflight = not is_cors_safelisted_method(evidence.target.method)
     # One passing reply is enough: the attacker controls the origin, and a server that lets it
     # in on some replies only (backends behind a load balancer) lets it in on one of a few
     # tries. Both random arbitrary origins form one group, interchangeable for the attacker.
@@ -293,7 +293,7 @@ def _open_parents(evidence: Evidence) -> set[str]:
 
 def _wildcard(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    return spec.allow_origin_shape(exchange.response.headers) is spec.AllowOriginShape.WILDCARD
+    return allow_origin_shape(exchange.response.headers) is AllowOriginShape.WILDCARD
 
 
 def fold(findings: list[Finding]) -> list[Finding]:

@@ -15,7 +15,7 @@ from support.cli import SCHEMA_PATH
 from support.report_fixtures import empty_report, sample_report
 
 from cors_audit.app import scan as scan_module
-from cors_audit.report.build import Report
+from cors_audit.report.model import Report
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def scan_in_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     Why: on CPython 3.11, when anyio cancels the task that waits for a new TCP connection
     (happy-eyeballs, after every successful connect) the coroutines are resumed with
     ``throw()`` without a trace "call" event, so coverage's tracer loses its stack and the
-    rest of every calling frame — here everything ``cli/main.py`` does after the scan — goes
+    rest of every calling frame — here everything ``app/run.py`` does after the scan — goes
     unrecorded. A throw-away thread has its own tracer; the CLI's thread keeps a sound one.
     """
     real = scan_module.scan

@@ -2,7 +2,7 @@
 
 targets → (policy per URL) → origins → probes round 1 → engine → probes round 2 → engine →
 rules → scoring. One failing target becomes a result with ``error`` set; the others go on.
-This module does no output and no argument parsing (that is ``cli/main.py``).
+This module does no output and no argument parsing (the run around it is ``app/run.py``).
 
 Two limits keep one hostile target from holding up the scan: a per-target deadline
 (``target_deadline``, an error of kind ``timeout`` naming it and how many probes had
@@ -16,20 +16,19 @@ clock stands still, so a rate-limited scan of many targets does not time them al
 
 Memory grows with the findings, not with the requests: ``max_targets_in_flight`` workers pull
 the targets one at a time, and a finished target keeps only the exchanges its findings cite as
-evidence (`settle`), after the summaries the report needs from all of them (``observed``,
-``stack``) were computed; equal header lines, replies and policies are shared. ``keep_exchanges``
-keeps every exchange (tests, debugging).
+evidence (`settle`, ``app/memory.py``), after the summaries the report needs from all of them
+(``observed``, ``stack``) were computed; equal header lines, replies and policies are shared.
+``keep_exchanges`` keeps every exchange (tests, debugging).
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final, TypeVar
+from typing import Final, cast
 
+from cors_audit.app.memory import GC_THRESHOLDS, Interner, collector_tuned, settle
 from cors_audit.browser import Mode
 from cors_audit.core.errors import UsageError
 from cors_audit.core.models import (
@@ -38,44 +37,35 @@ from cors_audit.core.models import (
     Exchange,
     Exploitability,
     Finding,
-    Headers,
     Probe,
     ProbeKind,
-    RequestRecord,
     ResponseRecord,
     ScanError,
     Target,
     TargetResult,
 )
-from cors_audit.fixes.stack import detect_stack
 from cors_audit.inputs.policy import Policy, policy_free
+from cors_audit.inputs.settings import (
+    BROWSER_MODE,
+    MAX_REQUESTS_PER_TARGET,
+    TARGET_DEADLINE,
+    THOROUGH,
+)
 from cors_audit.judging import rules, scoring
-from cors_audit.judging.observed import observe
 from cors_audit.probing import origins as origins_mod
 from cors_audit.probing import planner as probes
 from cors_audit.sending.engine import Engine, EngineOptions, ProgressObserver, Transport
 
-DEFAULT_TARGET_DEADLINE: Final = 60.0
+DEFAULT_MODE: Final = cast("Mode", BROWSER_MODE.default)
+"""The browser model judged by default (``--browser-mode``)."""
+DEFAULT_TARGET_DEADLINE: Final = TARGET_DEADLINE.default
 """Seconds; a normal target needs well under one (a few dozen requests, 6 at a time)."""
-DEFAULT_MAX_REQUESTS_PER_TARGET: Final = 200
+DEFAULT_MAX_REQUESTS_PER_TARGET: Final = MAX_REQUESTS_PER_TARGET.default
 """A normal target needs a few dozen probes; the budget only stops a runaway plan."""
-INTERNED_MAX: Final = 20_000
-"""Most distinct values `_Interner` remembers before it starts afresh (a hostile server that
-sends a new value every time must not make the table itself grow without end)."""
-
 MAX_ROUNDS: Final = 8
 """Most follow-up rounds per target. A plan needs four at most (confirmations; gate probes;
 variants of the origins the server admitted and actual requests after passing gate preflights;
 actual requests after the variants' gate preflights); the bound only guards against a loop."""
-
-GC_THRESHOLDS: Final = (50_000, 50, 100)
-"""The collector's thresholds during `scan` (CPython's default is (2000, 10, 10) on 3.13+,
-(700, 10, 10) before). A scan allocates a few hundred short-lived objects per request and
-creates almost no cycles, so with the defaults the collector ran every few requests over a
-heap that grows with the results: these thresholds took a quarter off the CPU time of a
-10 000-target scan (issue 8, README "Performance")."""
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +73,7 @@ class ScanOptions:
     """Everything that shapes a scan besides the targets and the policy."""
 
     engine: EngineOptions = field(default_factory=EngineOptions)
-    mode: Mode = "chromium"
+    mode: Mode = DEFAULT_MODE
     """Browser model mode (BROWSER-MODEL.md §3.4)."""
     label: str | None = None
     """The random label used in attacker origins; a fresh one per run when ``None``."""
@@ -98,7 +88,7 @@ class ScanOptions:
     skipped with a note."""
     max_requests: int | None = None
     """Most requests for the whole scan (``--max-requests``); targets not reached get an error."""
-    thorough: bool = False
+    thorough: bool = THOROUGH.default
     """Derive narrow origins from every trusted origin, probe every hosting platform and send
     both probe kinds for each at once (about three times the requests)."""
     exhaustive: bool = False
@@ -516,7 +506,7 @@ async def scan_async(
     budget = _ScanBudget(options.max_requests)
     results: list[TargetResult | None] = [None] * len(targets)
     pending = iter(enumerate(targets))
-    interner = _Interner()
+    interner = Interner()
 
     async with Engine(options.engine, transport=transport, observer=observer) as engine:
 
@@ -539,99 +529,6 @@ async def scan_async(
         workers = min(options.max_targets_in_flight, len(targets))
         await asyncio.gather(*(worker() for _ in range(workers)))
     return [result for result in results if result is not None]
-
-
-class _Interner:
-    """One shared object for each distinct value among the evidence a scan keeps: the targets
-    behind one server get the same header lines (often the same whole replies) over and over,
-    and each kept finding would otherwise hold its own copy of every line."""
-
-    def __init__(self, limit: int = INTERNED_MAX) -> None:
-        self._limit = limit
-        self._seen: dict[object, object] = {}
-
-    def __call__(self, value: _T) -> _T:
-        try:
-            shared = self._seen.get(value)
-        except TypeError:  # unhashable (a list somewhere inside): keep it as it is
-            return value
-        if shared is not None:
-            return shared  # type: ignore[return-value]  # equal to value, so of its type
-        if len(self._seen) >= self._limit:
-            self._seen.clear()
-        self._seen[value] = value
-        return value
-
-    def headers(self, headers: Headers) -> Headers:
-        return self(tuple(self(line) for line in headers))
-
-    def exchange(self, exchange: Exchange) -> Exchange:
-        request, response = exchange.request, exchange.response
-        if response is not None:
-            response = self(
-                replace(
-                    response,
-                    headers=self.headers(response.headers),
-                    body_sha256=None
-                    if response.body_sha256 is None
-                    else self(response.body_sha256),
-                )
-            )
-        probe = exchange.probe
-        return replace(
-            exchange,
-            probe=replace(
-                probe,
-                origin=None if probe.origin is None else self(probe.origin),
-                request_headers=self(probe.request_headers),
-            ),
-            request=RequestRecord(request.method, request.url, self.headers(request.headers)),
-            response=response,
-        )
-
-    def finding(self, finding: Finding, evidence: tuple[Exchange, ...]) -> Finding:
-        context = finding.exploitability
-        return replace(
-            finding,
-            evidence=evidence,
-            exploitability=None if context is None else self(context),
-        )
-
-
-def settle(
-    result: TargetResult, *, keep_exchanges: bool = False, interner: _Interner | None = None
-) -> TargetResult:
-    """``result`` with the report's summaries of its exchanges (``observed``, ``stack``; none
-    for a target in error, whose report shows neither) computed now, and, unless
-    ``keep_exchanges``, only the exchanges its findings cite as evidence left on it, their
-    equal header lines shared through ``interner`` (one per scan)."""
-    observed, stack = (
-        (None, None)
-        if result.error is not None
-        else (observe(result.exchanges), detect_stack(result.exchanges))
-    )
-    if keep_exchanges:
-        return replace(result, observed=observed, stack=stack)
-    share = interner or _Interner()
-    slim: dict[int, Exchange] = {}
-    for finding in result.findings:
-        for exchange in finding.evidence:
-            if id(exchange) not in slim:
-                slim[id(exchange)] = share.exchange(exchange)
-    findings = tuple(
-        share.finding(finding, tuple(slim[id(e)] for e in finding.evidence))
-        for finding in result.findings
-    )
-    exchanges = tuple(slim[id(e)] for e in result.exchanges if id(e) in slim)
-    # Targets behind one configuration get equal policies and summaries: one copy each.
-    return replace(
-        result,
-        policy=share(result.policy),
-        exchanges=exchanges,
-        findings=findings,
-        observed=None if observed is None else share(observed),
-        stack=None if stack is None else share(stack),
-    )
 
 
 def scan(
@@ -657,16 +554,14 @@ def scan(
         )
 
 
-@contextmanager
-def collector_tuned() -> Iterator[None]:
-    """Run the block with `GC_THRESHOLDS` and with every object alive on entry (modules,
-    the caller's data) moved out of the collector's sight; both are undone on exit. Used for
-    the scan and, by the command, for building and writing a large report (not nested)."""
-    previous = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-        gc.unfreeze()
+__all__ = [
+    "DEFAULT_MAX_REQUESTS_PER_TARGET",
+    "DEFAULT_TARGET_DEADLINE",
+    "GC_THRESHOLDS",
+    "ScanOptions",
+    "collector_tuned",
+    "effective_policy",
+    "scan",
+    "scan_async",
+    "settle",
+]

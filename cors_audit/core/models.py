@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from urllib.parse import urlsplit
+
+from cors_audit.core.wire import ACRH, ACRM, ACRPN, url_origin
 
 Headers = tuple[tuple[str, str], ...]
 """An ordered header list as it went over the wire: (name as sent, value). Values are decoded
@@ -116,23 +117,6 @@ class Target:
         return self.site_origin or url_origin(self.url)
 
 
-def url_origin(url: str) -> str:
-    """The ASCII serialization of a URL's origin (scheme://host[:port], default port dropped).
-
-    The URL is assumed to be already validated (inputs/targets.py does that).
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    port = parts.port
-    default = {"http": 80, "https": 443}.get(scheme)
-    if port is None or port == default:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
-
-
 class ProbeKind(StrEnum):
     """What kind of request a probe is."""
 
@@ -174,11 +158,11 @@ class Probe:
         headers: list[tuple[str, str]] = []
         if self.is_preflight:
             headers.append(("Accept", "*/*"))
-            headers.append(("Access-Control-Request-Method", self.request_method))
+            headers.append((ACRM, self.request_method))
             if self.request_headers:
-                headers.append(("Access-Control-Request-Headers", ",".join(self.request_headers)))
+                headers.append((ACRH, ",".join(self.request_headers)))
             if self.kind is ProbeKind.PRIVATE_NETWORK:
-                headers.append(("Access-Control-Request-Private-Network", "true"))
+                headers.append((ACRPN, "true"))
         if self.origin is not None:
             headers.append(("Origin", self.origin.value))
         return tuple(headers)

@@ -1,8 +1,9 @@
-"""Origins as browsers serialize them (BROWSER-MODEL.md §1.2): the one parser and serializer of
-origin values, hosts in canonical form (lowercase ASCII, punycode IDNs, WHATWG IPv4/IPv6), the
-default ports of the special schemes, and registrable domains from the Public Suffix List bundled
-in ``publicsuffixlist``. Every stage that reads, compares or builds an origin uses these; pure, no
-I/O.
+"""Origins as browsers serialize them (BROWSER-MODEL.md §1.2): the one parser and normalizer of
+origin values, hosts in canonical form (lowercase ASCII, punycode IDNs, WHATWG IPv4/IPv6), and
+registrable domains from the Public Suffix List bundled in ``publicsuffixlist``. Every stage that
+reads, compares or builds an origin uses these; pure, no I/O. The default ports and the serializer
+itself (``format_origin``, ``url_origin``) are ``core/wire.py``'s, which the stdlib-only browser
+model shares.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from functools import cache
 import idna
 from publicsuffixlist import PublicSuffixList
 
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21}
-"""Default ports of the WHATWG URL "special" schemes; a browser omits them from ``Origin``."""
+from cors_audit.core.wire import DEFAULT_PORTS, format_origin, serialize_ipv6
 
 _OPAQUE_SCHEMES = frozenset({"file", "data", "about", "blob", "javascript"})
 """Schemes whose documents have an opaque origin: a browser sends ``null`` for them
@@ -80,28 +80,7 @@ def _ipv6(text: str) -> str:
         packed = ipaddress.IPv6Address(text).packed
     except ValueError as exc:
         raise ValueError(f"invalid IPv6 address {text!r}") from exc
-    return _ipv6_serialize(packed)
-
-
-def _ipv6_serialize(packed: bytes) -> str:
-    """WHATWG IPv6 serializer: the first longest run (length > 1) of zero pieces becomes ``::``.
-    Written out instead of ``ipaddress.compressed`` so IPv4-mapped addresses stay in hex on every
-    Python version, as browsers write them."""
-    pieces = [int.from_bytes(packed[i : i + 2], "big") for i in range(0, 16, 2)]
-    best_start, best_len, run_start = -1, 1, -1
-    for i, piece in enumerate([*pieces, 1]):
-        if piece == 0:
-            if run_start < 0:
-                run_start = i
-        elif run_start >= 0:
-            if i - run_start > best_len:
-                best_start, best_len = run_start, i - run_start
-            run_start = -1
-    if best_start < 0:
-        return ":".join(f"{p:x}" for p in pieces)
-    head = ":".join(f"{p:x}" for p in pieces[:best_start])
-    tail = ":".join(f"{p:x}" for p in pieces[best_start + best_len :])
-    return f"{head}::{tail}"
+    return serialize_ipv6(packed)
 
 
 def _domain_to_ascii(host: str) -> str:
@@ -268,7 +247,7 @@ def serialize_origin(scheme: str, host: str, port: int | None) -> str:
         raise ValueError(f"{scheme}: documents have an opaque origin; browsers send 'null'")
     if port is not None and not 0 <= port <= 65535:
         raise ValueError(f"port {port} is outside 0-65535")
-    return format_origin(scheme, canonical_host(host), _drop_default(scheme, port))
+    return format_origin(scheme, canonical_host(host), port)
 
 
 def normalize_origin(value: str) -> str:
@@ -288,12 +267,6 @@ def is_sendable(value: str) -> bool:
         return serialize_origin(*parse_origin(value)) == value
     except ValueError:
         return False
-
-
-def format_origin(scheme: str, host: str, port: int | None) -> str:
-    """Join parts that are already canonical (``host`` may hold ``{label}``)."""
-    port = _drop_default(scheme, port)
-    return f"{scheme}://{host}" if port is None else f"{scheme}://{host}:{port}"
 
 
 # -- registrable domains -------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from pydantic import BaseModel
 
+from cors_audit.core.wire import CORS_REQUEST_HEADERS, CORS_RESPONSE_HEADERS
+
 _M = TypeVar("_M", bound=BaseModel)
 
 REDACTED: Final = "<redacted>"
@@ -94,16 +96,8 @@ PROTOCOL_TOKENS: Final = (
     "Cache-Control",
     "Strict-Transport-Security",
     "WWW-Authenticate",
-    "Access-Control-Allow-Origin",
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Expose-Headers",
-    "Access-Control-Max-Age",
-    "Access-Control-Allow-Private-Network",
-    "Access-Control-Request-Method",
-    "Access-Control-Request-Headers",
-    "Access-Control-Request-Private-Network",
+    *CORS_RESPONSE_HEADERS,
+    *CORS_REQUEST_HEADERS,
 )
 """Values and header names the verdict reads: never rewritten (matched case-insensitively)."""
 

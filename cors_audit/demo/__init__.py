@@ -1,4 +1,5 @@
 """The built-in demo lab: a deliberately misconfigured CORS server on loopback (``lab``), one
-endpoint per behaviour, each with the rules it must trigger. ``cors-audit demo`` scans it; the
-tests use it as a reference server.
+endpoint per behaviour (``endpoints``), each expected to trigger the rules that name it (every
+rule names its demo endpoints, ``judging/rules``). ``cors-audit demo`` scans it; the tests use it
+as a reference server.
 """

@@ -5,7 +5,7 @@ against the header conventions each CORS implementation is known to follow: its 
 ``X-Powered-By`` banner, the order and casing of the headers it writes, its default lists of
 methods and headers, and how it answers a refused preflight (status and body digest). Every
 convention below cites the source it was read from; the Python ones were also checked against
-the real middlewares on loopback (``tests/test_stack.py``).
+the real middlewares on loopback (``tests/fixes/test_stack.py``).
 
 Each matched convention is an independent signal with a weight (how specific it is to that
 stack); a stack's confidence is ``1 - Π(1 - weight)`` over its matched signals, so more
@@ -14,6 +14,10 @@ reaches `GUESS_THRESHOLD` and no other stack ties it; otherwise the guess is ``u
 
 The guess is advisory: it only picks which fix snippet to show first. It must never change,
 add or drop a finding, and it knows nothing of rules, policies or reports.
+
+One module on purpose, though above 600 lines: `SIGNALS` is one table whose weights are set
+against each other (a convention shared by two stacks must weigh less than one only a single
+stack follows), so the conventions stay beside it rather than scattered per stack.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Final
 from cors_audit.core.models import Exchange, Headers, ProbeKind, ResponseRecord
 from cors_audit.core.models import Stack as Stack  # re-exported: the guess's types live in models
 from cors_audit.core.models import StackGuess as StackGuess
+from cors_audit.core.wire import ACAC, ACAH, ACAM, ACAO, ACAPN, ACMA
 
 GUESS_THRESHOLD: Final = 0.5
 """The confidence a stack needs before it is named (one strong signal, or two weaker ones)."""
@@ -104,14 +109,6 @@ def _tokens(value: str | None) -> list[str]:
     if value is None:
         return []
     return [item.strip(" \t") for item in value.split(",") if item.strip(" \t")]
-
-
-_ACAO = "Access-Control-Allow-Origin"
-_ACAC = "Access-Control-Allow-Credentials"
-_ACAM = "Access-Control-Allow-Methods"
-_ACAH = "Access-Control-Allow-Headers"
-_ACMA = "Access-Control-Max-Age"
-_ACAPN = "Access-Control-Allow-Private-Network"
 
 
 # -- the conventions, per stack ------------------------------------------------------------------
@@ -219,10 +216,10 @@ def _starlette_ok(replies: list[_Reply]) -> str | None:
 
 def _starlette_safelisted(replies: list[_Reply]) -> str | None:
     def test(reply: _Reply) -> str | None:
-        names = _tokens(reply.get(_ACAH))
+        names = _tokens(reply.get(ACAH))
         if set(_STARLETTE_SAFELISTED) <= set(names) and names == sorted(names):
             return (
-                f"{_ACAH} lists the safelisted Accept, Accept-Language, Content-Language and "
+                f"{ACAH} lists the safelisted Accept, Accept-Language, Content-Language and "
                 "Content-Type, sorted (Starlette merges SAFELISTED_HEADERS)"
             )
         return None
@@ -236,9 +233,9 @@ def _starlette_credentials_only(replies: list[_Reply]) -> str | None:
     def test(reply: _Reply) -> str | None:
         if reply.preflight or not reply.has_origin:
             return None
-        if reply.get(_ACAC) == "true" and reply.get(_ACAO) is None:
+        if reply.get(ACAC) == "true" and reply.get(ACAO) is None:
             return (
-                f"{_ACAC}: true without {_ACAO} on a reply to a refused origin "
+                f"{ACAC}: true without {ACAO} on a reply to a refused origin "
                 "(Starlette simple_headers)"
             )
         return None
@@ -254,8 +251,8 @@ def _flask_pna_false(replies: list[_Reply]) -> str | None:
     # get_cors_headers: `"true" if options.allow_private_network else "false"` — nobody else
     # answers a private-network preflight with an explicit "false".
     def test(reply: _Reply) -> str | None:
-        if reply.kind is ProbeKind.PRIVATE_NETWORK and reply.get(_ACAPN) == "false":
-            return f"{_ACAPN}: false on a private-network preflight (flask-cors)"
+        if reply.kind is ProbeKind.PRIVATE_NETWORK and reply.get(ACAPN) == "false":
+            return f"{ACAPN}: false on a private-network preflight (flask-cors)"
         return None
 
     return _first(replies, test)
@@ -265,9 +262,9 @@ def _flask_always_send(replies: list[_Reply]) -> str | None:
     # get_cors_origins: with `always_send` (the default) a request without Origin still gets
     # the literal allowed origins (or `*`).
     def test(reply: _Reply) -> str | None:
-        if not reply.has_origin and not reply.preflight and reply.get(_ACAO) is not None:
+        if not reply.has_origin and not reply.preflight and reply.get(ACAO) is not None:
             return (
-                f"{_ACAO} sent to a request without Origin (flask-cors always_send, or a "
+                f"{ACAO} sent to a request without Origin (flask-cors always_send, or a "
                 "static header)"
             )
         return None
@@ -287,7 +284,7 @@ def _flask_order(replies: list[_Reply]) -> str | None:
     def test(reply: _Reply) -> str | None:
         if not reply.preflight:
             return None
-        names = [_ACAO, _ACAH, _ACAM] if reply.get(_ACMA) is None else [_ACAO, _ACAH, _ACMA, _ACAM]
+        names = [ACAO, ACAH, ACAM] if reply.get(ACMA) is None else [ACAO, ACAH, ACMA, ACAM]
         if _in_order(reply, names):
             return (
                 f"preflight header order {', '.join(names)} (flask-cors get_cors_headers); "
@@ -307,7 +304,7 @@ def _flask_allow(replies: list[_Reply]) -> str | None:
             and reply.response.status == 200
             and reply.response.body_bytes == 0
             and reply.get("Allow") is not None
-            and reply.get(_ACAO) is not None
+            and reply.get(ACAO) is not None
         ):
             return f"preflight answered 200 with an Allow: {reply.get('Allow')} header (Flask)"
         return None
@@ -372,9 +369,9 @@ def _express_order(replies: list[_Reply]) -> str | None:
     # cors(): configureOrigin, configureCredentials, configureMethods, configureAllowedHeaders,
     # configureMaxAge, configureExposedHeaders, in that order.
     def test(reply: _Reply) -> str | None:
-        if not reply.preflight or reply.get(_ACAC) is None:
+        if not reply.preflight or reply.get(ACAC) is None:
             return None
-        if _in_order(reply, [_ACAO, _ACAC, _ACAM, _ACAH]):
+        if _in_order(reply, [ACAO, ACAC, ACAM, ACAH]):
             return (
                 "preflight header order Allow-Origin, Allow-Credentials, Allow-Methods, "
                 "Allow-Headers (express cors)"
@@ -393,10 +390,10 @@ def _methods_without_origin(why: str) -> Check:
             if (
                 reply.preflight
                 and reply.response.status == 204
-                and reply.get(_ACAM) is not None
-                and reply.get(_ACAO) is None
+                and reply.get(ACAM) is not None
+                and reply.get(ACAO) is None
             ):
-                return f"204 preflight with {_ACAM} but no {_ACAO} for a refused origin ({why})"
+                return f"204 preflight with {ACAM} but no {ACAO} for a refused origin ({why})"
             return None
 
         return _first(replies, test)
@@ -409,9 +406,9 @@ def _comma_no_space(why: str) -> Check:
     # Core (`SetCommaSeparatedValues`) join the method list without spaces.
     def check(replies: list[_Reply]) -> str | None:
         def test(reply: _Reply) -> str | None:
-            value = reply.get(_ACAM) or ""
+            value = reply.get(ACAM) or ""
             if reply.preflight and "," in value and ", " not in value:
-                return f"{_ACAM}: {value} joined without spaces ({why})"
+                return f"{ACAM}: {value} joined without spaces ({why})"
             return None
 
         return _first(replies, test)
@@ -510,9 +507,9 @@ def _rs_vary(replies: list[_Reply]) -> str | None:
 
 
 def _rs_single_method(replies: list[_Reply]) -> str | None:
-    allowed = [r for r in replies if r.preflight and r.get(_ACAM) is not None]
-    if allowed and all(r.get(_ACAM) == r.exchange.probe.request_method for r in allowed):
-        return f"{_ACAM} is exactly the requested method on every preflight (rs/cors)"
+    allowed = [r for r in replies if r.preflight and r.get(ACAM) is not None]
+    if allowed and all(r.get(ACAM) == r.exchange.probe.request_method for r in allowed):
+        return f"{ACAM} is exactly the requested method on every preflight (rs/cors)"
     return None
 
 
@@ -577,7 +574,7 @@ SIGNALS: Final[tuple[_Signal, ...]] = (
     _Signal(
         Stack.FLASK_CORS,
         0.6,
-        _exact_header(_ACAM, _FLASK_DEFAULT_METHODS, "flask-cors default methods"),
+        _exact_header(ACAM, _FLASK_DEFAULT_METHODS, "flask-cors default methods"),
     ),
     _Signal(Stack.FLASK_CORS, 0.6, _flask_pna_false),
     _Signal(Stack.FLASK_CORS, 0.3, _flask_always_send),
@@ -590,24 +587,24 @@ SIGNALS: Final[tuple[_Signal, ...]] = (
     _Signal(
         Stack.DJANGO,
         0.7,
-        _exact_header(_ACAH, _DJANGO_DEFAULT_HEADERS, "django-cors-headers default_headers"),
+        _exact_header(ACAH, _DJANGO_DEFAULT_HEADERS, "django-cors-headers default_headers"),
     ),
     _Signal(
         Stack.DJANGO,
         0.6,
-        _exact_header(_ACAM, _DJANGO_DEFAULT_METHODS, "django-cors-headers default_methods"),
+        _exact_header(ACAM, _DJANGO_DEFAULT_METHODS, "django-cors-headers default_methods"),
     ),
     _Signal(
         Stack.DJANGO,
         0.15,
-        _exact_header(_ACMA, "86400", "django-cors-headers CORS_PREFLIGHT_MAX_AGE default"),
+        _exact_header(ACMA, "86400", "django-cors-headers CORS_PREFLIGHT_MAX_AGE default"),
     ),
     # express + cors
     _Signal(Stack.EXPRESS, 0.4, _powered_by("Express")),
     _Signal(
         Stack.EXPRESS,
         0.7,
-        _exact_header(_ACAM, _EXPRESS_DEFAULT_METHODS, "express cors default methods"),
+        _exact_header(ACAM, _EXPRESS_DEFAULT_METHODS, "express cors default methods"),
     ),
     _Signal(Stack.EXPRESS, 0.6, _express_vary),
     _Signal(Stack.EXPRESS, 0.3, _express_order),
@@ -620,9 +617,9 @@ SIGNALS: Final[tuple[_Signal, ...]] = (
     _Signal(
         Stack.SPRING,
         0.4,
-        _exact_header(_ACAM, "GET,HEAD,POST", "Spring CorsConfiguration default methods"),
+        _exact_header(ACAM, "GET,HEAD,POST", "Spring CorsConfiguration default methods"),
     ),
-    _Signal(Stack.SPRING, 0.3, _exact_header(_ACMA, "1800", "Spring @CrossOrigin default maxAge")),
+    _Signal(Stack.SPRING, 0.3, _exact_header(ACMA, "1800", "Spring @CrossOrigin default maxAge")),
     _Signal(Stack.SPRING, 0.3, _spring_security),
     _Signal(Stack.SPRING, 0.2, _comma_no_space("Spring collectionToCommaDelimitedString")),
     # ASP.NET Core

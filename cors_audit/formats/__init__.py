@@ -1,92 +1,141 @@
-"""Report renderers: one `Report` in, one document (text) out, no I/O.
+"""Report formats: the registry of file formats and their renderers (one `Report` in, one
+document out, no I/O).
 
-Each file format has a `ReportFormat` member and a renderer ``render(report) -> str``; the CLI
-picks them through `render` (exhaustive over the enum, so a new member without a renderer fails
-mypy) and writes the files itself. The terminal summary (``console.render``) is not a file format
-and is called by the CLI directly. Renderers never reach back into the scan: they read the
-`Report` only.
+Every file format is one line of `ReportFormat` (a `Format` record) and one module of this
+package that exports ``render(report) -> str`` and ``stream(report) -> Iterator[str]`` (the
+`Renderer` interface). The record's name gives the rest: the ``--NAME`` option of ``scan`` and
+``merge``, the ``CORS_AUDIT_NAME`` variable and the ``[scan]`` key ``NAME`` (its row of the
+settings table, `Format.setting`), and the file ``cors-audit.SUFFIX`` that ``demo`` writes.
+Adding a format is one new module here and one line in `ReportFormat`.
 
 A large scan's documents run to hundreds of megabytes, so every format can also be produced
-piece by piece: `stream` yields chunks whose concatenation is exactly `render`'s text (each
-format's ``iter_*`` function; Markdown is capped at 64 KiB and is yielded whole), and `write`
-sends them to a text stream the caller opened. Nothing here opens a file.
+piece by piece: `stream` yields chunks whose concatenation is exactly `render`'s text, and
+`write` sends them to a text stream the caller opened. Nothing here opens a file. The terminal
+summary (``console.render``) and the ``--dry-run`` plan (``plan.py``) are not report formats.
+Renderers never reach back into the scan: they read the `Report` only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol, assert_never
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
-if TYPE_CHECKING:  # the CLI imports ReportFormat at start-up; the report model is heavy
-    from cors_audit.report.build import Report
+from cors_audit.inputs.settings import Setting, report_setting, toml_value
+
+if TYPE_CHECKING:  # the CLI reads the registry at start-up; the report model is heavy
+    from cors_audit.formats.plan import Plan
+    from cors_audit.report.model import Report
+
+REPORTS_DIR: Final = "reports"
+"""Where ``demo`` writes its reports by default (and where examples put them)."""
+
+
+class Renderer(Protocol):
+    """What a format's module exports."""
+
+    def render(self, report: Report) -> str:
+        """``report`` as one document."""
+        ...  # pragma: no cover - a protocol
+
+    def stream(self, report: Report) -> Iterator[str]:
+        """`render`'s text in chunks; their concatenation is exactly ``render(report)``."""
+        ...  # pragma: no cover - a protocol
+
+
+class PlanRenderer(Renderer, Protocol):
+    """What a format's module exports when it also writes the ``--dry-run`` plan."""
+
+    def stream_plan(self, plan: Plan) -> Iterator[str]:
+        """The plan as this format's document, in chunks."""
+        ...  # pragma: no cover - a protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One report file format: what the registry line states."""
+
+    name: str
+    """``json``: the option ``--json``, the variable ``CORS_AUDIT_JSON``, the ``[scan]`` key
+    ``json`` and, unless ``module`` says otherwise, the renderer ``cors_audit.formats.json``."""
+    suffix: str
+    """The file suffix (``junit.xml``)."""
+    help: str
+    """The help of the ``--NAME`` option."""
+    module: str = ""
+    """The renderer module's name in this package (default: ``name``)."""
+    plan: bool = False
+    """Whether ``scan --dry-run`` writes its plan to this format's path (its module then exports
+    ``stream_plan(plan)``)."""
+
+    @property
+    def option(self) -> str:
+        """The command-line option: ``--json``."""
+        return f"--{self.name}"
+
+    @property
+    def config_key(self) -> str:
+        """The ``[scan]`` key: ``json``."""
+        return self.name
+
+    @property
+    def demo_file(self) -> str:
+        """The file ``cors-audit demo`` writes: ``cors-audit.json``."""
+        return f"cors-audit.{self.suffix}"
+
+    def setting(self) -> Setting[Path | None]:
+        """This format's row of the scan settings table: its option, variable and key."""
+        return report_setting(self.name, self.help, toml_value(f"{REPORTS_DIR}/{self.demo_file}"))
+
+    def renderer(self) -> Renderer:
+        """The renderer module, imported on first use: the console path then never loads
+        jinja2, and ``python -m cors_audit.formats.json`` is not already imported when runpy
+        executes it."""
+        return cast(Renderer, import_module(f"{__name__}.{self.module or self.name}"))
+
+    def render(self, report: Report) -> str:
+        """``report`` as this format's document."""
+        return self.renderer().render(report)
+
+    def stream(self, report: Report) -> Iterator[str]:
+        """`render`'s text in chunks."""
+        return self.renderer().stream(report)
+
+    def stream_plan(self, plan: Plan) -> Iterator[str]:
+        """The ``--dry-run`` plan as this format's document (only when ``plan`` is set)."""
+        if not self.plan:
+            raise ValueError(f"the {self.name} format does not write a dry-run plan")
+        return cast(PlanRenderer, self.renderer()).stream_plan(plan)
 
 
 class ReportFormat(StrEnum):
-    """The file formats a scan can write (``--json``, ``--html`` …)."""
+    """The registry: every report file format, in the order options, files and summaries list
+    them. A member is the format's name (``ReportFormat.JSON == "json"``); ``spec`` is its
+    record."""
 
-    JSON = "json"
-    HTML = "html"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
+    JSON = Format("json", "json", "Write the JSON report here.", plan=True)
+    HTML = Format("html", "html", "Write the HTML report here.")
+    SARIF = Format("sarif", "sarif", "Write a SARIF 2.1.0 log here.")
+    JUNIT = Format("junit", "junit.xml", "Write JUnit XML here.")
+    MARKDOWN = Format(
+        "markdown", "md", "Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)."
+    )
 
+    spec: Format
 
-# The renderer modules are imported on first use: the console path then never loads jinja2,
-# and ``python -m cors_audit.formats.json`` is not already imported when runpy executes it.
-def _render_json(report: Report) -> str:
-    from cors_audit.formats import json
-
-    return json.render(report)
-
-
-def _render_html(report: Report) -> str:
-    from cors_audit.formats import html
-
-    return html.render(report)
-
-
-def _render_sarif(report: Report) -> str:
-    from cors_audit.formats import sarif
-
-    return sarif.render(report)
-
-
-def _render_junit(report: Report) -> str:
-    from cors_audit.formats import junit
-
-    return junit.render(report)
-
-
-def _render_markdown(report: Report) -> str:
-    from cors_audit.formats import markdown
-
-    return markdown.render(report)
-
-
-def _renderer(fmt: ReportFormat) -> Callable[[Report], str]:
-    if fmt is ReportFormat.JSON:
-        return _render_json
-    if fmt is ReportFormat.HTML:
-        return _render_html
-    if fmt is ReportFormat.SARIF:
-        return _render_sarif
-    if fmt is ReportFormat.JUNIT:
-        return _render_junit
-    if fmt is ReportFormat.MARKDOWN:
-        return _render_markdown
-    assert_never(fmt)
-
-
-RENDERERS: dict[ReportFormat, Callable[[Report], str]] = {
-    fmt: _renderer(fmt) for fmt in ReportFormat
-}
-"""Every format and its renderer."""
+    def __new__(cls, spec: Format) -> ReportFormat:
+        member = str.__new__(cls, spec.name)
+        member._value_ = spec.name
+        member.spec = spec
+        return member
 
 
 def render(fmt: ReportFormat, report: Report) -> str:
     """``report`` rendered as ``fmt``."""
-    return _renderer(fmt)(report)
+    return fmt.spec.render(report)
 
 
 CHUNK_SIZE = 1 << 16
@@ -121,26 +170,7 @@ def batched(chunks: Iterable[str], size: int = CHUNK_SIZE) -> Iterator[str]:
 def stream(fmt: ReportFormat, report: Report) -> Iterator[str]:
     """``report`` rendered as ``fmt``, in chunks: ``"".join(stream(fmt, report)) ==
     render(fmt, report)``, without the whole document ever being one string."""
-    if fmt is ReportFormat.JSON:
-        from cors_audit.formats import json
-
-        return json.iter_json(report)
-    if fmt is ReportFormat.HTML:
-        from cors_audit.formats import html
-
-        return html.iter_html(report)
-    if fmt is ReportFormat.SARIF:
-        from cors_audit.formats import sarif
-
-        return sarif.iter_sarif(report)
-    if fmt is ReportFormat.JUNIT:
-        from cors_audit.formats import junit
-
-        return junit.iter_junit(report)
-    if fmt is ReportFormat.MARKDOWN:
-        # At most markdown.MAX_BYTES (64 KiB) by construction: nothing to gain by streaming.
-        return iter([_render_markdown(report)])
-    assert_never(fmt)
+    return fmt.spec.stream(report)
 
 
 def write(fmt: ReportFormat, report: Report, out: TextSink) -> None:
@@ -151,7 +181,10 @@ def write(fmt: ReportFormat, report: Report, out: TextSink) -> None:
 
 __all__ = [
     "CHUNK_SIZE",
-    "RENDERERS",
+    "REPORTS_DIR",
+    "Format",
+    "PlanRenderer",
+    "Renderer",
     "ReportFormat",
     "TextSink",
     "batched",

@@ -4,7 +4,7 @@ One line per target, the findings sorted worst first, and a totals line; ``verbo
 detail, fix and reproduction lines of each finding. Every string that came from a server or a
 user (URLs, origins, header-derived details, error messages) goes through `sanitize`, so a
 hostile server cannot move the cursor, clear the screen, retitle the terminal or plant an OSC 8
-hyperlink. This module must not print, colour (rich lives in ``cli/main.py`` only) or do any I/O.
+hyperlink. This module must not print, colour (rich lives in ``cli/`` only) or do any I/O.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections import Counter
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.build import FindingModel, Report, TargetModel
+from cors_audit.report.model import FindingModel, Report, TargetModel
 
 
 def _counts(counts: Counter[Severity]) -> str:

@@ -28,12 +28,13 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from cors_audit.core.models import Severity, url_origin
+from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
+from cors_audit.core.wire import url_origin
 from cors_audit.formats import batched
 from cors_audit.formats.console import trusted_list
 from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID
-from cors_audit.report.build import FindingModel, Report, TargetModel
+from cors_audit.report.model import FindingModel, Report, TargetModel
 
 TEMPLATE = "report.html.j2"
 
@@ -267,6 +268,11 @@ def iter_html(report: Report) -> Iterator[str]:
     """`render`'s page in chunks of about 64 KiB (jinja2's ``generate``): their concatenation
     is byte for byte ``render(report)``, but the page is never one string."""
     return batched(_ENV.get_template(TEMPLATE).generate(_context(report)))
+
+
+def stream(report: Report) -> Iterator[str]:
+    """The registry's name (``formats.Renderer``) for `iter_html`."""
+    return iter_html(report)
 
 
 def _context(report: Report) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from cors_audit.formats import TextSink, batched
-from cors_audit.report.build import FindingModel, Report, TargetModel, json_schema
+from cors_audit.formats.plan import Plan
+from cors_audit.report.model import FindingModel, Report, TargetModel, json_schema
 
 SCHEMA_FILE = "schema/report-v1.schema.json"
 """Where the schema lives, relative to the ``cors_audit`` package (shipped in the wheel)."""
@@ -53,6 +54,38 @@ def iter_json(report: Report) -> Iterator[str]:
     """`render`'s text in chunks (about 64 KiB each, or one large list item): their
     concatenation is byte for byte ``render(report)``, but only one item is built at a time."""
     return batched(_chunks(report))
+
+
+def stream(report: Report) -> Iterator[str]:
+    """The registry's name (``formats.Renderer``) for `iter_json`."""
+    return iter_json(report)
+
+
+def stream_plan(plan: Plan) -> Iterator[str]:
+    """The ``--dry-run`` plan as JSON (``{"dry_run": true, "label", "note", "targets": [{"url",
+    "method", "requests": [...]}]}``), one target at a time."""
+    head = {"dry_run": True, "label": plan.label, "note": plan.note}
+    yield json.dumps(head, indent=2)[:-2] + ',\n  "targets": ['
+    for index, target in enumerate(plan.targets):
+        entry = {
+            "url": target.url,
+            "method": target.method,
+            "requests": [
+                {
+                    "round": request.round,
+                    "kind": request.kind,
+                    "purpose": request.purpose,
+                    "origin_class": request.origin_class,
+                    "method": request.method,
+                    "url": request.url,
+                    "headers": [list(header) for header in request.headers],
+                }
+                for request in target.requests
+            ],
+        }
+        text = json.dumps(entry, indent=2).replace("\n", "\n    ")
+        yield ("," if index else "") + "\n    " + text
+    yield "\n  ]\n}\n"
 
 
 def write_json(report: Report, out: TextSink) -> None:

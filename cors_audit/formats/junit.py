@@ -45,7 +45,7 @@ from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.formats import batched
 from cors_audit.judging.rules.catalogue import RULES
-from cors_audit.report.build import FindingModel, Report, TargetModel, incomplete_reason
+from cors_audit.report.model import FindingModel, Report, TargetModel, incomplete_reason
 
 SUITES_NAME = "cors-audit"
 SCAN_TESTCASE = "scan"
@@ -293,6 +293,11 @@ def iter_junit(report: Report) -> Iterator[str]:
     write for the whole tree, but only one ``<testsuite>`` is built at a time (each twice: the
     root's totals, which come first, need every suite's counts)."""
     return batched(_chunks(report))
+
+
+def stream(report: Report) -> Iterator[str]:
+    """The registry's name (``formats.Renderer``) for `iter_junit`."""
+    return iter_junit(report)
 
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,7 +38,7 @@ from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.judging.rules.catalogue import RULES_BY_ID, help_uri
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.build import BaselineEntryModel, FindingModel, Report
+from cors_audit.report.model import BaselineEntryModel, FindingModel, Report
 
 MAX_BYTES = 65_536
 """The largest document ``render`` returns, in UTF-8 bytes (GitHub's comment limit is 65 536
@@ -510,3 +510,9 @@ def render(report: Report) -> str:
         budget -= _size(text)
         fitted.append(text)
     return "\n\n".join([head, *fitted, footer]) + "\n"
+
+
+def stream(report: Report) -> Iterator[str]:
+    """`render`'s text as one chunk: at most `MAX_BYTES` by construction, nothing to gain by
+    streaming (the registry's ``formats.Renderer`` interface)."""
+    yield render(report)

@@ -58,7 +58,7 @@ from cors_audit import HOMEPAGE
 from cors_audit.core.models import Severity
 from cors_audit.formats import batched
 from cors_audit.judging.rules.catalogue import RULES, Rule, help_uri
-from cors_audit.report.build import ErrorModel, FindingModel, Report, TargetModel, incomplete_reason
+from cors_audit.report.model import ErrorModel, FindingModel, Report, TargetModel, incomplete_reason
 
 SARIF_VERSION: Final = "2.1.0"
 SARIF_SCHEMA_URI: Final = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -125,6 +125,11 @@ def iter_sarif(report: Report) -> Iterator[str]:
     sort_keys=True)`` writes, but only one result is built and encoded at a time."""
     chunks = chain(_chunks(_log(report), 0), ["\n"])
     return batched(_utf8(chunk) for chunk in chunks)
+
+
+def stream(report: Report) -> Iterator[str]:
+    """The registry's name (``formats.Renderer``) for `iter_sarif`."""
+    return iter_sarif(report)
 
 
 def _utf8(text: str) -> str:

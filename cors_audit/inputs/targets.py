@@ -27,9 +27,9 @@ from cors_audit.core.errors import TargetError, UsageError
 from cors_audit.core.models import Target
 from cors_audit.core.origin import canonical_host, parse_origin, serialize_origin
 from cors_audit.core.redaction import redact_url
+from cors_audit.core.wire import DEFAULT_PORTS, format_origin
 
 SUPPORTED_SCHEMES = ("http", "https")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 _SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 _COMMENT_RE = re.compile(r"(?:^|\s)#.*\Z", re.DOTALL)
@@ -68,8 +68,7 @@ def normalize_url(raw: str, source: str = "argument") -> str:
     host, port = _split_netloc(raw, parts.netloc, scheme, source)
     path = _encode_non_ascii(parts.path) or "/"
     query = _encode_non_ascii(parts.query)
-    authority = host if port is None else f"{host}:{port}"
-    return f"{scheme}://{authority}{path}" + (f"?{query}" if query else "")
+    return format_origin(scheme, host, port) + path + (f"?{query}" if query else "")
 
 
 def _check_scheme(raw: str, value: str, source: str) -> str:
@@ -113,7 +112,7 @@ def _split_netloc(raw: str, netloc: str, scheme: str, source: str) -> tuple[str,
         canonical = canonical_host(host)
     except ValueError as exc:
         raise TargetError(raw, f"invalid host: {exc}", source) from exc
-    return canonical, None if port == _DEFAULT_PORTS[scheme] else port
+    return canonical, None if port == DEFAULT_PORTS[scheme] else port
 
 
 def _parse_port(raw: str, text: str, source: str) -> int | None:
@@ -263,7 +262,7 @@ def collect_targets(
     ]
     for path in files:
         found.extend(read_target_file(path, stdin, default_method))
-    found.extend(imported)  # OpenAPI / HAR targets, already normalized by inputs/inventory.py
+    found.extend(imported)  # OpenAPI / HAR targets, already normalized by inputs/sources/
     for url, target_method, target_site in policy_targets:
         found.append(
             Target(
@@ -321,7 +320,7 @@ def in_scope(url: str, scope: Sequence[str]) -> bool:
         return True
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
     for glob in scope:
         pattern = glob.lower().replace("[", "").replace("]", "")
         if pattern.count(":") == 1 and not pattern.endswith(":"):

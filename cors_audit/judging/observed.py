@@ -4,7 +4,8 @@ This is description, not judgement: which probe origins a browser would let read
 to) the target, with or without credentials, which methods and request headers successful
 preflights grant, what they expose and for how long a browser caches them. ``cors-audit init
 --from-report`` turns it into a draft policy. Every browser judgement comes from the browser model
-(BROWSER-MODEL.md §2, §3.3, §3.5, §4); nothing here sends anything.
+(BROWSER-MODEL.md §2, §3.3, §3.5, §4, §5.1); nothing here sends anything or reads a header value
+itself.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from collections.abc import Iterable
 from cors_audit.browser import (
     ACAH,
     ACAM,
-    ACAO,
-    ACAPN,
     ACEH,
     ACMA,
+    AllowOriginShape,
+    HeaderList,
+    allow_origin_shape,
     cors_check,
     extract_header_list_values,
-    header_get,
     is_ok_status,
+    private_network_check,
 )
 from cors_audit.core.models import Exchange, OriginClass, ProbeKind
 from cors_audit.core.models import Observed as Observed  # re-exported: the summary lives in models
@@ -48,6 +50,10 @@ def _add(values: list[str], new: Iterable[str], fold: bool) -> None:
             values.append(value)
 
 
+def _wildcard(headers: HeaderList) -> bool:
+    return allow_origin_shape(headers) is AllowOriginShape.WILDCARD
+
+
 def observe(exchanges: Iterable[Exchange]) -> Observed:
     """Summarise the exchanges of one target (order-preserving, de-duplicated)."""
     allowed: list[str] = []
@@ -67,7 +73,7 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
             continue
         origin = probe.origin.value
         wire = response.headers
-        wildcard = wildcard or header_get(wire, ACAO) == "*"
+        wildcard = wildcard or _wildcard(wire)
         if not cors_check(origin, "omit", wire).allowed:
             continue
         # Preflights only count when the browser would accept them as a whole (§3.3).
@@ -79,16 +85,16 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
             if cors_check(origin, "include", wire).allowed:
                 _add(credentialed, [origin], fold=False)
         elif cls is OriginClass.FIRST_PARTY:
-            if header_get(wire, ACAO) != "*":  # `*` says nothing of whom it means
+            if not _wildcard(wire):  # `*` says nothing of whom it means
                 _add(discovered, [origin], fold=False)
         else:
             _add(untrusted, [origin], fold=False)
-            if cls is OriginClass.ARBITRARY and header_get(wire, ACAO) != "*":
+            if cls is OriginClass.ARBITRARY and not _wildcard(wire):
                 anyone = True
             elif (
                 cls is OriginClass.THIRD_PARTY
                 and origin.startswith(LOCAL_DEV)
-                and header_get(wire, ACAO) != "*"
+                and not _wildcard(wire)
             ):
                 _add(discovered, [origin], fold=False)
             elif cls is OriginClass.SUBDOMAIN:
@@ -107,11 +113,12 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
             # it grants nothing anyone uses (that is headers-beyond-policy's business).
             probed = set(probe.request_headers) if probe.purpose == "beyond-policy" else set()
             _add(headers, [h for h in listed if h.lower() not in probed], fold=True)
-        raw_age = header_get(wire, ACMA)
-        if raw_age is not None and raw_age.strip().isdigit():
-            max_age = max(max_age or 0, int(raw_age.strip()))
+        listed = extract_header_list_values(wire, ACMA)
+        if isinstance(listed, list):  # one line of delta-seconds (BROWSER-MODEL.md §3.5)
+            max_age = max(max_age or 0, int(listed[0]))
         if probe.kind is ProbeKind.PRIVATE_NETWORK:
-            private_network = private_network or (header_get(wire, ACAPN) or "").strip() == "true"
+            granted = private_network_check(origin, "omit", wire).allowed
+            private_network = private_network or granted
     return Observed(
         allowed_origins=tuple(allowed),
         credentialed_origins=tuple(credentialed),

@@ -21,13 +21,13 @@ from functools import lru_cache
 from cors_audit.core.models import EffectivePolicy, OriginClass, ProbeOrigin
 from cors_audit.core.origin import (
     THIRD_PARTY_PLATFORMS,
-    format_origin,
     has_known_suffix,
     is_sendable,
     normalize_origin,
     parse_origin,
     registrable_domain,
 )
+from cors_audit.core.wire import format_origin
 
 LABEL_LENGTH = 10
 """Length of the per-run random DNS label."""

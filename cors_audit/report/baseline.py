@@ -34,7 +34,8 @@ from typing import Annotated, Final, Literal, Protocol
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictBool, StrictStr
 
 from cors_audit.core.models import Severity
-from cors_audit.inputs.policy import InvalidValue, TomlSchema, read_toml, validate_toml
+from cors_audit.inputs.policy_values import InvalidValue
+from cors_audit.inputs.toml_file import TomlSchema, read_toml, validate_toml
 
 _FINGERPRINT_RE: Final = re.compile(r"[0-9a-f]{32}")
 

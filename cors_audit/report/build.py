@@ -1,8 +1,6 @@
-"""The Report model: the JSON contract (``schema_version`` "1") every output is rendered from.
-
-``build_report`` turns scan results into one frozen pydantic ``Report``; the formats only read
-it. The JSON Schema shipped in ``cors_audit/formats/schema/report-v1.schema.json`` is generated from
-this model (``json_schema()``) and a test keeps the file in sync. Nothing here does I/O.
+"""Scan results → `Report`: evidence and finding models, scores, observed summaries, stack and
+remediation per target, baseline suppression and the gate (``build_report``, ``assemble``), and
+output-time redaction of secrets (``redact_report``). Nothing here does I/O.
 """
 
 from __future__ import annotations
@@ -13,13 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import Any, Final
 
 from cors_audit import __version__
-from cors_audit.core.errors import UsageError
 from cors_audit.core.models import (
     EffectivePolicy,
     Exchange,
@@ -31,252 +25,38 @@ from cors_audit.core.models import (
     TargetResult,
 )
 from cors_audit.core.redaction import Redactor, Secret
+from cors_audit.core.wire import url_origin
 from cors_audit.fixes.remediation import remediation_for
 from cors_audit.fixes.stack import Stack, StackGuess, detect_stack
+from cors_audit.inputs.settings import FAIL_ON
 from cors_audit.judging import scoring
 from cors_audit.judging.observed import observe
 from cors_audit.judging.rules.catalogue import RULES_BY_ID
 from cors_audit.report.baseline import Baseline, BaselineEntry, BaselineOutcome, apply_baseline
-
-SCHEMA_VERSION = "1"
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HeaderModel(_Model):
-    """One header line, in wire order; repeated names stay repeated."""
-
-    name: str
-    value: str
-
-
-class ErrorModel(_Model):
-    """Why a request or a target failed."""
-
-    kind: str = Field(
-        description="dns, connect, tls, timeout, reset, protocol, too-large, proxy or other"
-    )
-    message: str
-
-
-class RequestModel(_Model):
-    """A request as sent; user secrets appear only as `<redacted>`."""
-
-    method: str
-    url: str
-    headers: list[HeaderModel]
-
-
-class ResponseModel(_Model):
-    """A response head and a digest of its (capped) body."""
-
-    status: int
-    reason: str
-    http_version: str
-    headers: list[HeaderModel]
-    body_bytes: int
-    body_truncated: bool
-    body_sha256: str | None
-
-
-class EvidenceModel(_Model):
-    """One exchange that supports a finding."""
-
-    kind: Literal["actual", "preflight", "private-network-preflight"]
-    purpose: str
-    origin: str | None
-    origin_class: str | None
-    credentialed: bool
-    request: RequestModel
-    response: ResponseModel | None
-    error: ErrorModel | None
-    elapsed_ms: float
-
-
-class SuppressionModel(_Model):
-    """Why a finding is suppressed (its baseline entry)."""
-
-    reason: str
-    expires: date | None
-
-
-class VerificationModel(_Model):
-    """What a real browser did when the finding was replayed (``--verify-browser``)."""
-
-    browser: str = Field(description='e.g. "Chromium 156.0.8078.108"')
-    result: Literal["confirmed", "not-reproduced", "error"]
-    cors_error: str | None = Field(
-        description="DevTools Network.CorsError name when the browser blocked the request."
-    )
-    detail: str
-
-
-class RemediationModel(_Model):
-    """A configuration snippet that fixes the finding for one stack."""
-
-    stack: str = Field(description='"nginx", "express-cors", "starlette", … or "generic".')
-    title: str
-    language: str = Field(description="Syntax of the snippet: nginx, javascript, python, …")
-    snippet: str
-    notes: list[str] = Field(default_factory=list)
-
-
-class CookieModel(_Model):
-    """A cookie the target sets and the attributes that decide cross-site sending."""
-
-    name: str
-    same_site: str
-    secure: bool
-    http_only: bool
-
-
-class ExploitabilityModel(_Model):
-    """The severity factors the replies revealed (BROWSER-MODEL.md §6.0)."""
-
-    cookies: list[CookieModel]
-    cross_site_cookies: bool | None = Field(
-        description="Some cookie is SameSite=None; Secure (sent cross-site by Chromium); "
-        "null when the target set no cookie."
-    )
-    http_auth: bool
-    hsts: bool | None
-    content_type: str | None
-    per_user: bool | None = Field(
-        description="The credentialed reply differed from an anonymous one; null when no "
-        "credentials were given."
-    )
-
-
-class FindingModel(_Model):
-    """One rule violation on one URL; flat so dashboards need not walk targets."""
-
-    rule: str
-    severity: Severity
-    url: str
-    method: str
-    origin: str | None
-    title: str
-    detail: str
-    fix: str
-    curl: str
-    fingerprint: str
-    cwe: str
-    credentialed: bool
-    cors_error: str | None
-    folded: list[str]
-    evidence: list[EvidenceModel]
-    latent: bool = Field(
-        default=False,
-        description="True when an invalid or missing Access-Control-Allow-Origin keeps the "
-        "browser from reaching this problem today: it applies once that header is fixed "
-        "(severity one level lower).",
-    )
-    suppressed: bool = False
-    """True when a baseline entry accepts this finding: it never fails the gate or costs score."""
-    suppression: SuppressionModel | None = None
-    exploitability: ExploitabilityModel | None = None
-    verified: VerificationModel | None = None
-    remediation: list[RemediationModel] = Field(
-        default_factory=list,
-        description="Fix snippets: the detected stack's first, then a generic one.",
-    )
-
-
-class ObservedModel(_Model):
-    """What the target's CORS configuration does today (description, not judgement)."""
-
-    allowed_origins: list[str] = Field(
-        description="Trusted origins (the policy's or the target's own) that passed the CORS check."
-    )
-    credentialed_origins: list[str]
-    untrusted_allowed: list[str] = Field(
-        description="Attacker-class probe origins that passed (each one is behind a finding)."
-    )
-    wildcard: bool
-    methods: list[str]
-    headers: list[str]
-    exposed: list[str]
-    max_age: int | None
-    private_network: bool
-    discovered: list[str] = Field(
-        default_factory=list,
-        description="Origins that discovery found the server admits beyond the trusted ones: "
-        "first-party candidates (apex, www., app., admin., …) and local development servers. "
-        "Together with allowed_origins this is the server's allowlist as seen from outside; "
-        "empty when any origin is let in.",
-    )
-
-
-class StackModel(_Model):
-    """The server stack guessed from the replies (never changes a finding)."""
-
-    name: str = Field(description='"nginx", "express-cors", "starlette", … or "unknown".')
-    confidence: float = Field(ge=0, le=1)
-    evidence: list[str]
-
-
-class TargetModel(_Model):
-    """One scanned URL and its outcome."""
-
-    index: int = Field(
-        description="Position in the whole target list (before --shard), for merging shards."
-    )
-    url: str
-    method: str
-    site_origin: str
-    source: str
-    score: int
-    grade: str
-    error: ErrorModel | None
-    incomplete: bool = Field(
-        default=False,
-        description="The plan was cut short by a request budget (--max-requests-per-target, "
-        "--max-requests): findings stand, but the target has no grade (`-`) and counts as an "
-        "error for the exit code; a note says how many planned probes were not sent.",
-    )
-    requests: int
-    findings: int = Field(description="Findings on this target, suppressed ones excluded.")
-    policy_free: bool
-    notes: list[str]
-    stack: StackModel | None = None
-    observed: ObservedModel | None = None
-
-
-class RequestStatsModel(_Model):
-    """How many requests the targets needed (errored targets included): a correct dynamic
-    allowlist needs about 28, a target without CORS or with a static one about 10 (README
-    "Performance")."""
-
-    min: int
-    median: float
-    p90: int = Field(description="90th percentile (nearest rank).")
-    max: int
-    mean: float = Field(description="Rounded to two decimals.")
-
-
-class SummaryModel(_Model):
-    """Totals over the whole scan; suppressed findings are counted only in ``suppressed``."""
-
-    targets: int
-    findings: int
-    suppressed: int
-    by_severity: dict[str, int]
-    score: int = Field(description="0 when no target could be scanned (grade `-`).")
-    grade: str = Field(
-        description='A to F; "-" when no target could be scanned (or every one is incomplete).'
-    )
-    errors: int
-    incomplete: int = Field(
-        default=0,
-        description="Targets whose plan a request budget cut short; they count as errors for "
-        "the exit code.",
-    )
-    requests: int
-    requests_per_target: RequestStatsModel | None = Field(
-        default=None, description="The distribution of requests over targets; null: no target."
-    )
+from cors_audit.report.model import (
+    BaselineEntryModel,
+    BaselineModel,
+    CookieModel,
+    ErrorModel,
+    EvidenceModel,
+    ExploitabilityModel,
+    FindingModel,
+    GateModel,
+    HeaderModel,
+    ObservedModel,
+    OutgrownEntryModel,
+    RemediationModel,
+    Report,
+    RequestModel,
+    RequestStatsModel,
+    ResponseModel,
+    ShardModel,
+    StackModel,
+    SummaryModel,
+    SuppressionModel,
+    TargetModel,
+    ToolModel,
+)
 
 
 def request_stats(counts: Sequence[int]) -> RequestStatsModel | None:
@@ -291,99 +71,6 @@ def request_stats(counts: Sequence[int]) -> RequestStatsModel | None:
         max=ordered[-1],
         mean=round(sum(ordered) / len(ordered), 2),
     )
-
-
-class GateModel(_Model):
-    """The CI gate: what fails the run and how the run ended."""
-
-    fail_on: Literal["critical", "high", "medium", "low", "info", "never"]
-    allow_errors: bool
-    failing: int = Field(description="Unsuppressed findings at or above fail_on.")
-    exit_code: Literal[0, 1, 3]
-
-
-class BaselineEntryModel(_Model):
-    """A baseline entry as listed in the report."""
-
-    fingerprint: str
-    reason: str
-    expires: date | None
-    rule: str | None
-    url: str | None
-
-
-class OutgrownEntryModel(BaselineEntryModel):
-    """A baseline entry whose finding got worse than the entry accepted."""
-
-    note: str = Field(description="How the finding outgrew the entry.")
-
-
-class BaselineModel(_Model):
-    """What the baseline (``--baseline``) did."""
-
-    path: str
-    entries: int
-    suppressed: int
-    outgrown: list[OutgrownEntryModel] = Field(
-        default_factory=list,
-        description="Entries whose finding is now more severe, or credentialed where the entry "
-        "was not: the finding is not suppressed and counts for the gate.",
-    )
-    notes: list[str] = Field(
-        default_factory=list,
-        description="Warnings about the baseline, e.g. entries recording no severity.",
-    )
-    expired: list[BaselineEntryModel] = Field(
-        description="Entries past their expiry date: they suppress nothing any more."
-    )
-    fixed: list[BaselineEntryModel] = Field(
-        description="Entries whose finding is gone although the URL was scanned."
-    )
-
-
-class ShardModel(_Model):
-    """Which slice of the targets this report covers (``--shard K/N``)."""
-
-    index: int = Field(ge=1)
-    count: int = Field(ge=1)
-    total_targets: int = Field(description="Targets before sharding.")
-
-
-class ToolModel(_Model):
-    """Which program wrote the report."""
-
-    name: Literal["cors-audit"] = "cors-audit"
-    version: str
-
-
-class Report(_Model):
-    """The whole report (JSON contract, schema_version "1")."""
-
-    schema_version: Literal["1"] = "1"
-    tool: ToolModel
-    started_at: datetime
-    finished_at: datetime
-    policy: dict[str, Any]
-    summary: SummaryModel
-    gate: GateModel
-    baseline: BaselineModel | None = None
-    shard: ShardModel | None = None
-    targets: list[TargetModel]
-    findings: list[FindingModel]
-    notes: list[str] = Field(
-        default_factory=list,
-        description="Run notes: skipped imports, origins seen in a HAR (candidates, never "
-        "trusted automatically), …",
-    )
-    interrupted: bool = Field(
-        default=False,
-        description="True when the scan was stopped (Ctrl-C, SIGTERM); results cover what "
-        "finished.",
-    )
-
-    def to_json(self) -> str:
-        """The report as pretty-printed JSON text."""
-        return self.model_dump_json(indent=2) + "\n"
 
 
 def _headers(headers: Headers) -> list[HeaderModel]:
@@ -486,11 +173,14 @@ def _exploitability(context: Exploitability | None) -> ExploitabilityModel | Non
     )
 
 
+_DEFAULT_FAIL_ON: Final = Severity(FAIL_ON.default)
+
+
 @dataclass(frozen=True, slots=True)
 class GateSettings:
     """How the run is gated (``--fail-on``, ``--allow-errors``)."""
 
-    fail_on: Severity | None = Severity.HIGH
+    fail_on: Severity | None = _DEFAULT_FAIL_ON
     allow_errors: bool = False
 
 
@@ -722,158 +412,6 @@ def assemble(
     )
 
 
-def incomplete_reason(target: TargetModel) -> str:
-    """Why a target is incomplete: its note saying which planned probes were not sent."""
-    return next(
-        (note for note in target.notes if note.startswith("Incomplete:")),
-        "a request budget cut its plan short",
-    )
-
-
-def load_report(path: Path) -> Report:
-    """A JSON report written by ``--json``; raises ``UsageError`` naming the file and what is
-    wrong (unreadable, not JSON, another schema version, a field that does not fit)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: report file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the report: {exc}") from None
-    try:
-        report = Report.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        if first["type"] == "json_invalid":
-            raise UsageError(
-                f"{path}: not a JSON file ({first['msg']}); expected a report written by --json"
-            ) from None
-        pointer = "/" + "/".join(str(part) for part in first["loc"])
-        version = first["loc"] == ("schema_version",)
-        hint = (
-            f"schema_version {SCHEMA_VERSION!r}, written by this version of cors-audit"
-            if version
-            else "a report written by cors-audit --json"
-        )
-        raise UsageError(
-            f"{path}: {pointer}: {first['msg']} ({len(exc.errors())} problem(s); expected {hint})"
-        ) from None
-    if "schema_version" not in report.model_fields_set:
-        raise UsageError(
-            f"{path}: no schema_version; expected a report written by cors-audit --json "
-            f"(schema_version {SCHEMA_VERSION!r})"
-        )
-    return report
-
-
-def merge_reports(named: Sequence[tuple[str, Report]], gate: GateSettings) -> Report:
-    """One report from several (``(file name, report)``), e.g. the shards of one scan: targets
-    in their original order, every finding kept, scores, summary and gate recomputed.
-
-    Raises ``UsageError`` when the reports cannot belong to one scan: different policies, a
-    shard given twice or missing, shards of different splits, the same target twice.
-    """
-    if not named:
-        raise UsageError("merge needs at least one report")
-    first_name, first = named[0]
-    for name, report in named[1:]:
-        if report.policy != first.policy:
-            raise UsageError(
-                f"{name} was made with a different policy than {first_name}; "
-                "merge only the reports of one scan"
-            )
-    targets = _merged_targets(named)
-    by_target: dict[tuple[str, str], list[FindingModel]] = {}
-    for _, report in named:
-        for finding in report.findings:
-            by_target.setdefault((finding.url, finding.method), []).append(finding)
-    findings = [f for t in targets for f in by_target.pop((t.url, t.method), [])]
-    if by_target:
-        url, method = next(iter(by_target))
-        raise UsageError(f"a finding on {method} {url} belongs to no target of the reports")
-    return assemble(
-        targets,
-        findings,
-        policy=first.policy,
-        started_at=min(report.started_at for _, report in named),
-        finished_at=max(report.finished_at for _, report in named),
-        gate=gate,
-        baseline=_merged_baseline([report for _, report in named], findings),
-        shard=None,
-    )
-
-
-def _merged_targets(named: Sequence[tuple[str, Report]]) -> list[TargetModel]:
-    shards = [(name, report.shard) for name, report in named]
-    sharded = [(name, shard) for name, shard in shards if shard is not None]
-    if sharded and len(sharded) != len(shards):
-        plain = next(name for name, shard in shards if shard is None)
-        raise UsageError(f"{plain} is not a shard report, but the others are; merge one kind")
-    targets: list[TargetModel]
-    if sharded:
-        counts = {(shard.count, shard.total_targets) for _, shard in sharded}
-        if len(counts) > 1:
-            raise UsageError("the shard reports come from different --shard N or target lists")
-        count = sharded[0][1].count
-        seen: dict[int, str] = {}
-        for name, shard in sharded:
-            if shard.index in seen:
-                raise UsageError(
-                    f"shard {shard.index}/{count} is given twice ({seen[shard.index]}, {name})"
-                )
-            seen[shard.index] = name
-        missing = [f"{k}/{count}" for k in range(1, count + 1) if k not in seen]
-        if missing:
-            raise UsageError(
-                f"shard(s) {', '.join(missing)} missing: the merged report would silently lack "
-                "their targets"
-            )
-        targets = sorted((t for _, r in named for t in r.targets), key=lambda t: t.index)
-    else:
-        flat = [t for _, r in named for t in r.targets]
-        targets = [t.model_copy(update={"index": i}) for i, t in enumerate(flat)]
-    keys: set[tuple[str, str]] = set()
-    for target in targets:
-        key = (target.url, target.method)
-        if key in keys:
-            raise UsageError(f"{target.method} {target.url} appears in more than one report")
-        keys.add(key)
-    return targets
-
-
-def _merged_baseline(
-    reports: Sequence[Report], findings: Sequence[FindingModel]
-) -> BaselineModel | None:
-    baselines = [r.baseline for r in reports if r.baseline is not None]
-    if not baselines:
-        return None
-    matched = {f.fingerprint for f in findings if f.suppressed}
-    expired = {e.fingerprint: e for b in baselines for e in b.expired}
-    outgrown = {e.fingerprint: e for b in baselines for e in b.outgrown}
-    fixed = {
-        e.fingerprint: e
-        for b in baselines
-        for e in b.fixed
-        if e.fingerprint not in matched and e.fingerprint not in expired | outgrown.keys()
-    }
-    return BaselineModel(
-        path=baselines[0].path,
-        entries=baselines[0].entries,
-        suppressed=len(matched),
-        outgrown=list(outgrown.values()),
-        notes=list(dict.fromkeys(note for b in baselines for note in b.notes)),
-        expired=list(expired.values()),
-        fixed=list(fixed.values()),
-    )
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of the report, as shipped in ``cors_audit/schema/``."""
-    schema = Report.model_json_schema(mode="serialization")
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://cors-audit.invalid/schema/report-v1.schema.json"
-    return schema
-
-
 def redact_report(report: Report, secrets: Sequence[Secret], *, url_parameters: bool) -> Report:
     """The report as every writer must see it: secrets replaced by ``<redacted>`` in every text
     field, except inside the origins and protocol tokens the verdict used, with notes saying
@@ -894,7 +432,7 @@ def _protected(report: Report) -> set[str]:
     the observed and the trusted origins."""
     found: set[str] = set()
     for target in report.targets:
-        found.update((target.site_origin, _url_origin(target.url)))
+        found.update((target.site_origin, url_origin(target.url)))
         if target.observed is not None:
             seen = target.observed
             found.update(seen.allowed_origins, seen.credentialed_origins, seen.untrusted_allowed)
@@ -907,13 +445,3 @@ def _protected(report: Report) -> set[str]:
     if isinstance(trusted, list):
         found.update(o for o in trusted if isinstance(o, str))
     return found
-
-
-def _url_origin(url: str) -> str:
-    """``scheme://host[:port]`` of ``url`` (the whole text when it has no ``//``)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    for end in "/?#":
-        rest = rest.split(end, 1)[0]
-    return f"{scheme}://{rest}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
-from cors_audit.report.build import FindingModel, Report
+from cors_audit.report.model import FindingModel, Report
 
 
 @dataclass(frozen=True, slots=True)

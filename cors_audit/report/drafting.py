@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from cors_audit.browser import is_forbidden_method
-from cors_audit.core.models import url_origin
 from cors_audit.core.text import sanitize
+from cors_audit.core.wire import url_origin
 from cors_audit.judging.observed import LOCAL_DEV
 from cors_audit.report.baseline import toml_string
-from cors_audit.report.build import FindingModel, Report, TargetModel
+from cors_audit.report.model import FindingModel, Report, TargetModel
 
 
 def _array(key: str, items: Sequence[tuple[str, str]], flagged: Sequence[tuple[str, str]]) -> str:

@@ -14,7 +14,7 @@ import pytest
 from support.cli import assert_clean, invoke
 
 from cors_audit.demo.lab import DemoLab, Endpoint, Reply, RequestView
-from cors_audit.inputs.inventory import load_openapi
+from cors_audit.inputs.sources.openapi import load_openapi
 
 pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
 

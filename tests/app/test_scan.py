@@ -19,10 +19,9 @@ import httpx
 import pytest
 from support.rule_builders import NARROW_CLASSES
 
+from cors_audit.app.memory import GC_THRESHOLDS, Interner
 from cors_audit.app.scan import (
-    GC_THRESHOLDS,
     ScanOptions,
-    _Interner,
     effective_policy,
     scan,
     scan_async,
@@ -39,7 +38,8 @@ from cors_audit.core.models import (
 from cors_audit.demo.lab import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, ENDPOINTS, RequestView, respond
 from cors_audit.inputs.policy import Policy, load_policy
 from cors_audit.judging import scoring
-from cors_audit.report.build import Report, build_report
+from cors_audit.report.build import build_report
+from cors_audit.report.model import Report
 from cors_audit.sending.engine import REDACTED, EngineOptions
 
 BASE = "http://127.0.0.1:9"
@@ -642,7 +642,7 @@ def test_targets_are_pulled_by_a_bounded_pool(policy: Policy) -> None:
 
 def test_equal_values_are_shared_and_the_table_stays_bounded() -> None:
     # Given an interner that remembers at most three values
-    share = _Interner(limit=3)
+    share = Interner(limit=3)
     first = ("Vary", "Origin")
 
     # Then an equal value gives back the first object

@@ -1,7 +1,7 @@
 """New vectors for the model-vs-Chromium suite, in the data format of ``support.spec_vectors``.
 
 BROWSER-MODEL.md §7.2/§7.3 pin the rules one at a time; these vectors aim at what the rule catalogue
-(``cors_audit/rules/catalogue.py``) judges, and at the edges where a hand-written model is most
+(``cors_audit/judging/rules/``) judges, and at the edges where a hand-written model is most
 likely to drift from Chromium: header casing and whitespace, list syntax, method case,
 ``*`` with and without credentials, Max-Age parsing, caches, redirects. Every vector names its
 rule in ``note``; :data:`RULE_COVERAGE` maps each catalogue rule to its vectors, and

@@ -2,20 +2,22 @@
 
 One Chromium run per session: the ``chromium_run`` fixture starts the §7.1 server and Chromium
 once, replays every vector and keeps the observations, so each test (and the self-check that
-re-runs a mutated model) only reads them. Without Playwright or a Chromium binary the fixture
-skips with the reason, so a default test run on a machine without a browser still passes.
+re-runs a mutated model) only reads them. Chromium is found and started by the product's driver
+(``cors_audit/verify/chromium.py``, through ``support.chromium``). Without Playwright or a
+Chromium binary the fixture skips with the reason, so a default test run on a machine without a
+browser still passes.
 
 This conftest must not start a browser at import or collection time.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from browser_vectors import REPLAYED
-from harness import BrowserRun, find_chromium, run_in_chromium
+from harness import BrowserRun, run_in_chromium
+from support.chromium import chromium_or_skip
 
 HERE = Path(__file__).parent
 
@@ -32,11 +34,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def chromium_run() -> BrowserRun:
     """Chromium's observation of every replayed vector, computed once per session."""
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("playwright is not installed: pip install 'cors-audit[browser]'")
-    executable = find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium binary: apt-get install chromium (or set CORS_AUDIT_CHROMIUM)")
+    executable = chromium_or_skip()  # or a skip that says what to install
     run = run_in_chromium(executable, REPLAYED)
     _RUNS.append(run)
     return run

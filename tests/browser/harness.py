@@ -6,12 +6,13 @@ Three parts, all driven by the plain vector data of ``support.spec_vectors`` / `
   on any host is the initiator page, ``/t/<id>/<n>`` on ``b.test``/``c.test`` answers with the
   vector's response, header lines written byte for byte (duplicates, surrounding spaces). It logs
   every request that reaches it (what "preflights seen" / "actual reqs seen" count).
-* :class:`ChromiumDriver` — a real Chromium started on a fresh profile with the §7.1 flags (plus
-  a vector's own flags), driven over the DevTools protocol through Playwright's
-  ``connect_over_cdp``. Each initiator origin gets one page; ``null``-origin vectors run inside
-  one ``<iframe sandbox="allow-scripts" srcdoc=…>`` that reports through ``postMessage``. The
-  CorsError name comes from ``Network.loadingFailed.corsErrorStatus`` (§8).
-* :func:`simulate` — the same vector replayed through ``cors_audit.browser.model.simulate_fetch`` in
+* :class:`ChromiumDriver` — runs vectors in a real Chromium through the product's driver
+  (``cors_audit/verify/chromium.py``, the one ``scan --verify-browser`` uses): started on a fresh
+  profile with the §7.1 flags (plus a vector's own flags) and driven over the DevTools protocol
+  through Playwright's ``connect_over_cdp``. Each initiator origin gets one page; ``null``-origin
+  vectors run inside one ``<iframe sandbox="allow-scripts" srcdoc=…>`` that reports through
+  ``postMessage``. The CorsError name comes from ``Network.loadingFailed.corsErrorStatus`` (§8).
+* :func:`simulate` — the same vector replayed through ``cors_audit.browser.simulate_fetch`` in
   ``chromium`` mode, answered by the very function the real server uses (:func:`answer`).
 
 Both sides produce an :class:`Observation`; :func:`compare` diffs them field by field.
@@ -24,18 +25,12 @@ is actually started, so importing it never needs a browser.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
@@ -49,21 +44,27 @@ from cors_audit.browser import (
     header_get,
     simulate_fetch,
 )
+from cors_audit.verify.chromium import (
+    NetworkEvents,
+    PageCall,
+    failure_of,
+    frame_events,
+    launch_chromium,
+    match_requests,
+    open_page,
+    page_html,
+    sandbox_frame,
+    version_line,
+    wait_for,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, CDPSession, Frame, Page, Playwright
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
 
-CHROMIUM_CANDIDATES: Final = ("chromium", "chromium-browser", "google-chrome", "chrome")
-BASE_FLAGS: Final = (
-    "--headless=new",
-    "--no-sandbox",
-    "--host-resolver-rules=MAP *.test 127.0.0.1",
-    # Keep a test run quiet and offline; none of these touch CORS or the caches.
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--disable-background-networking",
-    "--disable-component-update",
-)
+HARNESS_FLAGS: Final = ("--host-resolver-rules=MAP *.test 127.0.0.1",)
+"""§7.1's flags besides the driver's ``BASE_FLAGS`` (headless, no sandbox, quiet and offline)."""
+EVENT_TYPES: Final = ("Fetch", "XHR")
+"""The requests a vector's calls make, as DevTools types them."""
 RECORDED_PORT: Final = "8000"
 """The port the vector tables are written with (§7.1); replaced by the real one on replay."""
 RECORDED_PORT_2: Final = "8001"
@@ -72,18 +73,6 @@ CONCURRENCY: Final = 8
 """Vectors a page runs at once; each has its own URL, so they cannot share cache entries."""
 CALL_TIMEOUT_MS: Final = 20_000
 EVENT_WAIT_S: Final = 10.0
-
-
-def find_chromium() -> str | None:
-    """The Chromium binary to drive: ``$CORS_AUDIT_CHROMIUM`` or the first one on PATH."""
-    configured = os.environ.get("CORS_AUDIT_CHROMIUM")
-    if configured:
-        return configured if Path(configured).is_file() else None
-    for name in CHROMIUM_CANDIDATES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 # ------------------------------------------------------------------------------------------
@@ -564,42 +553,12 @@ async function runJobs(jobs, limit) {
 }
 """
 
-_PAGE_JS: Final = r"""
-function makeSandbox() {
-  // null-origin vectors (n01-n05): a sandboxed srcdoc frame that reports through postMessage.
-  return new Promise((resolve) => {
-    const frame = document.createElement('iframe');
-    frame.setAttribute('sandbox', 'allow-scripts');
-    frame.name = 'sandbox';
-    const code = document.getElementById('runner').textContent +
-      "window.addEventListener('message', async (e) => {" +
-      "  const r = await runJobs(e.data.jobs, e.data.limit);" +
-      "  parent.postMessage({results: r}, '*'); });" +
-      "parent.postMessage({ready: true}, '*');";
-    frame.srcdoc = '<script>' + code + '<' + '/script>';
-    window.__sandboxResults = new Promise((done) => {
-      window.addEventListener('message', (e) => {
-        if (e.source !== frame.contentWindow) return;
-        if (e.data.ready) resolve(true);
-        else if (e.data.results) done(e.data.results);
-      });
-    });
-    document.body.appendChild(frame);
-  });
-}
-function startSandbox(jobs, limit) {
-  document.querySelector('iframe[name=sandbox]').contentWindow.postMessage({jobs, limit}, '*');
-}
-"""
-
 
 def _page_html() -> str:
+    """The initiator page: the runner, and the driver's sandbox for null-origin vectors (n01-n05:
+    a sandboxed srcdoc frame that reports through postMessage)."""
     runner = _RUNNER_JS.replace("CALL_TIMEOUT_MS", str(CALL_TIMEOUT_MS))
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>cors-audit harness</title>"
-        f"<script id='runner'>{runner}</script><script>{_PAGE_JS}</script></head>"
-        "<body></body></html>"
-    )
+    return page_html("cors-audit harness", runner)
 
 
 def _job(vector: Vector) -> dict[str, Any]:
@@ -625,31 +584,11 @@ def _job(vector: Vector) -> dict[str, Any]:
 # the browser side: CDP events → CorsError per call
 
 
-class _Events:
-    """``Network.*`` events of one CDP session (a page or an out-of-process frame)."""
-
-    def __init__(self, session: CDPSession) -> None:
-        self.started: dict[str, list[str]] = {}
-        self.failed: dict[str, dict[str, Any]] = {}
-        session.on("Network.requestWillBeSent", self._on_request)
-        session.on("Network.loadingFailed", self._on_failed)
-        session.send("Network.enable")
-
-    def _on_request(self, params: dict[str, Any]) -> None:
-        # A redirect re-announces the same requestId with redirectResponse; keep the first URL.
-        if params.get("type") not in ("Fetch", "XHR") or "redirectResponse" in params:
-            return
-        self.started.setdefault(params["request"]["url"], []).append(params["requestId"])
-
-    def _on_failed(self, params: dict[str, Any]) -> None:
-        self.failed[params["requestId"]] = params
-
-
 @dataclass(slots=True)
 class _Group:
     vectors: list[Vector]
     page: Page
-    events: _Events
+    events: NetworkEvents
     sandboxed: bool = False
     raw: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -658,26 +597,25 @@ def _request_ids(group: _Group) -> dict[tuple[str, int], str] | None:
     """requestId of every call that reached the network, or None while events are missing.
 
     Calls of one vector run one after another, so the n-th request to a URL is the n-th call
-    that used it; a call that threw before the network (x06) has no request.
+    that used it (``chromium.match_requests``); a call that threw before the network (x06) has
+    no request.
     """
     ids: dict[tuple[str, int], str] = {}
     for vector in group.vectors:
-        used: dict[str, int] = {}
-        for index, (call, result) in enumerate(
-            zip(vector.calls, group.raw[vector.id], strict=True)
-        ):
-            if result["outcome"] == "exception":
-                continue
-            url = call.url or vector.url
-            position = used.get(url, 0)
-            used[url] = position + 1
-            started = group.events.started.get(url, [])
-            if position >= len(started):
-                return None
-            request_id = started[position]
-            if result["outcome"] != "ok" and request_id not in group.events.failed:
-                return None
-            ids[(vector.id, index)] = request_id
+        calls = [
+            PageCall(None)
+            if result["outcome"] == "exception"
+            else PageCall(call.url or vector.url, failed=result["outcome"] != "ok")
+            for call, result in zip(vector.calls, group.raw[vector.id], strict=True)
+        ]
+        matched = match_requests(group.events, calls)
+        if matched is None:
+            return None
+        ids.update(
+            ((vector.id, index), request_id)
+            for index, request_id in enumerate(matched)
+            if request_id is not None
+        )
     return ids
 
 
@@ -693,38 +631,21 @@ def _call_observation(result: dict[str, Any], failed: dict[str, Any] | None) -> 
             status=result["status"] if kind in ("cors", "basic", None) else None,
             readable=frozenset(result["readable"]),
         )
-    cors = (failed or {}).get("corsErrorStatus") or {}
-    net = (failed or {}).get("errorText", "")
+    cors_error, net_error, _ = failure_of(failed)
     return CallObservation(
         allowed=False,
-        error=cors.get("corsError"),
+        error=cors_error,
         threw=outcome == "exception",
         response_type="error",
         status=None,
         readable=frozenset(),
-        detail=f"{result.get('message', '')} {net}".strip(),
+        detail=f"{result.get('message', '')} {net_error or ''}".strip(),
     )
 
 
-def _sandbox_frame(home: Page) -> Frame:
-    """The sandboxed iframe ``makeSandbox`` added to ``home``.
-
-    It is an out-of-process frame: Playwright learns of it from the frame's own DevTools
-    target, which can arrive after ``makeSandbox`` has resolved in the page, so wait for it.
-    """
-    deadline = time.monotonic() + EVENT_WAIT_S
-    element = home.query_selector("iframe[name=sandbox]")
-    while True:
-        frame = element.content_frame() if element is not None else None
-        if frame is not None:
-            return frame
-        if time.monotonic() >= deadline:
-            raise RuntimeError(f"the sandboxed iframe never reached Playwright in {EVENT_WAIT_S} s")
-        home.wait_for_timeout(50)  # lets Playwright deliver the pending frame events
-
-
 class ChromiumDriver:
-    """Starts one Chromium per flag set on a fresh profile and runs vectors in it."""
+    """Starts one Chromium per flag set (through ``cors_audit.verify.chromium``) and runs
+    vectors in it."""
 
     def __init__(self, playwright: Playwright, executable: str, server: VectorServer) -> None:
         self._playwright = playwright
@@ -739,7 +660,9 @@ class ChromiumDriver:
             by_flags.setdefault(vector.browser_flags, []).append(vector)
         results: dict[str, Observation] = {}
         for flags, group in by_flags.items():
-            with self._browser(flags) as browser:
+            with launch_chromium(
+                self._playwright, self._executable, [*HARNESS_FLAGS, *flags], 30
+            ) as browser:
                 results.update(self._run_in(browser, group))
         return results
 
@@ -763,9 +686,7 @@ class ChromiumDriver:
         groups: list[_Group] = []
         home: Page | None = None
         for origin, members in by_origin.items():
-            page = context.new_page()
-            events = _Events(context.new_cdp_session(page))
-            page.goto(f"{origin}/")
+            page, events = open_page(context, f"{origin}/", EVENT_TYPES)
             if members:
                 groups.append(_Group(self._order(members), page, events))
                 page.evaluate(
@@ -776,9 +697,7 @@ class ChromiumDriver:
                 home = page
         if sandboxed:
             assert home is not None
-            home.evaluate("() => makeSandbox()")
-            frame = _sandbox_frame(home)
-            groups.append(self._sandbox_group(context, home, frame, sandboxed))
+            groups.append(self._sandbox_group(context, home, sandboxed))
         for group in groups:
             script = (
                 "() => window.__sandboxResults" if group.sandboxed else "() => window.__results"
@@ -786,27 +705,22 @@ class ChromiumDriver:
             group.raw = group.page.evaluate(script)
         return self._collect(groups)
 
-    def _sandbox_group(
-        self, context: Any, home: Page, frame: Frame, vectors: list[Vector]
-    ) -> _Group:
+    def _sandbox_group(self, context: BrowserContext, home: Page, vectors: list[Vector]) -> _Group:
+        home.evaluate("() => makeSandbox()")
+        frame = sandbox_frame(home, EVENT_WAIT_S)
         # A sandboxed frame is an out-of-process frame: its requests are reported to its own
         # DevTools session, not the page's.
-        events = _Events(context.new_cdp_session(frame))
+        events = frame_events(context, frame, EVENT_TYPES)
         group = _Group(self._order(vectors), home, events, sandboxed=True)
         home.evaluate(
-            "([jobs, limit]) => startSandbox(jobs, limit)",
-            [[_job(v) for v in group.vectors], CONCURRENCY],
+            "(args) => startSandbox(args)", [[_job(v) for v in group.vectors], CONCURRENCY]
         )
         return group
 
     def _collect(self, groups: list[_Group]) -> dict[str, Observation]:
         results: dict[str, Observation] = {}
         for group in groups:
-            deadline = time.monotonic() + EVENT_WAIT_S
-            ids = _request_ids(group)
-            while ids is None and time.monotonic() < deadline:
-                group.page.wait_for_timeout(50)  # lets Playwright deliver pending CDP events
-                ids = _request_ids(group)
+            ids = wait_for(group.page, lambda group=group: _request_ids(group), EVENT_WAIT_S)
             for vector in group.vectors:
                 calls = []
                 for index, result in enumerate(group.raw[vector.id]):
@@ -815,62 +729,6 @@ class ChromiumDriver:
                     calls.append(_call_observation(result, failed))
                 results[vector.id] = Observation(tuple(calls), self._server.wire(vector.id))
         return results
-
-    class _Launched:
-        def __init__(self, driver: ChromiumDriver, flags: tuple[str, ...]) -> None:
-            self._driver = driver
-            self._flags = flags
-            self._profile = tempfile.TemporaryDirectory(prefix="cors-audit-chromium-")
-            self._process: subprocess.Popen[bytes] | None = None
-            self._browser: Browser | None = None
-
-        def __enter__(self) -> Browser:
-            profile = Path(self._profile.name)
-            command = [
-                self._driver._executable,
-                *BASE_FLAGS,
-                *self._flags,
-                f"--user-data-dir={profile}",
-                "--remote-debugging-address=127.0.0.1",
-                "--remote-debugging-port=0",
-                "about:blank",
-            ]
-            self._process = subprocess.Popen(
-                command,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            active = profile / "DevToolsActivePort"
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                if self._process.poll() is not None:
-                    raise RuntimeError(f"Chromium exited with {self._process.returncode}")
-                text = active.read_text() if active.exists() else ""
-                if "\n" in text:
-                    port = text.split("\n", 1)[0]
-                    self._browser = self._driver._playwright.chromium.connect_over_cdp(
-                        f"http://127.0.0.1:{port}"
-                    )
-                    return self._browser
-                time.sleep(0.05)  # polling for the DevToolsActivePort file, bounded above
-            raise RuntimeError("Chromium did not open its DevTools port within 30 s")
-
-        def __exit__(self, *exc: object) -> None:
-            if self._browser is not None:
-                self._browser.close()
-            if self._process is not None:
-                if self._process.poll() is None:
-                    os.killpg(self._process.pid, signal.SIGTERM)
-                try:
-                    self._process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                    self._process.wait()
-            self._profile.cleanup()
-
-    def _browser(self, flags: tuple[str, ...]) -> ChromiumDriver._Launched:
-        return ChromiumDriver._Launched(self, flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -897,9 +755,7 @@ def run_in_chromium(executable: str, vectors: Sequence[Vector]) -> BrowserRun:
         with sync_playwright() as playwright:
             driver = ChromiumDriver(playwright, executable, server)
             observations = driver.run(local)
-        version = subprocess.run(
-            [executable, "--version"], capture_output=True, text=True, check=False, timeout=30
-        ).stdout.strip()
+        version = version_line(executable)
         return BrowserRun(
             version,
             server.port,

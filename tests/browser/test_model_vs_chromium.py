@@ -1,4 +1,4 @@
-"""The browser model (``cors_audit.browser.model``) against real headless Chromium.
+"""The browser model (``cors_audit.browser``) against real headless Chromium.
 
 Every vector of BROWSER-MODEL.md §7.2/§7.3 that a page can trigger, plus the new vectors of
 ``browser_vectors``, is replayed once per session in Chromium (the §7.1 harness) and through
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -36,7 +37,8 @@ from harness import (
 from support.spec_vectors import ACAC, BY_ID, VECTORS, Vector
 
 from cors_audit.browser import Credentials, Engine, HeaderList, header_get
-from cors_audit.browser import model as browser_model
+from cors_audit.browser import check as browser_check
+from cors_audit.browser import fetch as browser_fetch
 from cors_audit.judging.rules.catalogue import RULES_BY_ID
 
 pytestmark = pytest.mark.browser
@@ -44,7 +46,7 @@ pytestmark = pytest.mark.browser
 MODEL_GAPS: dict[str, str] = {}
 """Vector id → where real Chromium disagrees with ``simulate_fetch`` (strict xfail). Empty:
 the gaps this suite found (LNA error names: l01, bl01, bl02; no preflight-cache reuse for a
-null initiator: bn08) are fixed in browser/model.py."""
+null initiator: bn08) are fixed in browser/fetch.py."""
 
 TABLE_ERRORS: dict[str, str] = {}
 """§7 vector id → where real Chromium disagrees with the recorded ``chromium`` expectation."""
@@ -138,24 +140,39 @@ def _never_cached(headers: HeaderList, engine: Engine = "chromium") -> int | Non
     return None
 
 
+# Each bug is patched into the module that looks the name up: ``cors_check`` (check.py) calls
+# is_credentials_true; ``simulate_fetch`` (fetch.py) calls the other three.
 MUTATIONS: list[Any] = [
-    pytest.param("is_credentials_true", _acac_any_case, {"c04", "bc01", "bc05"}, id="acac-case"),
-    pytest.param("normalize_method", str.upper, {"m08", "bm01", "bm02"}, id="method-case"),
-    pytest.param("exposed_header_names", _exposes_only_safelist, {"e02", "be01"}, id="aceh"),
-    pytest.param("max_age", _never_cached, {"a01", "k02", "bk06"}, id="no-preflight-cache"),
+    pytest.param(
+        browser_check,
+        "is_credentials_true",
+        _acac_any_case,
+        {"c04", "bc01", "bc05"},
+        id="acac-case",
+    ),
+    pytest.param(
+        browser_fetch, "normalize_method", str.upper, {"m08", "bm01", "bm02"}, id="method-case"
+    ),
+    pytest.param(
+        browser_fetch, "exposed_header_names", _exposes_only_safelist, {"e02", "be01"}, id="aceh"
+    ),
+    pytest.param(
+        browser_fetch, "max_age", _never_cached, {"a01", "k02", "bk06"}, id="no-preflight-cache"
+    ),
 ]
 
 
-@pytest.mark.parametrize(("attribute", "wrong", "caught_by"), MUTATIONS)
+@pytest.mark.parametrize(("module", "attribute", "wrong", "caught_by"), MUTATIONS)
 def test_a_wrong_model_is_caught(
     chromium_run: BrowserRun,
     monkeypatch: pytest.MonkeyPatch,
+    module: ModuleType,
     attribute: str,
     wrong: Callable[..., Any],
     caught_by: set[str],
 ) -> None:
     # Given the cached Chromium observations and a model with one deliberate bug
-    monkeypatch.setattr(browser_model, attribute, wrong)
+    monkeypatch.setattr(module, attribute, wrong)
     # When the comparison runs again
     failing = {
         vid

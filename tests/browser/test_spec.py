@@ -1,4 +1,4 @@
-"""Tests of the browser model (cors_audit.browser.model): every BROWSER-MODEL.md §7 vector replayed
+"""Tests of the browser model (cors_audit.browser): every BROWSER-MODEL.md §7 vector replayed
 through simulate_fetch, plus unit tables for each public function."""
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from typer.testing import Result
 from cors_audit import __version__
 from cors_audit.app import scan as scan_module
 from cors_audit.cli import main as cli
+from cors_audit.cli import terminal as cli_terminal
 from cors_audit.demo import lab as demo
 from cors_audit.demo.lab import (
     DEMO_POLICY_TOML,
@@ -866,7 +867,7 @@ def test_quiet_prints_nothing(lab: DemoLab, validator: Draft202012Validator) -> 
 def test_progress_bar_on_a_terminal(lab: DemoLab, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given stderr is an interactive terminal
     terminal = Console(stderr=True, force_terminal=True, force_interactive=True, width=100)
-    monkeypatch.setattr(cli, "_err", terminal)
+    monkeypatch.setattr(cli_terminal, "err", terminal)
 
     # When a scan runs
     result = invoke("scan", lab.url("/strict"), "--site-origin", DEMO_SITE_ORIGIN)
@@ -902,6 +903,22 @@ def test_explain_prints_why_and_fix() -> None:
     assert f"Why it matters:\n  {rule.why}" in out
     assert f"Fix:\n  {rule.fix}" in out
     assert f"CWE: {rule.cwe}" in out
+
+
+def test_explain_a_fix_for_a_stack_from_a_policy_file() -> None:
+    # The policy's [scan] table is checked like scan checks it (report keys included).
+    Path("p.toml").write_text(
+        'trusted_origins = ["https://shop.example.com"]\n[scan]\njson = "r.json"\n',
+        encoding="utf-8",
+    )
+    result = invoke("explain", "reflected-origin", "--stack", "nginx", "--policy", "p.toml")
+    assert_clean(result)
+    assert result.exit_code == 0, result.output
+    assert "(nginx, " in result.stdout
+    assert "shop.example.com" in result.stdout
+    result = invoke("explain", "reflected-origin", "--stack", "cobol")
+    assert result.exit_code == 2
+    assert "cobol" in result.stderr
 
 
 def test_explain_unknown_rule_lists_known_rules() -> None:
@@ -1010,6 +1027,8 @@ def test_demo_writes_reports_and_judges_every_endpoint(validator: Draft202012Val
     assert result.exit_code == 0
     assert f"demo: all {len(ENDPOINTS)} lab endpoints judged as expected" in result.stdout
     assert f"(judged as {DEMO_SITE_ORIGIN})" in result.stdout
+    assert "Total: grade" in result.stdout  # the scan's summary, then where each file went
+    assert f"junit report: {out / 'cors-audit.junit.xml'}" in result.stdout
     report = json.loads((out / "cors-audit.json").read_text(encoding="utf-8"))
     validator.validate(report)
     assert len(report["targets"]) == len(ENDPOINTS)

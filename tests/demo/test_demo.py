@@ -27,7 +27,6 @@ from cors_audit.demo.lab import (
     DEMO_POLICY_TOML,
     DEMO_SITE_ORIGIN,
     ENDPOINTS,
-    POLICY_RULES,
     TRUSTED_ORIGINS,
     DemoLab,
     Endpoint,
@@ -37,23 +36,12 @@ from cors_audit.demo.lab import (
     serve_forever,
 )
 from cors_audit.inputs.policy import Policy, load_policy, policy_free
-from cors_audit.judging.rules.catalogue import ORIGIN_RULES, RULES_BY_ID
+from cors_audit.judging.rules.catalogue import ORIGIN_RULES, RULES, RULES_BY_ID
+from cors_audit.judging.rules.registry import ORIGIN_CLASSES
 from cors_audit.probing import origins
 
 LABEL = "q7x2k9m4pz"
 SAFELISTED_METHODS = {"GET", "HEAD", "POST"}
-RULE_FOR_CLASS = {
-    OriginClass.ARBITRARY: "reflected-origin",
-    OriginClass.NULL: "null-origin",
-    OriginClass.PREFIX: "prefix-match",
-    OriginClass.SUFFIX: "suffix-match",
-    OriginClass.UNESCAPED_DOT: "unescaped-dot",
-    OriginClass.SPECIAL_CHARS: "special-chars",
-    OriginClass.THIRD_PARTY: "third-party-origin",
-    OriginClass.SUBDOMAIN: "arbitrary-subdomain",
-    OriginClass.INSECURE_SCHEME: "insecure-scheme",
-    OriginClass.FIRST_PARTY: "origin-beyond-policy",
-}
 SENSITIVE = re.compile(r"authorization|token|secret|session|api-?key|cookie|csrf|xsrf", re.I)
 SERIALIZED_ORIGIN = re.compile(r"\*|null|https?://[^\s,/]+")
 
@@ -277,7 +265,7 @@ def judge(client: Client, ep: Endpoint, eff: EffectivePolicy) -> set[str]:
             if probe.cls is OriginClass.FIRST_PARTY:
                 first_party.append(probe.value)
             else:
-                found.add(RULE_FOR_CLASS[probe.cls])
+                found.add(ORIGIN_CLASSES[probe.cls].id)
         if probe.cls is OriginClass.ARBITRARY:
             pna = client.preflight(ep.path, probe.value, method, headers, pna=True)
             if (
@@ -319,15 +307,25 @@ def test_expected_rule_ids_exist_in_the_catalogue() -> None:
         (e.path, r) for e in ENDPOINTS for r in e.expected_without_policy if r not in RULES_BY_ID
     }
     assert unknown == set()
-    assert set(RULES_BY_ID) >= POLICY_RULES
 
 
-def test_policy_free_expectations_never_hold_a_rule_that_needs_a_policy() -> None:
+def test_every_path_a_rule_names_is_an_endpoint_of_the_table() -> None:
+    paths = {e.path for e in ENDPOINTS}
+    for rule in RULES:
+        assert rule.demo.with_policy <= paths, rule.id
+        assert rule.demo.without_policy <= paths, rule.id
+
+
+def test_endpoint_expectations_are_what_the_rules_name() -> None:
+    # The table keeps no rule list: each rule names its endpoints (RuleSpec.demo).
     for ep in ENDPOINTS:
-        assert ep.expected_without_policy.isdisjoint(POLICY_RULES), ep.path
+        assert ep.expected == {r.id for r in RULES if ep.path in r.demo.with_policy}, ep.path
+        assert ep.expected_without_policy == {
+            r.id for r in RULES if ep.path in r.demo.without_policy
+        }, ep.path
 
 
-def test_policy_free_expectation_defaults_to_expected_minus_the_policy_rules() -> None:
+def test_policy_free_expectation_defaults_to_expected() -> None:
     # Given an endpoint that does not state its policy-free expectation, and one that does
     def handler(request: RequestView) -> Reply:
         return Reply(204)
@@ -336,10 +334,11 @@ def test_policy_free_expectation_defaults_to_expected_minus_the_policy_rules() -
         "/x", "x", "GET", frozenset({"null-origin", "trusted-origin-denied"}), handler
     )
     stated = Endpoint("/y", "y", "GET", frozenset(), handler, frozenset({"wildcard-origin"}))
-    # Then the first drops the rules that compare with a policy, the second keeps its own
-    assert derived.expected_without_policy == {"null-origin"}
+    # Then the first expects the same without a policy, the second keeps its own
+    assert derived.expected_without_policy == {"null-origin", "trusted-origin-denied"}
     assert stated.expected_without_policy == {"wildcard-origin"}
-    # And the table states it where the derivation would be wrong
+    # And in the table the rules that compare with a policy drop out without one
+    assert endpoint("/static-null").expected_without_policy == {"null-origin"}
     assert endpoint("/public/catalog").expected_without_policy == {"wildcard-origin"}
     assert endpoint("/no-max-age").expected_without_policy == frozenset()
     assert endpoint("/preflight-only").expected_without_policy == frozenset()

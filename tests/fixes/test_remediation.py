@@ -27,26 +27,25 @@ from support.stack_servers import Serve, django, flask, starlette
 from cors_audit.app.scan import ScanOptions, scan
 from cors_audit.core.errors import UsageError
 from cors_audit.core.models import EffectivePolicy, Target, TargetResult
-from cors_audit.fixes.remediation import (
-    FOCUS,
-    GENERIC,
-    NGINX_SERVER_MARK,
-    NGINX_UPSTREAM,
-    OriginPattern,
-    Remediation,
-    Setting,
+from cors_audit.fixes.escaping import (
     java_str,
     nginx_str,
     origin_regex,
-    parse_stack,
     py_str,
     regex_escape,
-    remediation_for,
-    settings_for,
     subdomain_regex,
 )
+from cors_audit.fixes.plan import GENERIC, OriginPattern
+from cors_audit.fixes.remediation import (
+    Remediation,
+    parse_stack,
+    remediation_for,
+    settings_for,
+)
+from cors_audit.fixes.render_servers import NGINX_SERVER_MARK, NGINX_UPSTREAM
 from cors_audit.fixes.stack import Stack, detect_stack
 from cors_audit.inputs.policy import Policy
+from cors_audit.judging.rules import Setting, get_rule
 from cors_audit.judging.rules.catalogue import RULES
 from cors_audit.sending.engine import EngineOptions
 
@@ -389,7 +388,7 @@ def test_every_rule_and_stack_has_snippets(rule: str, stack: str) -> None:
         assert '"null"' not in remedy.snippet
         marked = [line for line in remedy.snippet.splitlines() if line.endswith(f"<- {rule}")]
         # Vary is implicit in most middlewares (they add it themselves): nothing to mark there.
-        if FOCUS[rule] != (Setting.VARY,):
+        if get_rule(rule).focus != (Setting.VARY,):
             assert marked, (rule, remedy.stack, remedy.snippet)
     assert remedies[0].notes[0]  # the rule-specific note comes first
 
@@ -428,7 +427,7 @@ def test_private_network_rule_never_grants_untrusted_origins(stack: str) -> None
 
 def test_python_snippets_pass_exactly_the_structured_settings() -> None:
     for stack in (Stack.STARLETTE, Stack.FLASK_CORS, Stack.DJANGO):
-        for rule in FOCUS:
+        for rule in (r.id for r in RULES):
             (remedy, _) = remediation_for(rule, stack, POLICY)
             assert snippet_settings(stack, remedy.snippet) == settings_for(stack, POLICY, rule)
 

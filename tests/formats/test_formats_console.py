@@ -11,7 +11,7 @@ from support.report_fixtures import hostile_report
 
 from cors_audit.core import text as core_text
 from cors_audit.formats import console
-from cors_audit.report.build import Report
+from cors_audit.report.model import Report
 
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 """Every C0 (except the line feeds the renderer itself puts between lines), DEL and C1."""

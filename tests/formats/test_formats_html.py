@@ -16,7 +16,7 @@ from support.report_fixtures import empty_report, hostile_report, sample_report
 from cors_audit.core.models import Severity
 from cors_audit.formats import html
 from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID
-from cors_audit.report.build import Report
+from cors_audit.report.model import Report
 
 VOID = {
     "area",

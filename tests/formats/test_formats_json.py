@@ -20,7 +20,6 @@ from support.report_fixtures import empty_report, hostile_report, sample_report
 
 from cors_audit.formats import (
     CHUNK_SIZE,
-    RENDERERS,
     ReportFormat,
     batched,
     render,
@@ -28,7 +27,7 @@ from cors_audit.formats import (
     write,
 )
 from cors_audit.formats import json as json_format
-from cors_audit.report.build import (
+from cors_audit.report.model import (
     BaselineEntryModel,
     BaselineModel,
     Report,
@@ -45,11 +44,35 @@ def _validator() -> Draft202012Validator:
 
 
 def test_every_format_has_a_renderer(report: Report) -> None:
-    assert set(RENDERERS) == set(ReportFormat)
     for fmt in ReportFormat:
+        renderer = fmt.spec.renderer()
         text = render(fmt, report)
-        assert text == RENDERERS[fmt](report)
+        assert text == renderer.render(report) == fmt.spec.render(report)
         assert text.strip()
+
+
+def test_a_format_record_names_its_option_variable_key_and_demo_file() -> None:
+    junit = ReportFormat.JUNIT.spec
+    assert ReportFormat.JUNIT == "junit" == junit.name
+    assert ReportFormat("junit") is ReportFormat.JUNIT
+    assert (junit.option, junit.config_key, junit.demo_file) == (
+        "--junit",
+        "junit",
+        "cors-audit.junit.xml",
+    )
+    row = junit.setting()
+    assert (row.option_flags, row.envvar, row.key) == (("--junit",), "CORS_AUDIT_JUNIT", "junit")
+    assert row.help_text == junit.help
+
+
+def test_only_formats_that_write_plans_stream_them() -> None:
+    from cors_audit.formats.plan import Plan
+
+    assert [fmt for fmt in ReportFormat if fmt.spec.plan] == [ReportFormat.JSON]
+    plan = Plan(label="abc", targets=())
+    assert json.loads("".join(ReportFormat.JSON.spec.stream_plan(plan)))["targets"] == []
+    with pytest.raises(ValueError, match="does not write a dry-run plan"):
+        ReportFormat.HTML.spec.stream_plan(plan)
 
 
 def test_registry_dispatches_to_the_right_renderer(report: Report) -> None:

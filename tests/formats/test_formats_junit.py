@@ -15,14 +15,8 @@ from cors_audit.core.models import Severity
 from cors_audit.formats import junit
 from cors_audit.judging.rules.catalogue import RULES
 from cors_audit.report.baseline import Baseline, BaselineEntry
-from cors_audit.report.build import (
-    FindingModel,
-    GateSettings,
-    Report,
-    SuppressionModel,
-    assemble,
-    build_report,
-)
+from cors_audit.report.build import GateSettings, assemble, build_report
+from cors_audit.report.model import FindingModel, Report, SuppressionModel
 
 RULE_IDS = [rule.id for rule in RULES]
 POSTS = "PATCH https://staging.example.com/api/posts/20"

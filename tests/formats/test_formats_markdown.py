@@ -25,16 +25,8 @@ from cors_audit.core.models import Severity
 from cors_audit.formats import markdown
 from cors_audit.judging.rules.catalogue import RULES_BY_ID, help_uri
 from cors_audit.report.baseline import Baseline, BaselineEntry
-from cors_audit.report.build import (
-    FindingModel,
-    GateSettings,
-    Report,
-    ShardModel,
-    SuppressionModel,
-    TargetModel,
-    assemble,
-    build_report,
-)
+from cors_audit.report.build import GateSettings, assemble, build_report
+from cors_audit.report.model import FindingModel, Report, ShardModel, SuppressionModel, TargetModel
 
 MD = MarkdownIt("commonmark").enable("table")
 OUR_HTML = {"<details>", "</details>"}

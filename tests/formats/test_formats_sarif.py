@@ -24,7 +24,8 @@ from cors_audit.core.models import Severity
 from cors_audit.formats import sarif
 from cors_audit.judging.rules.catalogue import RULES, help_uri
 from cors_audit.report.baseline import Baseline, BaselineEntry
-from cors_audit.report.build import GateSettings, Report, build_report
+from cors_audit.report.build import GateSettings, build_report
+from cors_audit.report.model import Report
 
 SCHEMA_PATH = Path(__file__).parents[1] / "assets" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"

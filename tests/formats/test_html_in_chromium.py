@@ -13,16 +13,15 @@ Nothing here talks to the network: the scan answers through the lab's pure ``res
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from support.chromium import chromium_browser
 
 from cors_audit.app.scan import ScanOptions, scan
 from cors_audit.core.models import Target
@@ -37,9 +36,13 @@ from cors_audit.demo.lab import (
 )
 from cors_audit.formats import ReportFormat, render
 from cors_audit.inputs.policy import load_policy
-from cors_audit.report.build import Report, build_report
+from cors_audit.report.build import build_report
+from cors_audit.report.model import Report
 from cors_audit.sending.engine import EngineOptions
-from cors_audit.verify.replay import BrowserUnavailable, find_chromium, launch_chromium
+from cors_audit.verify.chromium import PageLog
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "reports" / "html-report.png"
 BASE = "http://127.0.0.1:9"
@@ -101,52 +104,22 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
     return build_report(results, policy={}, started_at=now, finished_at=now)
 
 
-@dataclass
-class Opened:
-    """What Chromium showed and said for one HTML file."""
-
-    page: Any
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("playwright is not installed: pip install 'cors-audit[browser]'")
-    try:
-        executable = find_chromium()
-    except BrowserUnavailable as exc:
-        pytest.skip(str(exc))
-    from playwright.sync_api import sync_playwright
-
+def browser() -> Iterator[Browser]:
     # Chromium resolves no name at all: a file:// page has nothing to fetch.
-    flags = ["--host-resolver-rules=MAP * ~NOTFOUND"]
-    with sync_playwright() as playwright, launch_chromium(playwright, executable, flags, 10) as br:
+    with chromium_browser(["--host-resolver-rules=MAP * ~NOTFOUND"], timeout=10) as br:
         yield br
 
 
-def _open(browser: Any, path: Path) -> Opened:
+def _open(browser: Browser, path: Path) -> PageLog:
     page = browser.contexts[0].new_page()
     page.set_viewport_size({"width": 1280, "height": 900})
-    opened = Opened(page)
-    page.on(
-        "console",
-        lambda m: opened.console_errors.append(m.text) if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: opened.page_errors.append(str(e)))
-
-    def on_dialog(dialog: Any) -> None:
-        opened.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    opened = PageLog.watch(page)
     page.goto(path.as_uri(), wait_until="load")
     return opened
 
 
-def _assert_inert(opened: Opened) -> None:
+def _assert_inert(opened: PageLog) -> None:
     page = opened.page
     assert opened.dialogs == []
     assert page.evaluate("() => window.__pwned === undefined")
@@ -171,7 +144,7 @@ def test_the_scan_found_and_shows_the_hostile_endpoint(report: Report, html: Pat
     assert "&lt;script&gt;window.__pwned" in html.read_text(encoding="utf-8")
 
 
-def test_report_loads_cleanly_and_planted_code_never_runs(browser: Any, html: Path) -> None:
+def test_report_loads_cleanly_and_planted_code_never_runs(browser: Browser, html: Path) -> None:
     opened = _open(browser, html)
     try:
         _assert_inert(opened)
@@ -181,7 +154,9 @@ def test_report_loads_cleanly_and_planted_code_never_runs(browser: Any, html: Pa
         opened.page.close()
 
 
-def test_escaping_alone_keeps_the_payload_inert(browser: Any, html: Path, tmp_path: Path) -> None:
+def test_escaping_alone_keeps_the_payload_inert(
+    browser: Browser, html: Path, tmp_path: Path
+) -> None:
     # Without the CSP a planted <script> would run; only escaping stands in its way here.
     source = html.read_text(encoding="utf-8")
     stripped, count = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", source)
@@ -197,7 +172,7 @@ def test_escaping_alone_keeps_the_payload_inert(browser: Any, html: Path, tmp_pa
 
 
 def test_chart_and_findings_are_shown_and_screenshot_saved(
-    browser: Any, html: Path, report: Report
+    browser: Browser, html: Path, report: Report
 ) -> None:
     opened = _open(browser, html)
     page = opened.page

@@ -28,7 +28,8 @@ from cors_audit.core.models import Target
 from cors_audit.formats import ReportFormat, console, render
 from cors_audit.formats import html as html_format
 from cors_audit.inputs.policy import resolved_dict
-from cors_audit.report.build import Report, build_report
+from cors_audit.report.build import build_report
+from cors_audit.report.model import Report
 from cors_audit.sending.engine import EngineOptions
 
 SCRIPT = "<script>alert(1)</script>"

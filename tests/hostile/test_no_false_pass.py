@@ -30,7 +30,8 @@ from support.hostile_servers import (
 from cors_audit.app.scan import ScanOptions, scan
 from cors_audit.core.models import OriginClass, ProbeKind, Severity, Target, TargetResult
 from cors_audit.inputs.policy import load_policy
-from cors_audit.report.build import GateSettings, Report, build_report
+from cors_audit.report.build import GateSettings, build_report
+from cors_audit.report.model import Report
 from cors_audit.sending.engine import EngineOptions
 
 Factory = Callable[..., RawServer]

@@ -1,4 +1,5 @@
-"""Tests for the inventory importers: OpenAPI 3.0/3.1 and Swagger 2.0 documents, DevTools HARs.
+"""Tests for the inventory sources (cors_audit.inputs.sources): the registry, OpenAPI 3.0/3.1 and
+Swagger 2.0 documents, DevTools HARs.
 
 The assets under ``tests/assets/inventory/`` are realistic documents; malformed variants are
 written per test into ``tmp_path`` so each error message (file + JSON pointer + expectation) is
@@ -10,11 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -25,14 +29,12 @@ from hypothesis import strategies as st
 from support import hypothesis_profiles  # noqa: F401  (loads the shared hypothesis profile)
 
 from cors_audit.core.errors import UsageError
-from cors_audit.inputs.inventory import (
-    Inventory,
-    har_inventory,
-    load_har,
-    load_openapi,
-    openapi_inventory,
-)
+from cors_audit.core.models import Target
+from cors_audit.inputs import sources as registry
 from cors_audit.inputs.policy import load_policy
+from cors_audit.inputs.sources import ImportOptions, Inventory, Source, get_source, load_all
+from cors_audit.inputs.sources.har import har_inventory, load_har
+from cors_audit.inputs.sources.openapi import load_openapi, openapi_inventory
 
 ASSETS = Path(__file__).parents[1] / "assets" / "inventory"
 SHOP = ASSETS / "shop-api-3.1.yaml"
@@ -101,6 +103,110 @@ def test_har_asset_loads() -> None:
     inventory = load_har(HAR)
     assert len(inventory.targets) == 6
     assert set(inventory.request_headers) == set(pairs(inventory))
+
+
+# -- the source registry -------------------------------------------------------------------------
+
+_NOT_SOURCES = {"__init__", "base", "documents"}
+
+
+def test_every_source_module_is_registered() -> None:
+    package = Path(registry.__file__).parent
+    modules = {p.stem for p in package.glob("*.py")} - _NOT_SOURCES
+    assert set(registry.REGISTRY) == modules
+    found = registry.sources()
+    assert [s.name for s in found] == list(registry.REGISTRY)
+    for source in found:
+        assert source.option.startswith("--")
+        assert source.reads
+        assert all(option.startswith("--") for option in source.extra_options)
+    assert (get_source("openapi").option, get_source("openapi").extra_options) == (
+        "--openapi",
+        ("--base-url",),
+    )
+    assert (get_source("har").option, get_source("har").extra_options) == (
+        "--har",
+        ("--har-credentials",),
+    )
+
+
+def test_load_all_follows_the_registry_order() -> None:
+    options = ImportOptions(base_url=None, with_credentials=True)
+    loaded = load_all({"har": HAR, "openapi": SHOP}, options)
+    assert [source.name for source, _ in loaded] == ["openapi", "har"]
+    assert loaded[0][1] == load_openapi(SHOP)
+    assert loaded[1][1] == load_har(HAR, with_credentials=True)
+    assert load_all({"openapi": None}) == []
+    with pytest.raises(KeyError, match="no inventory source 'wsdl'"):
+        load_all({"wsdl": SHOP})
+
+
+def test_a_source_reads_only_its_options(tmp_path: Path) -> None:
+    openapi = get_source("openapi")
+    base = ImportOptions(base_url="http://127.0.0.1:8000", with_credentials=True)
+    assert openapi.load(NOTES, base) == load_openapi(NOTES, "http://127.0.0.1:8000")
+    har = get_source("har")
+    assert har.load(HAR, base) == load_har(HAR, with_credentials=True)
+    assert repr(har) == "<inventory source har (--har)>"
+    yaml_har = tmp_path / "x.har"
+    yaml_har.write_text("log: {entries: []}\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="invalid JSON"):
+        har.load(yaml_har)  # a HAR is JSON only
+
+
+class _Lines(Source):
+    name = "lines"
+    option = "--lines"
+    reads = "a JSON list of URLs"
+
+    def inventory(self, document: object, file: str, options: ImportOptions) -> Inventory:
+        assert isinstance(document, list)
+        return Inventory(
+            tuple(Target(url=str(u), source=f"{file}:{i}") for i, u in enumerate(document))
+        )
+
+
+def test_a_new_source_is_one_module_and_one_registry_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a module of the package that defines SOURCE, and its name added to the registry
+    module = ModuleType(f"{registry.__name__}.lines")
+    module.__dict__["SOURCE"] = _Lines()
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setattr(registry, "REGISTRY", (*registry.REGISTRY, "lines"))
+    registry.sources.cache_clear()
+    try:
+        file = tmp_path / "urls.json"
+        file.write_text('["https://api.example.com/a"]', encoding="utf-8")
+        # When the files are imported
+        loaded = load_all({"lines": file, "har": HAR})
+        # Then the new source takes part, after the sources registered before it
+        assert [source.name for source, _ in loaded] == ["har", "lines"]
+        assert loaded[1][1].targets == (
+            Target(url="https://api.example.com/a", source=f"{file}:0"),
+        )
+        # And a module whose SOURCE is not the named Source is refused
+        module.__dict__["SOURCE"] = object()
+        registry.sources.cache_clear()
+        with pytest.raises(TypeError, match="must be a Source named 'lines'"):
+            registry.sources()
+    finally:
+        monkeypatch.undo()
+        registry.sources.cache_clear()
+
+
+def test_the_registry_does_not_load_yaml() -> None:
+    # PyYAML is paid for only when a YAML document is read (start-up stays light).
+    probe = (
+        "import sys\n"
+        "from cors_audit.inputs.sources import sources\n"
+        "sources()\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize(

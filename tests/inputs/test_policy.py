@@ -11,18 +11,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cors_audit.app.settings import SETTINGS
 from cors_audit.core import models
 from cors_audit.core.errors import PolicyError
+from cors_audit.inputs import settings
 from cors_audit.inputs.policy import (
-    STARTER_POLICY,
+    _SCAN_KINDS,
     Policy,
-    PolicyValidationError,
     _Locator,
     discover_policy,
     load_policy,
     policy_free,
     resolved_dict,
+    starter_policy,
 )
+from cors_audit.inputs.toml_file import PolicyValidationError
+
+STARTER_POLICY = starter_policy(SETTINGS)
 
 
 def write(tmp_path: Path, text: str, name: str = "cors-policy.toml") -> Path:
@@ -1087,3 +1092,85 @@ def test_locator_survives_truncated_input(text: str) -> None:
 def test_locator_never_fails(text: str) -> None:
     line = _Locator(text).line(("a",))
     assert line is None or 1 <= line <= text.count("\n") + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# The [scan] table: checked against the settings table
+
+
+def test_the_scan_table_is_checked_against_the_settings_table(tmp_path: Path) -> None:
+    path = write(tmp_path, '[scan]\nconcurrency = 4\njson = "out/r.json"\nrate = 20\n')
+    stated = load_policy(path, SETTINGS).scan
+    assert stated is not None
+    assert stated.value(settings.CONCURRENCY) == 4
+    assert stated.value(settings.RATE) == 20.0
+    assert stated.value(SETTINGS[3]) == "out/r.json"  # the json report's row
+    assert stated.value(settings.TIMEOUT) is None
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "expected"),
+    [
+        pytest.param("concurrency = 0", "scan.concurrency", "a whole number >= 1", id="count"),
+        pytest.param("retries = -1", "scan.retries", "a whole number >= 0", id="retries"),
+        pytest.param('timeout = "x"', "scan.timeout", "", id="seconds"),
+        pytest.param('fail_on = "x"', "scan.fail_on", "one of critical, high", id="choice"),
+        pytest.param('browser_mode = "x"', "scan.browser_mode", '"chromium" or "spec"', id="mode"),
+        pytest.param("sarif = 3", "scan.sarif", "a file path", id="report-path"),
+        pytest.param('cookie = "a=1"', "scan.cookie", "one of json, html, sarif", id="not-a-key"),
+    ],
+)
+def test_a_bad_scan_value_names_key_and_what_was_expected(
+    tmp_path: Path, table: str, key: str, expected: str
+) -> None:
+    path = write(tmp_path, "# policy\n[scan]\n" + table + "\n")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path, SETTINGS)
+    assert caught.value.line == 3
+    assert caught.value.key == key
+    assert expected in (caught.value.expected or "")
+
+
+def test_only_rows_with_a_kind_are_scan_keys(tmp_path: Path) -> None:
+    keys = [row.key for row in SETTINGS if row.key is not None]
+    assert "json" in keys
+    assert "concurrency" in keys
+    assert not {"cookie", "header", "policy", "urls", "label"} & set(keys)
+    path = write(tmp_path, '[scan]\nlabel = "x"\n')
+    with pytest.raises(PolicyError, match='unknown key "label"'):
+        load_policy(path, SETTINGS)
+
+
+def test_without_the_applications_table_the_inputs_rows_are_the_keys(tmp_path: Path) -> None:
+    # The report formats' rows come from the format registry, a later stage: the application
+    # (app/settings.py) gives them to the loader.
+    stated = load_policy(write(tmp_path, "[scan]\nconcurrency = 2\n")).scan
+    assert stated is not None
+    assert stated.value(settings.CONCURRENCY) == 2
+    with pytest.raises(PolicyError, match='unknown key "json"'):
+        load_policy(write(tmp_path, '[scan]\njson = "r.json"\n'))
+    with pytest.raises(PolicyError, match="a table written"):
+        load_policy(write(tmp_path, "scan = 3\n"))
+
+
+def test_every_kind_has_one_validation_and_hint() -> None:
+    assert set(_SCAN_KINDS) == set(settings.Kind)
+
+
+def test_the_starter_scan_block_comes_from_the_table() -> None:
+    block = STARTER_POLICY.split("# [scan]\n", 1)[1]
+    assert f"# concurrency = {settings.CONCURRENCY.default}\n" in block
+    assert f'# fail_on = "{settings.FAIL_ON.default}"' in block
+    assert " | ".join(settings.FAIL_ON_CHOICES) in block
+    assert f'# baseline = "{settings.BASELINE_FILE_NAME}"' in block
+    assert '# sarif = "reports/cors-audit.sarif"' in block
+    for key in settings.STARTER_KEYS:
+        assert f"# {key} = " in block
+
+
+def test_the_starter_scan_block_loads_when_uncommented(tmp_path: Path) -> None:
+    block = STARTER_POLICY.split("# [scan]\n", 1)[1]
+    text = "[scan]\n" + "".join(line.removeprefix("# ") + "\n" for line in block.splitlines())
+    stated = load_policy(write(tmp_path, text), SETTINGS).scan
+    assert stated is not None
+    assert stated.value(settings.CONCURRENCY) == settings.CONCURRENCY.default

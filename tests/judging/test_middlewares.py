@@ -21,7 +21,7 @@ import pytest
 from support import middleware_servers as ms
 
 from cors_audit.app.scan import ScanOptions, scan
-from cors_audit.browser.model import header_get
+from cors_audit.browser import header_get
 from cors_audit.core.models import OriginClass, Severity, Target, TargetResult
 from cors_audit.inputs.policy import Policy, load_policy
 from cors_audit.sending.engine import EngineOptions

@@ -236,7 +236,7 @@ def test_preflighted_target_needs_the_preflight_to_read() -> None:
 
 
 def test_catalogue_is_consistent() -> None:
-    assert len(RULES_BY_ID) == len(RULES) == 23
+    assert len(RULES_BY_ID) == len(RULES)  # the registry's size is tests/judging/test_registry's
     assert set(ORIGIN_RULES) < set(RULES_BY_ID)
     for rule in RULES:
         assert rule.cwe.startswith("CWE-")

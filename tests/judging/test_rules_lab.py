@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cors_audit.app.scan import ScanOptions, scan
-from cors_audit.browser.model import is_browser_sendable_origin
+from cors_audit.browser import is_browser_sendable_origin
 from cors_audit.core.models import Severity, Target, TargetResult
 from cors_audit.demo.lab import (
     DASHBOARD_ORIGIN,

@@ -14,8 +14,9 @@ from support.rule_builders import APP, SITE, allowlist, policy, rules_of, run, t
 from cors_audit.core.models import EffectivePolicy, Finding, Headers, Probe, Severity
 from cors_audit.formats import console, html, markdown, sarif
 from cors_audit.formats import json as json_format
-from cors_audit.judging.rules.config import LATENT
-from cors_audit.report.build import Report, finding_model
+from cors_audit.judging.rules.preflights import LATENT
+from cors_audit.report.build import finding_model
+from cors_audit.report.model import Report
 
 ADMIN = "https://admin.example.com"
 ACAO = "Access-Control-Allow-Origin"

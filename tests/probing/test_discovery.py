@@ -18,7 +18,8 @@ from cors_audit.core.models import OriginClass, Target, TargetResult
 from cors_audit.formats import ReportFormat, render
 from cors_audit.formats import console as console_format
 from cors_audit.inputs.policy import load_policy
-from cors_audit.report.build import Report, build_report
+from cors_audit.report.build import build_report
+from cors_audit.report.model import Report
 
 SITE = "https://api.example.com"
 URL = "http://127.0.0.1:9/v1/items"

@@ -12,7 +12,8 @@ from support.report_fixtures import FINISHED, POLICY, STARTED, sample_results
 from cors_audit.core.models import Severity
 from cors_audit.formats import console
 from cors_audit.report.baseline import load_baseline
-from cors_audit.report.build import GateSettings, Report, build_report
+from cors_audit.report.build import GateSettings, build_report
+from cors_audit.report.model import Report
 
 CRITICAL = "080e63dee56939a30eee7316cb6dc615"  # reflected-origin, critical, credentialed
 MEDIUM = "11f21ca4125334626b439eeac26aadfd"  # missing-vary-origin, medium, credentialed

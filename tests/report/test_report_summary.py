@@ -9,14 +9,9 @@ from support.report_fixtures import FINISHED, POLICY, STARTED, sample_report, sa
 from cors_audit.core.models import TargetResult
 from cors_audit.formats import console, html, markdown
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.build import (
-    GateSettings,
-    Report,
-    RequestStatsModel,
-    build_report,
-    merge_reports,
-    request_stats,
-)
+from cors_audit.report.build import GateSettings, build_report, request_stats
+from cors_audit.report.merge import merge_reports
+from cors_audit.report.model import Report, RequestStatsModel
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,11 @@
-"""The engine's fast path (aiohttp, the default) against httpx's own transport.
+"""The engine's fast transport (aiohttp, the default) against httpx's own transport.
 
-The fast path builds each request head itself instead of through ``AsyncClient.build_request``
-and reads replies through aiohttp; a reply aiohttp refuses is sent again through httpx's
-transport. These tests pin that the records are the same either way: the request head (checked
-against httpx itself), what reaches the wire, and the exchange recorded for well-formed and
-malformed replies, all against loopback servers started here.
+The engine builds each request head itself (``recording.request_head``, the head
+``AsyncClient.build_request`` would build) and both transports send exactly that head; the fast
+one reads replies through aiohttp, and a reply aiohttp refuses is sent again through httpx's
+transport (``transports.Fallback``). These tests pin that the records are the same either way:
+the request head (checked against httpx itself), what reaches the wire, and the exchange
+recorded for well-formed and malformed replies, all against loopback servers started here.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 
 from cors_audit.core.models import ErrorKind, Exchange, OriginClass, Probe, ProbeKind, ProbeOrigin
-from cors_audit.sending import engine as engine_mod
 from cors_audit.sending.engine import REDACTED, Engine, EngineOptions, send_all
+from cors_audit.sending.recording import client_headers, request_head
 
 pytest.importorskip("aiohttp", reason="the fast path needs aiohttp")
 
@@ -187,16 +189,14 @@ def same(exchange: Exchange) -> tuple[object, ...]:
 def test_request_head_is_what_httpx_builds(
     method: str, url: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    async def run() -> None:
-        async with Engine(EngineOptions(user_agent="ua/1")) as engine:
-            client = engine._client
-            assert client is not None
-            parsed = engine._url(url)
-            expected = client.build_request(method, parsed, headers=headers).headers.raw
-            head = engine_mod._request_head(engine._defaults, parsed.netloc, method, headers)
-            assert head == expected
-
-    asyncio.run(run())
+    # The client an engine used to build its requests with: its defaults and merging rules.
+    client = httpx.AsyncClient(headers={"User-Agent": "ua/1", "Accept-Encoding": "identity"})
+    parsed = httpx.URL(url)
+    expected = client.build_request(method, parsed, headers=headers).headers.raw
+    head = request_head(client_headers("ua/1"), parsed.netloc, method, headers)
+    assert head == expected
+    # httpx's transport is handed exactly that head (httpx.Request adds nothing to it).
+    assert httpx.Request(method, parsed, headers=head).headers.raw == head
 
 
 def test_wire_and_records_match_httpx(serve: type[Server]) -> None:
@@ -445,16 +445,18 @@ def test_hostile_replies_are_recorded_alike(
 def test_an_idle_socket_with_bytes_waiting_is_not_reusable() -> None:
     # Bytes the event loop has not read yet are seen by a zero-timeout poll (the aiohttp
     # connector's check before reusing a pooled connection).
+    from cors_audit.sending import fast
+
     async def run() -> list[bool]:
         ours, theirs = socket.socketpair()
         with theirs:
             loop = asyncio.get_running_loop()
             transport, _ = await loop.create_connection(asyncio.Protocol, sock=ours)
-            seen = [engine_mod._readable(transport)]
+            seen = [fast.idle_socket_readable(transport)]
             theirs.sendall(b"HTTP/1.1 200 OK\r\n\r\n")
-            seen.append(engine_mod._readable(transport))
+            seen.append(fast.idle_socket_readable(transport))
             transport.close()
-            seen.append(engine_mod._readable(transport))
+            seen.append(fast.idle_socket_readable(transport))
             return seen
 
     assert asyncio.run(run()) == [False, True, True]

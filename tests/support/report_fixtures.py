@@ -30,7 +30,8 @@ from cors_audit.core.models import (
 )
 from cors_audit.judging.rules.catalogue import RULES_BY_ID
 from cors_audit.judging.scoring import NO_GRADE, grade_for, target_score
-from cors_audit.report.build import Report, build_report
+from cors_audit.report.build import build_report
+from cors_audit.report.model import Report
 
 STARTED = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 FINISHED = datetime(2025, 3, 14, 9, 27, 5, 250000, tzinfo=UTC)

@@ -17,6 +17,7 @@ from cors_audit.core.models import (
     Target,
 )
 from cors_audit.judging.rules import evaluate
+from cors_audit.judging.rules.registry import ORIGIN_CLASSES
 from cors_audit.probing.origins import probe_origins
 from cors_audit.probing.planner import plan_initial, plan_next
 
@@ -119,17 +120,6 @@ def origin_of(cls: OriginClass, value: str) -> ProbeOrigin:
     return ProbeOrigin(value=value, cls=cls, template=value)
 
 
-NARROW_CLASSES = frozenset(
-    {
-        OriginClass.FIRST_PARTY,
-        OriginClass.NULL,
-        OriginClass.PREFIX,
-        OriginClass.SUFFIX,
-        OriginClass.UNESCAPED_DOT,
-        OriginClass.SUBDOMAIN,
-        OriginClass.INSECURE_SCHEME,
-        OriginClass.SPECIAL_CHARS,
-        OriginClass.THIRD_PARTY,
-    }
-)
-"""Every probe origin class but the trusted and arbitrary ones (discovery included)."""
+NARROW_CLASSES = frozenset(ORIGIN_CLASSES) - {OriginClass.ARBITRARY}
+"""Every probe origin class but the trusted and arbitrary ones (discovery included): the classes
+of the narrower origin rules (``registry.ORIGIN_CLASSES``)."""

@@ -15,14 +15,15 @@ import re
 import socket
 import stat
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
+from support.chromium import HAS_PLAYWRIGHT, NO_PLAYWRIGHT, chromium_or_none, needs_chromium
 
 from cors_audit.app.scan import ScanOptions, scan
 from cors_audit.core.models import Severity, Target
@@ -37,8 +38,11 @@ from cors_audit.demo.lab import (
 )
 from cors_audit.inputs.policy import load_policy
 from cors_audit.judging.rules.catalogue import RULES
-from cors_audit.report.build import FindingModel, Report, VerificationModel, build_report
+from cors_audit.report.build import build_report
+from cors_audit.report.model import FindingModel, Report, VerificationModel
 from cors_audit.sending.engine import EngineOptions
+from cors_audit.verify import chromium
+from cors_audit.verify import plan as verify_plan
 from cors_audit.verify import replay as verify
 from cors_audit.verify.replay import (
     FALLBACK_ORIGIN,
@@ -62,36 +66,10 @@ UNOBSERVABLE = frozenset(
 """Rules with no browser-observable outcome: they get no verification entry."""
 
 BROWSER_RE = re.compile(r"^Chromium \d+\.\d+\.\d+\.\d+$")
-HAS_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
-
-
-def _chromium_or_none() -> str | None:
-    try:
-        return find_chromium()
-    except BrowserUnavailable:
-        return None
-
-
-CHROMIUM = _chromium_or_none()
-needs_playwright = pytest.mark.skipif(
-    not HAS_PLAYWRIGHT, reason="playwright is not installed: pip install 'cors-audit[browser]'"
-)
-_BROWSER_MARKS = (
-    pytest.mark.browser,
-    needs_playwright,
-    pytest.mark.skipif(
-        CHROMIUM is None,
-        reason="no Chromium binary: apt-get install chromium (or set CORS_AUDIT_CHROMIUM)",
-    ),
-)
-_F = TypeVar("_F", bound=Callable[..., None])
-
-
-def browser_test(test: _F) -> _F:
-    """Mark ``test`` as needing a real Chromium; skipped with the reason when there is none."""
-    for mark in _BROWSER_MARKS:
-        test = mark(test)
-    return test
+CHROMIUM = chromium_or_none()
+needs_playwright = pytest.mark.skipif(not HAS_PLAYWRIGHT, reason=NO_PLAYWRIGHT)
+browser_test = needs_chromium
+"""Marks a test as needing a real Chromium; skipped with the reason when there is none."""
 
 
 # -- fixtures: one demo lab and one scan per module --------------------------------------------
@@ -703,7 +681,7 @@ class _FakeSession:
 
 def _group(raw: list[dict[str, Any]]) -> tuple[verify._Group, _FakeSession]:
     session = _FakeSession()
-    events = verify._Events(session)  # type: ignore[arg-type]
+    events = chromium.NetworkEvents(session)  # type: ignore[arg-type]
     group = verify._Group("https://a.example", [], events=events, raw=raw)
     return group, session
 
@@ -760,7 +738,7 @@ def test_chromium_that_does_not_start_is_browser_unavailable(
     mode: int,
     message: str,
 ) -> None:
-    monkeypatch.setattr(verify, "START_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(chromium, "START_TIMEOUT_S", 0.3)
     binary = tmp_path / "chromium"
     binary.write_text(script, encoding="utf-8")
     binary.chmod(mode)
@@ -1078,7 +1056,7 @@ def _planned(finding: FindingModel) -> Plan:
     ],
 )
 def test_which_targets_an_https_page_may_not_fetch(url: str, mixed: bool) -> None:
-    assert verify._mixed_content(url) is mixed
+    assert verify_plan._mixed_content(url) is mixed
 
 
 @pytest.mark.parametrize(

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
+from support.chromium import needs_chromium
 from support.cli import assert_clean, invoke
 
 from cors_audit.demo.lab import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
 
 pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
-
-
-def has_browser() -> bool:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return False
-    return shutil.which("chromium") is not None
 
 
 def test_without_a_browser_the_scan_refuses_before_sending(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,8 +26,7 @@ def test_without_a_browser_the_scan_refuses_before_sending(monkeypatch: pytest.M
         assert lab.request_count == before
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(not has_browser(), reason="needs Chromium and playwright (extra 'browser')")
+@needs_chromium
 def test_verify_browser_confirms_findings_and_shows_them_everywhere() -> None:
     Path("p.toml").write_text(DEMO_POLICY_TOML, encoding="utf-8")
     with DemoLab() as lab:

@@ -1,8 +1,13 @@
 """Rules: turn a target's exchanges into findings, asking the browser model for every verdict.
 
-``evaluate`` is the only entry point the scan uses. The catalogue (``RULES``) describes each
-rule; ``origin`` and ``config`` hold the checks. Rules never send requests and never match
-header strings where a browser verdict is what matters.
+``evaluate`` is the only entry point the scan uses. Each rule is one unit in its own module
+(``base.RuleSpec``: catalogue text, check, browser claim, remediation focus, demo expectation);
+``registry.RULES`` lists them in catalogue order. The origin-class rules share the check of
+``origin.py``; ``context.py`` is what every check sees of a target (`Evidence`) and how a finding
+is made; ``preflights.py`` is which preflights the preflight rules judge (latent ones included);
+``exploit.py`` is the cookie and HSTS context; ``reference.py`` writes README "Rule reference".
+Rules never send requests and never match header strings where a browser verdict is what
+matters.
 """
 
 from __future__ import annotations
@@ -12,11 +17,31 @@ from dataclasses import replace
 
 from cors_audit.browser import Mode
 from cors_audit.core.models import EffectivePolicy, Exchange, Finding, Severity, Target
-from cors_audit.judging.rules import config, exploit, origin
-from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID, Rule, get_rule
+from cors_audit.judging.rules import exploit, origin, private_network_allowed, reflected_origin
+from cors_audit.judging.rules.base import Claim, Rule, RuleSpec, Setting
 from cors_audit.judging.rules.context import Evidence
+from cors_audit.judging.rules.registry import (
+    CHECKS,
+    ORDER,
+    ORIGIN_CLASSES,
+    RULES,
+    RULES_BY_ID,
+    get_rule,
+    rules_claiming,
+)
 
-__all__ = ["RULES", "RULES_BY_ID", "Rule", "evaluate", "get_rule", "inconsistency_note"]
+__all__ = [
+    "RULES",
+    "RULES_BY_ID",
+    "Claim",
+    "Rule",
+    "RuleSpec",
+    "Setting",
+    "evaluate",
+    "get_rule",
+    "inconsistency_note",
+    "rules_claiming",
+]
 
 
 def evaluate(
@@ -37,12 +62,11 @@ def evaluate(
         credentials_given,
         exploit.context_of(exchanges, https=https),
     )
-    findings = origin.check(evidence)
-    for check in config.CHECKS:
+    findings = origin.check(evidence, ORIGIN_CLASSES)
+    for check in CHECKS:
         findings += check(evidence)
     findings = _private_network_raises(findings)
-    order = {rule.id: index for index, rule in enumerate(RULES)}
-    findings.sort(key=lambda f: (-f.severity.rank, order[f.rule], f.origin or ""))
+    findings.sort(key=lambda f: (-f.severity.rank, ORDER[f.rule], f.origin or ""))
     return tuple(findings)
 
 
@@ -55,7 +79,8 @@ def inconsistency_note(
 ) -> str | None:
     """A target note when the server answered one untrusted origin (or the two arbitrary
     ones) differently from one reply to the next; ``None`` when every answer agreed."""
-    found = origin.inconsistent_replies(Evidence(target, policy, tuple(exchanges), mode))
+    evidence = Evidence(target, policy, tuple(exchanges), mode)
+    found = origin.inconsistent_replies(evidence, ORIGIN_CLASSES)
     if not found:
         return None
     return (
@@ -69,12 +94,12 @@ def inconsistency_note(
 
 def _private_network_raises(findings: list[Finding]) -> list[Finding]:
     """A non-credentialed ``reflected-origin`` is high when private-network access is granted
-    too (README "Rules")."""
-    if not any(f.rule == "private-network-allowed" for f in findings):
+    too (its severity in README "Rule reference")."""
+    if not any(f.rule == private_network_allowed.RULE.id for f in findings):
         return findings
     return [
         replace(f, severity=Severity.HIGH)
-        if f.rule == "reflected-origin" and f.severity is Severity.MEDIUM
+        if f.rule == reflected_origin.RULE.id and f.severity is Severity.MEDIUM
         else f
         for f in findings
     ]

@@ -1,16 +1,17 @@
 """What the checks see of one target, and how they turn an observation into a `Finding`.
 
-`Evidence` indexes a target's exchanges and answers browser questions through ``browser/model.py``
-("would Chromium let this origin read this reply, with or without credentials?"). Checks
-never compare header strings themselves. `make_finding` builds the finding with its stable
-fingerprint and a ``curl`` command that reproduces it without any secret value.
+`Evidence` indexes a target's exchanges and answers browser questions through the browser model
+(``cors_audit.browser``: "would Chromium let this origin read this reply, with or without
+credentials?", "would Chromium send this request at all?"). Checks never compare header strings
+themselves. `make_finding` builds the finding of a `Rule` with its stable fingerprint and a
+``curl`` command that reproduces it without any secret value.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
 from urllib.parse import urljoin, urlsplit
@@ -20,7 +21,9 @@ from cors_audit.browser import (
     Mode,
     Verdict,
     cors_check,
+    extract_header_list_values,
     header_get,
+    is_cors_safelisted_method,
     is_redirect,
     preflight_check,
 )
@@ -33,9 +36,9 @@ from cors_audit.core.models import (
     ProbeKind,
     Severity,
     Target,
-    url_origin,
 )
-from cors_audit.judging.rules.catalogue import get_rule
+from cors_audit.core.wire import url_origin
+from cors_audit.judging.rules.base import Rule
 from cors_audit.probing.planner import PolicyRequest, policy_request
 
 
@@ -62,7 +65,7 @@ class Evidence:
     mode: Mode = "chromium"
     credentials_given: bool = False
     context: Exploitability = field(default_factory=Exploitability)
-    """Severity factors from the replies (BROWSER-MODEL.md §6.0), see ``rules/exploit.py``."""
+    """Severity factors from the replies (BROWSER-MODEL.md §6.0), see ``exploit.py``."""
     _verdicts: dict[tuple[int, str], tuple[Exchange, object]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -73,6 +76,11 @@ class Evidence:
     def request(self) -> PolicyRequest:
         """The request trusted pages make according to the policy."""
         return policy_request(self.target, self.policy)
+
+    @property
+    def policy_credentials(self) -> Credentials:
+        """The credentials mode trusted pages use according to the policy."""
+        return "include" if self.policy.allow_credentials else "omit"
 
     def answered(self, *kinds: ProbeKind) -> Iterator[Exchange]:
         """Exchanges of these kinds (all kinds if none given) that got a reply."""
@@ -139,6 +147,46 @@ class Evidence:
             omit=self.preflight(exchange, "omit"), include=self.preflight(exchange, "include")
         )
 
+    def browser_sends(self, exchange: Exchange) -> bool:
+        """Whether a browser could send this actual request: for a method that needs a
+        preflight, not when every preflight sent for its origin was refused (Chromium then never
+        sends it, and its reply is nothing a browser or its cache ever sees)."""
+        origin = exchange.probe.origin
+        if (
+            origin is None
+            or exchange.probe.is_preflight
+            or is_cors_safelisted_method(self.target.method)
+        ):
+            return True
+        preflights = [
+            e
+            for e in self.answered(ProbeKind.PREFLIGHT)
+            if e.probe.origin is not None
+            and (
+                e.probe.origin.value == origin.value
+                # The random arbitrary origins stand for one another (one preflight is sent).
+                or e.probe.origin.cls is origin.cls is OriginClass.ARBITRARY
+            )
+        ]
+        return not preflights or any(self.preflight(e, "omit").allowed for e in preflights)
+
+
+PROOF_SHOWN: Final = 4
+"""Exchanges a finding keeps as its proof when many replies show the same thing."""
+
+
+def first(exchanges: Iterable[Exchange]) -> list[Exchange]:
+    """The first `PROOF_SHOWN` of ``exchanges``."""
+    return list(exchanges)[:PROOF_SHOWN]
+
+
+def listed(exchange: Exchange, name: str) -> list[str]:
+    """The items of the reply's list-valued header ``name`` as a browser parses them (Fetch
+    "extract header list values", BROWSER-MODEL.md §1.1); empty when absent or unparsable."""
+    assert exchange.response is not None
+    values = extract_header_list_values(exchange.response.headers, name)
+    return values if isinstance(values, list) else []
+
 
 def fingerprint(rule: str, target: Target, origin_template: str | None) -> str:
     """Stable id of a finding: rule, method, URL and the origin *template* (the random label
@@ -164,7 +212,7 @@ def curl_command(exchange: Exchange, credentials_given: bool) -> str:
 
 def make_finding(
     evidence: Evidence,
-    rule_id: str,
+    rule: Rule,
     severity: Severity,
     detail: str,
     proof: Sequence[Exchange],
@@ -173,9 +221,8 @@ def make_finding(
     credentialed: bool = False,
     cors_error: str | None = None,
 ) -> Finding:
-    """A finding of ``rule_id`` proven by ``proof`` (the first exchange gives the curl). When
-    an actual reply in the proof is a redirect, the detail says what Chromium does next."""
-    rule = get_rule(rule_id)
+    """A finding of ``rule`` proven by ``proof`` (the first exchange gives the curl). When an
+    actual reply in the proof is a redirect, the detail says what Chromium does next."""
     redirect = redirect_note(evidence, proof)
     if redirect is not None:
         detail = f"{detail} {redirect}"

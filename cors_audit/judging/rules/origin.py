@@ -1,11 +1,13 @@
-"""Origin-acceptance rules: which untrusted origins a browser lets read or send.
+"""The origin-acceptance check shared by the origin-class rules: which untrusted origins a
+browser lets read or send.
 
-For every attacker origin class (arbitrary, ``null``, prefix, suffix, look-alike, special
-characters, third-party platforms, subdomains, insecure scheme) the check asks the browser
-model whether a page on that origin could read the reply (CORS check, BROWSER-MODEL.md §2.1,
-passing the preflight first when the target's method needs one, §3.3) or could at least send
-the policy's preflighted request (a cross-origin write). Narrower rules fold into
-``reflected-origin`` when an arbitrary origin is already allowed.
+Every origin-class rule (``reflected-origin``, ``null-origin``, ``prefix-match``, …) names its
+probe class with an `OriginCheck`; the registry maps each class to its rule and hands that map to
+`check`. For every such class the check asks the browser model whether a page on that origin
+could read the reply (CORS check, BROWSER-MODEL.md §2.1, passing the preflight first when the
+target's method needs one, §3.3) or could at least send the policy's preflighted request (a
+cross-origin write). Narrower rules fold into the arbitrary-origin rule (``reflected-origin``)
+when an arbitrary origin is already allowed.
 
 Any one reply that lets an origin in is an exposure, even when other replies for the same
 origin (or the other arbitrary origin) refused it: the finding's detail then says
@@ -14,27 +16,30 @@ origin (or the other arbitrary origin) refused it: the finding's detail then say
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Final
 
 from cors_audit.browser import AllowOriginShape, allow_origin_shape, is_cors_safelisted_method
 from cors_audit.core.models import Exchange, Finding, OriginClass, ProbeKind, Severity
 from cors_audit.judging.observed import LOCAL_DEV, parent_origin
-from cors_audit.judging.rules.catalogue import ORIGIN_RULES
+from cors_audit.judging.rules.base import OriginCheck, RuleSpec, Setting
 from cors_audit.judging.rules.context import Evidence, make_finding
 from cors_audit.judging.rules.exploit import cookies_stay_home, note
 
-RULE_FOR_CLASS: dict[OriginClass, str] = {
-    OriginClass.ARBITRARY: "reflected-origin",
-    OriginClass.NULL: "null-origin",
-    OriginClass.PREFIX: "prefix-match",
-    OriginClass.SUFFIX: "suffix-match",
-    OriginClass.UNESCAPED_DOT: "unescaped-dot",
-    OriginClass.SPECIAL_CHARS: "special-chars",
-    OriginClass.THIRD_PARTY: "third-party-origin",
-    OriginClass.SUBDOMAIN: "arbitrary-subdomain",
-    OriginClass.INSECURE_SCHEME: "insecure-scheme",
-    OriginClass.FIRST_PARTY: "origin-beyond-policy",
-}
+OriginRules = Mapping[OriginClass, RuleSpec]
+"""Probe class → the origin-class rule that judges it, in catalogue order (``registry.py``)."""
+
+EXACT_ALLOWLIST_FIX: Final = (
+    "Compare the Origin header against an exact allowlist of serialized origins "
+    "(scheme://host[:port]) and echo it only on an exact match; never use prefix, suffix, "
+    "substring or unanchored regex matching. Send `Vary: Origin` whenever the reply depends "
+    "on it."
+)
+"""The fix of the origin rules whose cure is an exact allowlist."""
+
+ALLOWLIST: Final = (Setting.ORIGINS, Setting.VARY)
+"""The settings that fix a rule about which origins get in: the allowlist, and ``Vary``."""
 
 
 _CROSS_SITE = frozenset(
@@ -44,20 +49,6 @@ _CROSS_SITE = frozenset(
 cookies stay home (BROWSER-MODEL.md §6.0 factor 4; http:// is cross-site under schemeful
 same-site). A subdomain (or a first-party candidate) on the same scheme is same-site: its
 requests carry Lax cookies."""
-
-# (with credentials, without) per the rule catalogue (README "Rules").
-_SEVERITY: dict[OriginClass, tuple[Severity, Severity]] = {
-    OriginClass.ARBITRARY: (Severity.CRITICAL, Severity.MEDIUM),
-    OriginClass.NULL: (Severity.CRITICAL, Severity.MEDIUM),
-    OriginClass.PREFIX: (Severity.CRITICAL, Severity.MEDIUM),
-    OriginClass.SUFFIX: (Severity.CRITICAL, Severity.MEDIUM),
-    OriginClass.UNESCAPED_DOT: (Severity.CRITICAL, Severity.MEDIUM),
-    OriginClass.SPECIAL_CHARS: (Severity.HIGH, Severity.MEDIUM),
-    OriginClass.THIRD_PARTY: (Severity.HIGH, Severity.MEDIUM),
-    OriginClass.SUBDOMAIN: (Severity.HIGH, Severity.LOW),
-    OriginClass.INSECURE_SCHEME: (Severity.HIGH, Severity.LOW),
-    OriginClass.FIRST_PARTY: (Severity.MEDIUM, Severity.LOW),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +164,12 @@ def _groups(evidence: Evidence, cls: OriginClass) -> dict[str, list[Exchange]]:
     return by_origin
 
 
-def inconsistent_replies(evidence: Evidence) -> list[Inconsistency]:
+def inconsistent_replies(evidence: Evidence, rules: OriginRules) -> list[Inconsistency]:
     """Every untrusted origin (or the arbitrary ones together) whose replies of one kind
     disagreed: the server answers the same question differently from one reply to the next."""
     return [
         item
-        for cls in RULE_FOR_CLASS
+        for cls in rules
         for group in _groups(evidence, cls).values()
         for item in inconsistencies(evidence, group)
     ]
@@ -204,9 +195,9 @@ def _describe(exp: Exposure, evidence: Evidence) -> str:
     return "; ".join(parts) + "."
 
 
-def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
-    with_creds, without = _SEVERITY[cls]
-    severity = with_creds if exp.credentialed else without
+def _severity(rule: OriginCheck, exp: Exposure, evidence: Evidence) -> Severity:
+    cls = rule.origin_class
+    severity = rule.with_credentials if exp.credentialed else rule.without_credentials
     if cls is OriginClass.THIRD_PARTY and exp.origin.startswith(LOCAL_DEV):
         # Local dev origins need local code on the victim's machine (BROWSER-MODEL.md §6.2 C12).
         severity = severity.lowered()
@@ -226,11 +217,12 @@ def _severity(cls: OriginClass, exp: Exposure, evidence: Evidence) -> Severity:
     return severity
 
 
-def check(evidence: Evidence) -> list[Finding]:
-    """Findings for every origin class that a browser would let through."""
+def check(evidence: Evidence, rules: OriginRules) -> list[Finding]:
+    """Findings for every origin class of ``rules`` that a browser would let through."""
     findings: dict[str, Finding] = {}
     open_parents = _open_parents(evidence)
-    for cls, rule_id in RULE_FOR_CLASS.items():
+    for cls, rule in rules.items():
+        assert isinstance(rule.check, OriginCheck)
         if cls is OriginClass.INSECURE_SCHEME and not evidence.target.origin.startswith("https://"):
             continue  # an http:// page reading an http:// target gains nothing (§6.2 C11)
         if cls is OriginClass.FIRST_PARTY and evidence.policy.policy_free:
@@ -270,15 +262,15 @@ def check(evidence: Evidence) -> list[Finding]:
         others = [exp.origin for exp in exposures if exp is not best]
         if others:
             detail += " Also allowed: " + ", ".join(others) + "."
-        findings[rule_id] = make_finding(
+        findings[rule.id] = make_finding(
             evidence,
-            rule_id,
-            _severity(cls, best, evidence),
+            rule,
+            _severity(rule.check, best, evidence),
             detail,
             [e for exp in exposures for e in exp.proof],
             credentialed=best.credentialed,
         )
-    return fold(list(findings.values()))
+    return fold(list(findings.values()), rules)
 
 
 def _open_parents(evidence: Evidence) -> set[str]:
@@ -296,15 +288,17 @@ def _wildcard(exchange: Exchange) -> bool:
     return allow_origin_shape(exchange.response.headers) is AllowOriginShape.WILDCARD
 
 
-def fold(findings: list[Finding]) -> list[Finding]:
-    """Fold narrower origin findings into ``reflected-origin`` (their evidence is kept). The
-    merged finding takes the worst severity among them, and is credentialed when one was: a
-    narrower origin that reads with cookies where any origin reads without them is still that
-    bad."""
-    main = next((f for f in findings if f.rule == "reflected-origin"), None)
+def fold(findings: list[Finding], rules: OriginRules) -> list[Finding]:
+    """Fold narrower origin findings into the arbitrary-origin rule's (``reflected-origin``;
+    their evidence is kept). The merged finding takes the worst severity among them, and is
+    credentialed when one was: a narrower origin that reads with cookies where any origin reads
+    without them is still that bad."""
+    arbitrary = rules.get(OriginClass.ARBITRARY)
+    main = next((f for f in findings if arbitrary and f.rule == arbitrary.id), None)
     if main is None:
         return findings
-    narrower = [f for f in findings if f.rule in ORIGIN_RULES]
+    narrower_ids = narrower_rules(rules)
+    narrower = [f for f in findings if f.rule in narrower_ids]
     if not narrower:
         return findings
     worst = max([main, *narrower], key=lambda f: f.severity.rank)
@@ -321,4 +315,9 @@ def fold(findings: list[Finding]) -> list[Finding]:
             detail=f"{main.detail} Worse, for {worst.origin or 'a narrower origin'} "
             f"({worst.rule}): {worst.detail}",
         )
-    return [merged] + [f for f in findings if f.rule != "reflected-origin" and f not in narrower]
+    return [merged] + [f for f in findings if f is not main and f not in narrower]
+
+
+def narrower_rules(rules: OriginRules) -> frozenset[str]:
+    """The ids of the origin-class rules that fold into the arbitrary-origin rule: all but it."""
+    return frozenset(rule.id for cls, rule in rules.items() if cls is not OriginClass.ARBITRARY)

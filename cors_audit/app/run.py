@@ -1,0 +1,140 @@
+"""One run of ``cors-audit scan`` (or of the demo): collect the targets, keep this shard's,
+scan them, build the report, verify it, redact it and write every output.
+
+Ctrl-C or SIGTERM during the scan keeps what finished: the report covers those targets, is
+marked ``interrupted`` with a note saying how many of how many finished, and is written like
+any other (the command then exits 130). With ``dry_run`` nothing is sent: the plan is written
+(to the formats that write plans) and returned instead of a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from cors_audit.app import scan as scan_module
+from cors_audit.app.collect import collect
+from cors_audit.app.interrupt import Interruptible
+from cors_audit.app.outputs import check_outputs, write_reports, write_text_atomic
+from cors_audit.app.plan import make_plan
+from cors_audit.app.request import Observer, RunRequest
+from cors_audit.app.scan import ScanOptions, collector_tuned
+from cors_audit.core.models import Target, TargetResult
+from cors_audit.core.redaction import run_secrets
+from cors_audit.formats.plan import Plan
+from cors_audit.inputs.policy import resolved_dict
+from cors_audit.inputs.targets import shard_of
+from cors_audit.report.baseline import load_baseline
+from cors_audit.report.build import build_report, redact_report
+from cors_audit.report.model import Report, ShardModel
+
+
+def run(request: RunRequest, observer: Observer) -> Report | Plan:
+    """Carry out ``request``; the exit code is in ``report.gate.exit_code`` (130 when
+    ``report.interrupted``). Raises ``CorsAuditError`` for anything that stops the run before
+    a report (a bad input, an output that cannot be written, an interrupt while writing)."""
+    check_outputs(request.outputs)
+    baseline = None if request.baseline is None else load_baseline(request.baseline)
+    collected = collect(request, observer)
+    targets, options, notes = collected.targets, collected.options, collected.notes
+    indices = list(range(len(targets)))
+    shard = None
+    if request.shard is not None:
+        indices = shard_targets(targets, request.shard)
+        k, n = request.shard
+        shard = ShardModel(index=k, count=n, total_targets=len(targets))
+        targets = [targets[i] for i in indices]
+    if request.dry_run:
+        plan = make_plan(targets, request.policy, options)
+        for fmt, path in request.outputs.items():
+            if fmt.spec.plan:
+                write_text_atomic(path, fmt.spec.stream_plan(plan), make_parents=True)
+        return plan
+    started = datetime.now(UTC)
+    results, indices, interrupted = _scan(targets, indices, request, options, observer)
+    finished = datetime.now(UTC)
+    with collector_tuned():
+        report = build_report(
+            results,
+            policy=resolved_dict(request.policy),
+            started_at=started,
+            finished_at=finished,
+            gate=request.gate,
+            baseline=baseline,
+            shard=shard,
+            indices=indices,
+        )
+    finished_count = len(results)
+    del results  # the report holds what it needs: let the exchanges go before writing
+    if interrupted:
+        notes.append(
+            f"interrupted: {finished_count} of {len(targets)} targets had finished; the others "
+            "are not in this report"
+        )
+        report = report.model_copy(update={"interrupted": True})
+    if notes:
+        report = report.model_copy(update={"notes": notes})
+    if request.verify:
+        report = _verify(report, options, observer)
+    # The verdict above was made on the replies as received; every output shows them redacted.
+    secrets = run_secrets(options.engine.headers, options.engine.cookie, (t.url for t in targets))
+    report = redact_report(report, secrets, url_parameters=collected.url_parameters)
+    with collector_tuned():
+        write_reports(report, request.outputs)
+    return report
+
+
+def _scan(
+    targets: list[Target],
+    indices: list[int],
+    request: RunRequest,
+    options: ScanOptions,
+    observer: Observer,
+) -> tuple[list[TargetResult], list[int], bool]:
+    """The results in target order, the targets' indices in the whole list, and whether the
+    scan was interrupted (then only the targets that finished are in the results)."""
+    finished: dict[int, TargetResult] = {}
+    position = {id(target): i for i, target in enumerate(targets)}
+    with observer.scanning(len(targets)) as advance, Interruptible():
+
+        def on_target(result: TargetResult) -> None:
+            finished[position[id(result.target)]] = result
+            advance(result)
+
+        try:
+            # Looked up on the module at each run: tests replace it (conftest.py).
+            results = scan_module.scan(targets, request.policy, options, on_target=on_target)
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM: keep what finished; the report is written, the exit is 130.
+            kept = sorted(finished)
+            return [finished[i] for i in kept], [indices[i] for i in kept], True
+    return list(results), indices, False
+
+
+def _verify(report: Report, options: ScanOptions, observer: Observer) -> Report:
+    """Replay every (unsuppressed) finding in a real Chromium and record what it did."""
+    from cors_audit.verify import replay as verify
+
+    findings = [f for f in report.findings if not f.suppressed]
+    if findings:
+        observer.note(f"verifying {len(findings)} finding(s) in Chromium…")
+    results = verify.verify_findings(
+        findings, timeout=options.engine.timeout, insecure=options.engine.insecure
+    )
+    return report.model_copy(
+        update={
+            "findings": [
+                f.model_copy(update={"verified": results.get(f.fingerprint)})
+                for f in report.findings
+            ]
+        }
+    )
+
+
+def shard_targets(targets: Sequence[Target], shard: tuple[int, int]) -> list[int]:
+    """The indices of the targets in slice K of N (``shard``), by a stable hash of each."""
+    k, n = shard
+    return [i for i, target in enumerate(targets) if shard_of(target, n) == k]
+
+
+__all__ = ["run", "shard_targets"]

@@ -1,0 +1,135 @@
+"""The application layer without the command line: `run(request, observer)` on a request built
+in memory, what it tells the observer, and the dry-run plan as data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from cors_audit.app.lab import SOURCE, lab_request, unexpected
+from cors_audit.app.request import RunRequest, TargetSources
+from cors_audit.app.run import run
+from cors_audit.app.scan import ScanOptions
+from cors_audit.core.errors import UsageError
+from cors_audit.core.models import Target, TargetResult
+from cors_audit.demo.lab import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab, Endpoint, Reply
+from cors_audit.formats import ReportFormat
+from cors_audit.formats.plan import Plan
+from cors_audit.report.build import GateSettings
+from cors_audit.report.model import Report
+from cors_audit.sending.engine import EngineOptions
+
+pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
+
+
+@dataclass
+class Recorder:
+    """An `Observer` that keeps what it is told."""
+
+    warnings: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    scanned: list[tuple[int, int]] = field(default_factory=list)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+
+    def alert(self, message: str) -> None:
+        self.alerts.append(message)
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+    @contextmanager
+    def scanning(self, total: int) -> Iterator[Callable[[TargetResult], None]]:
+        done: list[TargetResult] = []
+        yield done.append
+        self.scanned.append((total, len(done)))
+
+
+@pytest.fixture(scope="module")
+def lab() -> Iterator[DemoLab]:
+    endpoint = Endpoint("/api", "plain", "GET", frozenset(), lambda r: Reply(200, (), b"{}"))
+    with DemoLab(endpoints=[endpoint]) as running:
+        yield running
+
+
+def request_for(lab: DemoLab, **changes: object) -> RunRequest:
+    target = Target(url=lab.url("/api"), source="test")
+    defaults: dict[str, object] = {
+        "targets": TargetSources(given=(target,)),
+        "policy": None,
+        "options": ScanOptions(engine=EngineOptions(timeout=5.0)),
+        "outputs": {ReportFormat.JSON: Path("r.json")},
+        "gate": GateSettings(),
+    }
+    return RunRequest(**(defaults | changes))  # type: ignore[arg-type]
+
+
+def test_a_run_of_targets_made_in_memory_writes_its_report(lab: DemoLab) -> None:
+    observer = Recorder()
+    report = run(request_for(lab), observer)
+    assert isinstance(report, Report)
+    assert [t.source for t in report.targets] == ["test"]
+    assert observer.scanned == [(1, 1)]
+    written = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert written["targets"][0]["url"] == lab.url("/api")
+
+
+def test_credentials_over_plain_http_are_an_alert_and_a_note(lab: DemoLab) -> None:
+    engine = EngineOptions(timeout=5.0, headers=(("Authorization", "Bearer x"),))
+    observer = Recorder()
+    report = run(request_for(lab, options=ScanOptions(engine=engine)), observer)
+    assert isinstance(report, Report)
+    assert len(observer.alerts) == 1
+    assert "credentials are sent over plain http" in observer.alerts[0]
+    assert observer.alerts[0] in report.notes
+    assert observer.warnings == []
+
+
+def test_a_dry_run_returns_the_plan_and_writes_it_only_where_plans_go(lab: DemoLab) -> None:
+    outputs = {ReportFormat.JSON: Path("plan.json"), ReportFormat.HTML: Path("plan.html")}
+    observer = Recorder()
+    plan = run(request_for(lab, outputs=outputs, dry_run=True), observer)
+    assert isinstance(plan, Plan)
+    assert observer.scanned == []  # nothing was sent
+    targets = list(plan.targets)
+    assert [t.url for t in targets] == [lab.url("/api")]
+    assert list(plan.targets) == targets  # planned anew, the same, on every iteration
+    written = json.loads(Path("plan.json").read_text(encoding="utf-8"))
+    assert written["label"] == plan.label
+    assert len(written["targets"][0]["requests"]) == len(targets[0].requests)
+    assert not Path("plan.html").exists()
+
+
+def test_no_targets_is_a_usage_error() -> None:
+    request = RunRequest(
+        targets=TargetSources(),
+        policy=None,
+        options=ScanOptions(),
+        outputs={},
+        gate=GateSettings(),
+    )
+    with pytest.raises(UsageError, match="no targets"):
+        run(request, Recorder())
+
+
+def test_the_lab_request_scans_every_url_in_memory(tmp_path: Path) -> None:
+    policy_file = tmp_path / "cors-policy.toml"
+    policy_file.write_text(DEMO_POLICY_TOML, encoding="utf-8")
+    with DemoLab() as lab:
+        request = lab_request(lab.urls(), policy_file, DEMO_SITE_ORIGIN, tmp_path / "out")
+        assert {t.url for t in request.targets.given} == {url for url, _ in lab.urls()}
+        assert {t.source for t in request.targets.given} == {SOURCE}
+        assert set(request.outputs) == set(ReportFormat)
+        assert request.outputs[ReportFormat.JUNIT].name == "cors-audit.junit.xml"
+        report = run(request, Recorder())
+        assert isinstance(report, Report)
+        assert unexpected(report, lab.expected()) == []
+        wrong = {lab.url("/strict"): {"reflected-origin"}}
+        assert unexpected(report, wrong) == [lab.url("/strict")]

@@ -11,7 +11,7 @@ fetch: redirects, §5.2 Local Network Access). The CORS header names, default po
 serializer are ``core/wire.py``'s, re-exported here. Every module is standard library only.
 """
 
-from cors_audit.browser.cache import HttpCache, PreflightCache, SimCache
+from cors_audit.browser.cache import HttpCache, PreflightCache, SimCache, is_no_store, vary_names
 from cors_audit.browser.check import (
     CorsError,
     Engine,
@@ -102,6 +102,7 @@ __all__ = [
     "is_credentials_true",
     "is_forbidden_method",
     "is_forbidden_request_header",
+    "is_no_store",
     "is_ok_status",
     "is_redirect",
     "is_token",
@@ -112,4 +113,5 @@ __all__ = [
     "private_network_check",
     "simulate_fetch",
     "url_origin",
+    "vary_names",
 ]

@@ -170,6 +170,20 @@ def _cache_control(headers: HeaderList) -> dict[str, str]:
     return directives
 
 
+def vary_names(headers: HeaderList) -> frozenset[str]:
+    """The lowercased request-header names a response varies on (``*``: on everything): a cache
+    hands the stored response only to a request with the same values of these (§6.2 C14)."""
+    return frozenset(
+        filter(None, (v.strip().lower() for v in (header_get(headers, "Vary") or "").split(",")))
+    )
+
+
+def is_no_store(headers: HeaderList) -> bool:
+    """Whether ``Cache-Control`` forbids storing the response (``no-store``), so no cache can hand
+    it to another request."""
+    return "no-store" in _cache_control(headers)
+
+
 class HttpCache:
     """A minimal browser HTTP cache: GET responses keyed by URL, honouring ``max-age``,
     ``no-store``, ``no-cache``, validators and ``Vary`` (§6.2 C14; v01, v02, x08)."""
@@ -187,12 +201,10 @@ class HttpCache:
         entry = self._entries.get(url)
         if entry is None:
             return None
-        vary = [
-            v.strip().lower() for v in (header_get(entry.response.headers, "Vary") or "").split(",")
-        ]
+        vary = vary_names(entry.response.headers)
         if "*" in vary:
             return None
-        for name in filter(None, vary):
+        for name in sorted(vary):
             if header_get(entry.request_headers, name) != header_get(request_headers, name):
                 return None  # v02: Vary: Origin forces a refetch
         directives = _cache_control(entry.response.headers)
@@ -213,7 +225,7 @@ class HttpCache:
     ) -> None:
         """Store a response if it is cacheable."""
         directives = _cache_control(response.headers)
-        if response.status != 200 or "no-store" in directives:
+        if response.status != 200 or is_no_store(response.headers):
             return
         lifetime = directives.get("max-age", "")
         if (lifetime.isdigit() and int(lifetime) > 0) or validators(response.headers):

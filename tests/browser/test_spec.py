@@ -33,6 +33,7 @@ from cors_audit.browser import (
     is_cors_safelisted_request_header,
     is_credentials_true,
     is_forbidden_method,
+    is_no_store,
     is_ok_status,
     is_redirect,
     max_age,
@@ -41,6 +42,7 @@ from cors_audit.browser import (
     preflight_check,
     simulate_fetch,
     url_origin,
+    vary_names,
 )
 
 ORIGIN = "http://a.test:8000"
@@ -1059,3 +1061,19 @@ def test_http_cache_vary_match_serves_cached_copy() -> None:
     assert found[0] == "fresh"
     assert found[1].response is stored
     assert http.lookup("u", (("Origin", "null"),), 1) is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "names", "no_store"),
+    [
+        ((), frozenset(), False),
+        ((("Vary", "Origin"),), frozenset({"origin"}), False),
+        ((("vary", " Accept-Encoding ,origin,"),), frozenset({"accept-encoding", "origin"}), False),
+        ((("Vary", "*"), ("Cache-Control", "private, no-store")), frozenset({"*"}), True),
+        ((("Cache-Control", "no-store-later"),), frozenset(), False),
+        ((("Cache-Control", 'max-age=60, No-Store="x"'),), frozenset(), True),
+    ],
+)
+def test_vary_names_and_no_store(lines: H, names: frozenset[str], no_store: bool) -> None:
+    assert vary_names(lines) == names
+    assert is_no_store(lines) is no_store

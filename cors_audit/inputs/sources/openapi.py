@@ -5,6 +5,10 @@ filled from examples, defaults, enums or a typed placeholder; required query par
 included) and computes the CORS-unsafe request header names the operation makes a browser send
 (declared header parameters, security-scheme headers, a non-simple ``Content-Type``), so the
 probe planner can ask for them in ``Access-Control-Request-Headers``.
+
+About 600 lines on purpose: the three dialects share one walk of paths, parameters, ``$ref``s,
+servers and security schemes, and differ in a few places each; split by dialect, that walk would
+be written three times.
 """
 
 from __future__ import annotations

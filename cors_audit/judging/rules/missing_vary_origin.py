@@ -15,6 +15,8 @@ from cors_audit.browser import (
     allow_origin_shape,
     header_get,
     is_credentials_true,
+    is_no_store,
+    vary_names,
 )
 from cors_audit.core.models import Exchange, Finding, ProbeKind, Severity
 from cors_audit.judging.rules.base import RuleSpec, Setting, demo_lab
@@ -23,15 +25,12 @@ from cors_audit.judging.rules.context import Evidence, first, make_finding
 
 def _varies_on_origin(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    vary = header_get(exchange.response.headers, "Vary") or ""
-    names = {part.strip().lower() for part in vary.split(",")}
-    return "origin" in names or "*" in names
+    return not vary_names(exchange.response.headers).isdisjoint({"origin", "*"})
 
 
 def _not_storable(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    cache_control = (header_get(exchange.response.headers, "Cache-Control") or "").lower()
-    return "no-store" in cache_control
+    return is_no_store(exchange.response.headers)
 
 
 def _lets_in_only_its_origin(evidence: Evidence, exchange: Exchange) -> bool:

@@ -151,6 +151,7 @@ def _engine_options(values: Values) -> EngineOptions:
         rate=_parse_rate(values[s.RATE]),
         proxy=values[s.PROXY],
         insecure=values[s.INSECURE],
+        ca_bundle=values[s.CA_BUNDLE],
         headers=headers,
         cookie=values[s.COOKIE],
     )

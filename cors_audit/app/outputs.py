@@ -2,12 +2,16 @@
 every file is staged beside its path and renamed into place (a reader, or a crash, never sees
 half a file; a replaced file keeps its mode, a new one follows the umask; a symbolic link at the
 path is refused, never written through). Interrupted (Ctrl-C, SIGTERM), nothing is replaced,
-no temporary file is left and `Interrupted` is raised."""
+no temporary file is left and `Interrupted` is raised.
+
+The path ``-`` (`STDOUT`) is standard output: at most one output may be ``-``, and it is
+written last, after every file is in place."""
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,14 +25,37 @@ if TYPE_CHECKING:
     from cors_audit.formats import ReportFormat
     from cors_audit.report.model import Report
 
+STDOUT = Path("-")
+"""The output path that means standard output (``--json -``)."""
+
+
+def is_stdout(path: Path) -> bool:
+    """Whether ``path`` is ``-``: standard output."""
+    return path == STDOUT
+
+
+def to_stdout(outputs: Mapping[ReportFormat, Path]) -> bool:
+    """Whether one of ``outputs`` goes to standard output (then it must hold nothing else)."""
+    return any(is_stdout(path) for path in outputs.values())
+
 
 def check_outputs(outputs: Mapping[ReportFormat, Path]) -> None:
     """Refuse (``UsageError``, before the first request is sent) output paths that could not be
     written: a directory, a parent that is a file or cannot be written to, an existing file that
-    is read-only, two formats on one path. Missing parent directories are created when writing."""
+    is read-only, two formats on one path, more than one format on standard output (``-``).
+    Missing parent directories are created when writing."""
     seen: dict[str, ReportFormat] = {}
+    on_stdout = [fmt.spec.option for fmt, path in outputs.items() if is_stdout(path)]
+    if len(on_stdout) > 1:
+        named = ", ".join(on_stdout[:-1]) + f" and {on_stdout[-1]}"
+        raise UsageError(
+            f"only one report can go to standard output ('-'): {named} "
+            f"{'both' if len(on_stdout) == 2 else 'all'} give '-'"
+        )
     for fmt, path in outputs.items():
         option = fmt.spec.option
+        if is_stdout(path):
+            continue
         key = os.path.realpath(path)
         if key in seen:
             raise UsageError(f"{seen[key].spec.option} and {option} both write to {path}")
@@ -99,19 +126,39 @@ def write_text_atomic(path: Path, text: str | Iterable[str], *, make_parents: bo
             staged.unlink(missing_ok=True)
 
 
+def write_output(path: Path, text: str | Iterable[str]) -> None:
+    """`write_text_atomic` (parents made), or to standard output when ``path`` is ``-``."""
+    if not is_stdout(path):
+        write_text_atomic(path, text, make_parents=True)
+        return
+    try:
+        with Interruptible():
+            for chunk in [text] if isinstance(text, str) else text:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted while writing to standard output") from None
+    except OSError as error:
+        raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
+
+
 def write_reports(report: Report, outputs: Mapping[ReportFormat, Path]) -> None:
     """Stream every report into a temporary file beside its path, then rename them all into
     place: a failure leaves the previous files as they were. Streaming keeps a large report from
     being held twice (model and text). Special files (``/dev/stdout``, a FIFO) are written
-    directly, after the others. Raises ``UsageError`` when a file cannot be written,
-    `Interrupted` when interrupted (the temporary files are removed)."""
+    directly, after the others, and standard output (``-``) last. Raises ``UsageError`` when a
+    file cannot be written, `Interrupted` when interrupted (the temporary files are removed)."""
     staged: list[tuple[ReportFormat, Path, Path]] = []  # (format, temporary file, path)
     special: list[tuple[ReportFormat, Path]] = []
+    stdout: ReportFormat | None = None
     fmt: ReportFormat | None = None  # what the error message names
     path = Path()
     try:
         with Interruptible():
             for fmt, path in outputs.items():
+                if is_stdout(path):
+                    stdout = fmt
+                    continue
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if path.exists() and not path.is_file():
                     special.append((fmt, path))
@@ -127,6 +174,10 @@ def write_reports(report: Report, outputs: Mapping[ReportFormat, Path]) -> None:
             for fmt, path in special:
                 with path.open("w", encoding="utf-8") as out:
                     formats.write(fmt, report, out)
+            if stdout is not None:
+                fmt, path = stdout, STDOUT
+                formats.write(fmt, report, sys.stdout)
+                sys.stdout.flush()
     except KeyboardInterrupt:
         raise Interrupted("interrupted while writing the reports") from None
     except OSError as error:
@@ -139,4 +190,12 @@ def write_reports(report: Report, outputs: Mapping[ReportFormat, Path]) -> None:
             leftover.unlink(missing_ok=True)
 
 
-__all__ = ["check_outputs", "write_reports", "write_text_atomic"]
+__all__ = [
+    "STDOUT",
+    "check_outputs",
+    "is_stdout",
+    "to_stdout",
+    "write_output",
+    "write_reports",
+    "write_text_atomic",
+]

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from cors_audit.app import scan as scan_module
 from cors_audit.app.collect import collect
 from cors_audit.app.interrupt import Interruptible
-from cors_audit.app.outputs import check_outputs, write_reports, write_text_atomic
+from cors_audit.app.live import LiveLog
+from cors_audit.app.outputs import check_outputs, write_output, write_reports
 from cors_audit.app.plan import make_plan
 from cors_audit.app.request import Observer, RunRequest
 from cors_audit.app.scan import ScanOptions, collector_tuned
@@ -48,10 +49,24 @@ def run(request: RunRequest, observer: Observer) -> Report | Plan:
         plan = make_plan(targets, request.policy, options)
         for fmt, path in request.outputs.items():
             if fmt.spec.plan:
-                write_text_atomic(path, fmt.spec.stream_plan(plan), make_parents=True)
+                write_output(path, fmt.spec.stream_plan(plan))
         return plan
     started = datetime.now(UTC)
-    results, indices, interrupted = _scan(targets, indices, request, options, observer)
+    secrets = run_secrets(options.engine.headers, options.engine.cookie, (t.url for t in targets))
+    live = LiveLog.start(  # --ndjson: written as targets finish (app/live.py)
+        request.outputs,
+        started=started,
+        targets=targets,
+        indices=indices,
+        shard=shard,
+        policy=resolved_dict(request.policy),
+        gate=request.gate,
+        baseline=baseline,
+        secrets=secrets,
+        url_parameters=collected.url_parameters,
+        observer=observer,
+    )
+    results, indices, interrupted = _scan(targets, indices, request, options, observer, live)
     finished = datetime.now(UTC)
     with collector_tuned():
         report = build_report(
@@ -77,10 +92,10 @@ def run(request: RunRequest, observer: Observer) -> Report | Plan:
     if request.verify:
         report = _verify(report, options, observer)
     # The verdict above was made on the replies as received; every output shows them redacted.
-    secrets = run_secrets(options.engine.headers, options.engine.cookie, (t.url for t in targets))
     report = redact_report(report, secrets, url_parameters=collected.url_parameters)
+    live.finish(report)
     with collector_tuned():
-        write_reports(report, request.outputs)
+        write_reports(report, live.others(request.outputs))
     return report
 
 
@@ -90,6 +105,7 @@ def _scan(
     request: RunRequest,
     options: ScanOptions,
     observer: Observer,
+    live: LiveLog,
 ) -> tuple[list[TargetResult], list[int], bool]:
     """The results in target order, the targets' indices in the whole list, and whether the
     scan was interrupted (then only the targets that finished are in the results)."""
@@ -100,6 +116,7 @@ def _scan(
         def on_target(result: TargetResult) -> None:
             finished[position[id(result.target)]] = result
             advance(result)
+            live.target(result)
 
         try:
             # Looked up on the module at each run: tests replace it (conftest.py).

@@ -9,7 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from cors_audit.cli.options import parameter, with_parameters
-from cors_audit.cli.terminal import fail_untrusted, fail_with, out, print_summary
+from cors_audit.cli.terminal import (
+    fail_untrusted,
+    fail_with,
+    out,
+    print_summary,
+    print_verdict,
+)
 from cors_audit.core.errors import CorsAuditError
 from cors_audit.core.models import ExitCode
 from cors_audit.formats import ReportFormat
@@ -62,6 +68,8 @@ def merge_command(
         fail_with(error)
     if not quiet:
         print_summary(merged, outputs, verbose=False)
+    else:
+        print_verdict(merged)
     raise typer.Exit(merged.gate.exit_code)
 
 

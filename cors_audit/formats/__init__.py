@@ -123,6 +123,15 @@ class ReportFormat(StrEnum):
     MARKDOWN = Format(
         "markdown", "md", "Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)."
     )
+    CODEQUALITY = Format(
+        "codequality", "codequality.json", "Write a GitLab Code Quality report here."
+    )
+    OPENMETRICS = Format(
+        "openmetrics", "prom", "Write Prometheus metrics here (node_exporter textfile collector)."
+    )
+    NDJSON = Format(
+        "ndjson", "ndjson", "Write one JSON record per line here, appended as targets finish."
+    )
 
     spec: Format
 

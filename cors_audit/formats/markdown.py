@@ -1,10 +1,13 @@
 """The Markdown report: a short GitHub-flavoured summary for PR comments and job summaries.
 
 ``render`` writes the overall grade and score, the gate outcome (``fail_on``, failing count,
-exit code), counts by severity, the unsuppressed findings worst first (rule ids link to their
-help), unscannable targets, suppressed findings (collapsed), what the baseline did, the
-targets and a footer with the tool version. It is a digest: evidence lives in the JSON and
-HTML reports.
+exit code), counts by severity, then the unsuppressed findings grouped by rule, worst rule
+first: an overview table (one row per rule: worst severity, rule id linking to its help,
+counts, title), and per rule its findings worst first and one fix snippet per detected stack.
+Then unscannable targets, suppressed findings, what the baseline did, a grade count and every
+target worst first (findings, then unscannable, then clean), and a footer with the tool
+version. Tables longer than `OPEN_ROWS` rows and fix snippets are collapsed in our own
+``<details>`` blocks. It is a digest: evidence lives in the JSON and HTML reports.
 
 Every string in the report may come from a hostile server or a user, and GitHub renders
 Markdown *and* HTML. So no report value is ever emitted as Markdown or HTML:
@@ -20,9 +23,13 @@ Markdown *and* HTML. So no report value is ever emitted as Markdown or HTML:
   project page; the only raw HTML is our constant ``<details>``/``<summary>`` wrapper.
 
 GitHub cuts comments at 65 536 characters, so the document never exceeds `MAX_BYTES` UTF-8
-bytes: every value is capped in length, and when the full document would be larger the
-tables are cut (findings worst first keep the most room) with a note saying how many rows are
-left out and where the full report is. This module renders text only: no I/O.
+bytes: every value is capped in length, and when the full document would be larger it is cut
+by priority (`_cut`): the head, the rule overview and every section's heading always stay;
+the details of the worst rules come next; then rows are added worst first, level by level
+(`LEVELS`), to every rule's findings and fixes, the unscannable targets, the targets,
+suppressed findings and baseline entries in turn, so each keeps its worst rows. A line under
+the head says how many findings, targets… were left out and where the full report is, and
+each cut table ends with a note. This module renders text only: no I/O.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.judging.rules.catalogue import RULES_BY_ID, help_uri
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.model import BaselineEntryModel, FindingModel, Report
+from cors_audit.report.model import BaselineEntryModel, FindingModel, Report, TargetModel
 
 MAX_BYTES = 65_536
 """The largest document ``render`` returns, in UTF-8 bytes (GitHub's comment limit is 65 536
@@ -132,12 +139,12 @@ def prose(value: object, *, table: bool = False, limit: int = VALUE_LIMIT) -> st
     return "".join(parts)
 
 
-def _rule_link(rule: str) -> str:
+def _rule_link(rule: str, *, table: bool = True) -> str:
     # Only ids of this catalogue become links (kebab-case, safe as link text and fragment);
     # a report from elsewhere could carry anything in `rule`.
     if rule in RULES_BY_ID:
         return f"[{rule}]({help_uri(rule)})"
-    return code_span(rule, table=True)
+    return code_span(rule, table=table)
 
 
 def _target(method: str, url: str) -> str:
@@ -168,43 +175,45 @@ def _size(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Section:
-    """A heading (always shown) and an optional table the size cap may cut."""
+    """A lead (always shown), an optional table or list the size cap may cut, and a closing
+    line. ``lead`` may open a ``<details>`` wrapper that ``close`` ends."""
 
     lead: str
     header: Sequence[str] = ()
     rows: Sequence[str] = ()
     noun: str = "rows"
+    """What the rows are, for the notes: ``findings``, ``targets``…"""
     hint: str = ""
     """Said about the rows kept when some are cut, e.g. which ones they are."""
     close: str = ""
+    separator: str = "\n"
+    """Between rows: a newline for table rows, a blank line for paragraphs."""
 
     def render(self, shown: int | None = None) -> str:
         shown = len(self.rows) if shown is None else shown
-        blocks = [self.lead]
+        blocks = [self.lead] if self.lead else []
         if shown:
-            blocks.append("\n".join([*self.header, *self.rows[:shown]]))
+            blocks.append(
+                "\n".join([*self.header, self.separator.join(self.rows[:shown])]).rstrip("\n")
+            )
         if shown < len(self.rows):
             left = len(self.rows) - shown
             blocks.append(
                 f"*{left} more {self.noun} not shown here ({self.hint}size limit of "
-                f"{MAX_BYTES // 1024} KiB); {FULL_REPORT}.*"
+                f"{MAX_BYTES // 1024} KiB).*"
             )
         if self.close:
             blocks.append(self.close)
         return "\n\n".join(blocks)
 
-    def fit(self, budget: int) -> str:
-        """The section with as many rows as fit in ``budget`` bytes (at least the lead)."""
-        # An upper bound of render(shown): the lead, close and the note for *all* rows (with
-        # fewer rows left out its count is never longer), the table header and the rows.
-        shown = 0
-        used = _size(self.render(0)) + sum(_size(line) + 1 for line in self.header) + 2
-        for row in self.rows:
-            used += _size(row) + 1
-            if used > budget:
-                break
-            shown += 1
-        return self.render(shown)
+    def step(self, shown: int) -> int:
+        """An upper bound of what showing row ``shown`` (0-based) adds to `render` in bytes,
+        given ``shown`` rows already: the table header comes with the first row; the note
+        (counted in ``render(0)`` for all rows) only ever gets shorter or goes."""
+        cost = _size(self.rows[shown]) + _size(self.separator)
+        if shown == 0:
+            cost += 2 + sum(_size(line) + 1 for line in self.header)
+        return cost
 
 
 def _sort_key(finding: FindingModel) -> tuple[int, str, str, str, str]:
@@ -300,27 +309,91 @@ def _head(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _findings(report: Report) -> _Section:
-    active = sorted((f for f in report.findings if not f.suppressed), key=_sort_key)
-    if not active:
+OPEN_ROWS = 5
+"""Tables longer than this are collapsed in a ``<details>`` block (the reader expands them)."""
+
+LEVELS = (1, 3, 10, 25, 50, 100, 250, 1000, 1 << 62)
+"""How far every cut section is filled in turn when the document is too big: first each one's
+worst row, then its worst 3, 10… so every rule, the targets and the unscannable ones all keep
+their worst rows rather than the first section taking the whole budget."""
+
+
+def _details(summary: str) -> str:
+    """Our own ``<details>`` opening; ``summary`` is our text (counts and fixed words)."""
+    return f"<details>\n<summary>{summary}</summary>"
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The unsuppressed findings of one rule, worst first."""
+
+    rule: str
+    findings: Sequence[FindingModel]
+
+    @property
+    def worst(self) -> Severity:
+        return self.findings[0].severity
+
+    @property
+    def targets(self) -> int:
+        return len({(f.method, f.url) for f in self.findings})
+
+
+def _groups(report: Report) -> list[_Group]:
+    """Unsuppressed findings by rule; rules worst first (worst severity, then most findings,
+    then most targets, then id)."""
+    by_rule: dict[str, list[FindingModel]] = {}
+    for finding in sorted((f for f in report.findings if not f.suppressed), key=_sort_key):
+        by_rule.setdefault(finding.rule, []).append(finding)
+    groups = [_Group(rule, findings) for rule, findings in by_rule.items()]
+    return sorted(groups, key=lambda g: (-g.worst.rank, -len(g.findings), -g.targets, g.rule))
+
+
+def _severity_cell(finding: FindingModel) -> str:
+    return finding.severity.value + (" (latent)" if finding.latent else "")
+
+
+def _overview(groups: Sequence[_Group]) -> _Section:
+    if not groups:
         return _Section("## Findings\n\nNo unsuppressed findings.")
     return _Section(
-        "## Findings",
-        _header("Severity", "Rule", "Target", "Origin", "Title"),
+        "## Findings\n\nBy rule, worst first; each rule's findings and fix follow.",
+        _header("Severity", "Rule", "Findings", "Targets", "Title", right=(2, 3)),
         [
             _row(
                 [
-                    f.severity.value,
-                    _rule_link(f.rule),
-                    _target(f.method, f.url),
-                    _origin(f),
-                    prose(f.title, table=True) + (" (latent)" if f.latent else ""),
+                    group.worst.value,
+                    _rule_link(group.rule),
+                    str(len(group.findings)),
+                    str(group.targets),
+                    prose(group.findings[0].title, table=True),
                 ]
             )
-            for f in active
+            for group in groups
         ],
-        noun="findings",
+        noun="rules",
         hint="the table keeps the worst; ",
+    )
+
+
+def _group_findings(group: _Group) -> _Section:
+    findings = group.findings
+    credentialed = sum(f.credentialed for f in findings)
+    counts = f"{_plural(len(findings), 'finding')} on {_plural(group.targets, 'target')}"
+    if credentialed:
+        counts += f", {credentialed} credentialed"
+    heading = (
+        f"### {group.worst.value}: {_rule_link(group.rule, table=False)}\n\n"
+        f"{prose(findings[0].title)}: {counts}."
+    )
+    long = len(findings) > OPEN_ROWS
+    return _Section(
+        heading + ("\n\n" + _details(f"{counts}, worst first") if long else ""),
+        _header("Severity", "Target", "Origin"),
+        [_row([_severity_cell(f), _target(f.method, f.url), _origin(f)]) for f in findings],
+        noun="findings of this rule",
+        hint="the table keeps the worst; ",
+        close="</details>" if long else "",
     )
 
 
@@ -330,29 +403,33 @@ def _fence(snippet: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _fixes(report: Report) -> _Section | None:
-    """One fix snippet per (rule, stack) among the unsuppressed findings, worst first:
-    the detected stack's snippet when there is one, else the generic one."""
-    seen: set[tuple[str, str]] = set()
+def _group_fixes(group: _Group) -> _Section | None:
+    """One fix snippet per stack among the rule's findings, worst finding first: the detected
+    stack's snippet when there is one, else the generic one; collapsed."""
+    seen: set[str] = set()
     rows: list[str] = []
-    for finding in sorted((f for f in report.findings if not f.suppressed), key=_sort_key):
+    for finding in group.findings:
         if not finding.remediation:
             continue
         fix = finding.remediation[0]
-        if (finding.rule, fix.stack) in seen:
+        if fix.stack in seen:
             continue
-        seen.add((finding.rule, fix.stack))
-        snippet = clean_block(fix.snippet)
+        seen.add(fix.stack)
+        snippet = clean_block(fix.snippet).rstrip("\n")
         fence = _fence(snippet)
         language = re.sub(r"[^a-z0-9+-]", "", fix.language.lower())
         rows.append(
-            f"**{code_span(finding.rule)}** for {escape_text(fix.stack)}: "
-            f"{escape_text(fix.title)}\n\n{fence}{language}\n{snippet}\n{fence}\n"
+            f"*{escape_text(fix.stack, 60).strip() or 'generic'}*: {escape_text(fix.title)}\n\n"
+            f"{fence}{language}\n{snippet}\n{fence}"
         )
     if not rows:
         return None
     return _Section(
-        "## How to fix", rows=rows, noun="fix snippets", hint="the worst findings' come first; "
+        _details("How to fix"),
+        rows=rows,
+        noun="fix snippets",
+        close="</details>",
+        separator="\n\n",
     )
 
 
@@ -360,8 +437,14 @@ def _unscannable(report: Report) -> _Section | None:
     failed = [target for target in report.targets if target.error is not None]
     if not failed:
         return None
+    long = len(failed) > OPEN_ROWS
     return _Section(
-        "## Unscannable targets",
+        "## Unscannable targets"
+        + (
+            "\n\n" + _details(_plural(len(failed), "target") + " could not be scanned")
+            if long
+            else ""
+        ),
         _header("Target", "Error"),
         [
             _row(
@@ -374,6 +457,7 @@ def _unscannable(report: Report) -> _Section | None:
             if target.error is not None
         ],
         noun="unscannable targets",
+        close="</details>" if long else "",
     )
 
 
@@ -391,7 +475,7 @@ def _suppressed(report: Report) -> _Section | None:
         rows.append(
             _row(
                 [
-                    f.severity.value,
+                    _severity_cell(f),
                     _rule_link(f.rule),
                     _target(f.method, f.url),
                     _origin(f),
@@ -401,8 +485,8 @@ def _suppressed(report: Report) -> _Section | None:
             )
         )
     return _Section(
-        "## Suppressed findings\n\n<details>\n"
-        f"<summary>{_plural(len(suppressed), 'finding')} accepted by the baseline</summary>",
+        "## Suppressed findings\n\n"
+        + _details(f"{_plural(len(suppressed), 'finding')} accepted by the baseline"),
         _header("Severity", "Rule", "Target", "Origin", "Reason", "Expires"),
         rows,
         noun="suppressed findings",
@@ -455,11 +539,45 @@ def _baseline(report: Report) -> list[_Section]:
     return sections
 
 
+_GRADES = ("A", "B", "C", "D", "F", NO_GRADE)
+
+
+def _worst_targets(report: Report) -> list[TargetModel]:
+    """Targets worst first: those with unsuppressed findings (worst severity, then lowest
+    score, then most findings), then unscannable and incomplete ones, then clean ones
+    (lowest score first); ties in scan order."""
+    worst: dict[tuple[str, str], int] = {}
+    for finding in report.findings:
+        if not finding.suppressed:
+            key = (finding.method, finding.url)
+            worst[key] = max(worst.get(key, -1), finding.severity.rank)
+
+    def order(target: TargetModel) -> tuple[int, int, int, int, int]:
+        rank = worst.get((target.method, target.url))
+        problem = target.error is not None or target.incomplete
+        bucket = 0 if rank is not None else 1 if problem else 2
+        return (bucket, -(rank or 0), target.score, -target.findings, target.index)
+
+    return sorted(report.targets, key=order)
+
+
 def _targets(report: Report) -> _Section:
     if not report.targets:
         return _Section("## Targets\n\nNo targets.")
+    grades = Counter(
+        target.grade if target.grade in _GRADES else "other" for target in report.targets
+    )
+    spread = " · ".join(
+        f"{escape_text(grade)} {grades[grade]}" for grade in (*_GRADES, "other") if grades[grade]
+    )
+    long = len(report.targets) > OPEN_ROWS
     return _Section(
-        "## Targets",
+        f"## Targets\n\nGrades: {spread}."
+        + (
+            "\n\n" + _details(f"{_plural(len(report.targets), 'target')}, worst first")
+            if long
+            else ""
+        ),
         _header("Grade", "Score", "Findings", "Target", right=(1, 2)),
         [
             _row(
@@ -470,9 +588,11 @@ def _targets(report: Report) -> _Section:
                     _target(target.method, target.url),
                 ]
             )
-            for target in report.targets
+            for target in _worst_targets(report)
         ],
         noun="targets",
+        hint="the table keeps the worst; ",
+        close="</details>" if long else "",
     )
 
 
@@ -483,33 +603,108 @@ def _footer(report: Report) -> str:
     )
 
 
+def _cut_line(hidden: Counter[str]) -> str:
+    """The line under the head saying what the size cap left out, by kind of row."""
+    parts = [
+        f"{count} {_singular(noun) if count == 1 else noun}"
+        for noun, count in hidden.items()
+        if count
+    ] or ["nothing"]
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return (
+        f"**Cut to fit GitHub's {MAX_BYTES // 1024} KiB comment limit** (worst first kept): "
+        f"{listed} not shown here; {FULL_REPORT}."
+    )
+
+
+def _singular(noun: str) -> str:
+    return noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
+
+
+def _noun(section: _Section) -> str:
+    return section.noun.removesuffix(" of this rule")
+
+
 def render(report: Report) -> str:
     """The report as GitHub-flavoured Markdown, at most `MAX_BYTES` bytes (ends with a
     newline)."""
     head, footer = _head(report), _footer(report)
-    sections = [
-        _findings(report),
-        *(
-            section
-            for section in (_fixes(report), _unscannable(report), _suppressed(report))
-            if section
-        ),
+    groups = _groups(report)
+    overview = _overview(groups)
+    details: list[list[_Section]] = []
+    for group in groups:
+        fixes = _group_fixes(group)
+        details.append([_group_findings(group), *([fixes] if fixes else [])])
+    rest = [
+        *(section for section in (_unscannable(report), _suppressed(report)) if section),
         *_baseline(report),
         _targets(report),
     ]
+    sections = [overview, *(part for parts in details for part in parts), *rest]
     document = "\n\n".join([head, *(section.render() for section in sections), footer]) + "\n"
     if _size(document) <= MAX_BYTES:
         return document
-    # Too big: give each section in turn (findings first) what is left after the others'
-    # leads; blocks are joined by a blank line (2 bytes) and the document ends with a newline.
-    budget = MAX_BYTES - _size(head) - _size(footer) - 1 - 2 * (len(sections) + 1)
-    minimal = [_size(section.render(0)) for section in sections]
-    fitted = []
-    for index, section in enumerate(sections):
-        text = section.fit(budget - sum(minimal[index + 1 :]))
-        budget -= _size(text)
-        fitted.append(text)
-    return "\n\n".join([head, *fitted, footer]) + "\n"
+    return _cut(head, footer, overview, details, rest)
+
+
+def _cut(
+    head: str,
+    footer: str,
+    overview: _Section,
+    details: Sequence[Sequence[_Section]],
+    rest: Sequence[_Section],
+) -> str:
+    """The document cut to `MAX_BYTES`: the head, the rule overview and every section's lead
+    always; the per-rule details of the worst rules while they take at most half of what is
+    left; then rows, worst first, filled level by level (`LEVELS`) across the sections."""
+    every = [overview, *(part for parts in details for part in parts), *rest]
+    hidden_all: Counter[str] = Counter()
+    for section in every:
+        hidden_all[_noun(section)] += len(section.rows)
+    dropped_note = f"*{len(details)} more rules not detailed here (size limit).*"
+    # Blocks are joined by a blank line (2 bytes) and the document ends with a newline; the
+    # cut line and the dropped-rules note are reserved at their longest.
+    budget = MAX_BYTES - _size(head) - _size(footer) - 1 - 2 * 2
+    budget -= _size(_cut_line(hidden_all)) + 2 + _size(dropped_note) + 2
+    fixed = [overview, *rest]
+    budget -= sum(_size(section.render(0)) + 2 for section in fixed)
+    shown: dict[int, int] = {id(section): 0 for section in every}
+
+    def fill(sections: Sequence[_Section], limit: int, budget: int) -> int:
+        for section in sections:
+            key = id(section)
+            while shown[key] < min(limit, len(section.rows)):
+                cost = section.step(shown[key])
+                if cost > budget:
+                    break
+                budget -= cost
+                shown[key] += 1
+        return budget
+
+    # The overview of rules first, up to half of what is left.
+    budget = budget // 2 + fill([overview], len(overview.rows), budget - budget // 2)
+    # The details of the worst rules while their leads take at most half of the rest.
+    kept: list[Sequence[_Section]] = []
+    allowance = budget // 2
+    for parts in details:
+        lead = sum(_size(part.render(0)) + 2 for part in parts)
+        if lead > allowance:
+            break
+        allowance -= lead
+        budget -= lead
+        kept.append(parts)
+    order = [*(part for parts in kept for part in parts), *rest]
+    for level in LEVELS:
+        budget = fill(order, level, budget)
+    hidden: Counter[str] = Counter(dict.fromkeys(hidden_all, 0))
+    for section in every:
+        hidden[_noun(section)] += len(section.rows) - shown[id(section)]
+    blocks = [head, _cut_line(hidden), overview.render(shown[id(overview)])]
+    blocks += [part.render(shown[id(part)]) for parts in kept for part in parts]
+    if len(kept) < len(details):
+        blocks.append(f"*{len(details) - len(kept)} more rules not detailed here (size limit).*")
+    blocks += [section.render(shown[id(section)]) for section in rest]
+    return "\n\n".join([*blocks, footer]) + "\n"
 
 
 def stream(report: Report) -> Iterator[str]:

@@ -263,6 +263,15 @@ INSECURE: Final = Setting[bool](
     flags=("--insecure/--verify-tls",),
     shown="verify",
 )
+CA_BUNDLE: Final = Setting[Path | None](
+    "ca_bundle",
+    None,
+    "PEM file of CA certificates to trust besides the default ones (an internal CA, e.g. for "
+    "staging); SSL_CERT_FILE and SSL_CERT_DIR are honoured too.",
+    value_type=Path,
+    kind=Kind.PATH,
+    metavar="FILE",
+)
 CONCURRENCY: Final = Setting[int](
     "concurrency",
     20,
@@ -439,6 +448,7 @@ _AFTER_REPORTS: Final[tuple[AnySetting, ...]] = (
     COOKIE_FILE,
     PROXY,
     INSECURE,
+    CA_BUNDLE,
     CONCURRENCY,
     PER_HOST,
     RATE,

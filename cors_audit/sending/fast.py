@@ -58,7 +58,7 @@ class AiohttpWire:
 
     def __init__(self, options: EngineOptions) -> None:
         self._options = options
-        self._ssl = httpx.create_ssl_context(verify=not options.insecure, trust_env=False)
+        self._ssl = options.tls_context()  # the same context as httpx's (``sending/trust.py``)
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[str, URL] = {}
         self._timeout = aiohttp.ClientTimeout(

@@ -5,7 +5,9 @@ names the flag and never quotes a secret value).
 from __future__ import annotations
 
 import re
+import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cors_audit import __version__
 from cors_audit.core.errors import UsageError
@@ -41,6 +43,9 @@ class EngineOptions:
     """Proxy URL for all requests (``http://``, ``https://``, ``socks5://``)."""
     insecure: bool = False
     """Skip TLS certificate verification."""
+    ca_bundle: Path | None = None
+    """A PEM file of CA certificates trusted besides the default ones (and ``SSL_CERT_FILE`` /
+    ``SSL_CERT_DIR``): see ``sending/trust.py``. Checked when the options are made."""
     body_cap: int = 65536
     """Most response-body bytes ever read; reading stops there and the body is marked truncated."""
     headers: Headers = field(default=(), repr=False)
@@ -92,6 +97,16 @@ class EngineOptions:
             raise UsageError("--cookie: the value contains a line break or control byte")
         if _has_control(self.user_agent):
             raise UsageError("user agent: contains a line break or control byte")
+        if self.ca_bundle is not None and not self.insecure:
+            self.tls_context()  # a bundle that cannot be used is a UsageError now, not later
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The one TLS context of both transports (``sending/trust.py``): raises
+        ``UsageError`` when a CA bundle (``--ca-bundle``, ``SSL_CERT_FILE``, ``SSL_CERT_DIR``)
+        cannot be used."""
+        from cors_audit.sending.trust import tls_context
+
+        return tls_context(insecure=self.insecure, ca_bundle=self.ca_bundle, http2=self.http2)
 
     @property
     def attempt_deadline(self) -> float:

@@ -18,9 +18,12 @@ every transport's failures the same way (``failures.classify_error``).
 
 Environment proxies: `httpx_transport` builds httpx's transport with ``trust_env=False`` unless
 ``--proxy`` is given, and no client ever reads ``HTTP(S)_PROXY``/``ALL_PROXY``, so scan traffic
-(with the user's credentials) never goes through a machine nobody chose. With ``--proxy``,
-``trust_env`` is on only so that ``SSL_CERT_FILE``/``SSL_CERT_DIR`` can name an intercepting
-proxy's CA.
+(with the user's credentials) never goes through a machine nobody chose.
+
+TLS trust: both transports verify with the one context of ``EngineOptions.tls_context``
+(``sending/trust.py``): certifi's CAs plus ``SSL_CERT_FILE``/``SSL_CERT_DIR`` and
+``--ca-bundle`` (so an intercepting proxy's or a staging server's internal CA can be trusted
+without ``--insecure``).
 """
 
 from __future__ import annotations
@@ -116,7 +119,7 @@ def httpx_transport(
     try:
         return FreshConnections(
             httpx.AsyncHTTPTransport(
-                verify=not o.insecure,
+                verify=o.tls_context(),
                 http2=o.http2,
                 trust_env=trust_env,
                 limits=httpx.Limits(

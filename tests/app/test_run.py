@@ -133,3 +133,20 @@ def test_the_lab_request_scans_every_url_in_memory(tmp_path: Path) -> None:
         assert unexpected(report, lab.expected()) == []
         wrong = {lab.url("/strict"): {"reflected-origin"}}
         assert unexpected(report, wrong) == [lab.url("/strict")]
+
+
+def test_a_report_to_standard_output(lab: DemoLab, capsys: pytest.CaptureFixture[str]) -> None:
+    # "-" is standard output: the document is all that is written there, and no file "-"
+    report = run(request_for(lab, outputs={ReportFormat.JSON: Path("-")}), Recorder())
+    assert isinstance(report, Report)
+    written = json.loads(capsys.readouterr().out)
+    assert written["summary"]["targets"] == 1
+    assert not Path("-").exists()
+
+
+def test_two_reports_to_standard_output_are_refused(lab: DemoLab) -> None:
+    outputs = {ReportFormat.JSON: Path("-"), ReportFormat.SARIF: Path("-")}
+    before = lab.request_count
+    with pytest.raises(UsageError, match="only one report can go to standard output"):
+        run(request_for(lab, outputs=outputs), Recorder())
+    assert lab.request_count == before

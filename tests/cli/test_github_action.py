@@ -2,8 +2,9 @@
 
 The action's shell steps are run here for real with bash, against the loopback demo lab, with
 the environment GitHub would give them (inputs as variables, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
-RUNNER_TEMP); the `uses:` steps (setup-python, upload-sarif) are GitHub's own and only checked
-for being pinned.
+RUNNER_TEMP); the `uses:` steps (setup-python, cache, upload-artifact, upload-sarif) are GitHub's
+own and only checked for being pinned. test_github_action_scripts.py runs the same scripts with a
+fake cors-audit and a fake gh; test_github_action_lint.py runs actionlint and shellcheck.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def step(name: str) -> dict[str, Any]:
 
 
 def workflow_blocks() -> list[str]:
-    return re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    """The YAML blocks of README's "GitHub Actions" section (other sections have other YAML)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("\n## GitHub Actions\n") :]
+    section = section[: section.find("\n## ", 1) % (len(section) + 1)]
+    return re.findall(r"```yaml\n(.*?)```", section, re.DOTALL)
 
 
 @pytest.fixture(scope="module")
@@ -82,13 +87,16 @@ def scan_env(lab: DemoLab, tmp_path: Path, **extra: str) -> dict[str, str]:
     policy = tmp_path / "cors-policy.toml"
     policy.write_text(DEMO_POLICY_TOML, encoding="utf-8")
     env = {
-        "URLS": f"{lab.url('/reflect-credentials')}\n{lab.url('/strict')}",
+        "TARGETS": f"{lab.url('/reflect-credentials')}\nGET {lab.url('/strict')}",
+        "URLS": "",
         "URL_FILE": "",
         "POLICY": str(policy),
         "FAIL_ON": "high",
         "BASELINE": "",
         "SHARD": "",
-        "EXTRA_ARGS": f"--site-origin {DEMO_SITE_ORIGIN} -q",
+        # one argument per line; `--option value` lines are the option and its quoted value
+        "EXTRA_ARGS": f"--site-origin '{DEMO_SITE_ORIGIN}'\n-q\n--scope '127.0.0.1:*'",
+        "ARTIFACT_NAME": "",
     }
     env.update(extra)
     return env
@@ -112,14 +120,60 @@ def test_inputs_never_reach_a_script_body() -> None:
 
 def test_readme_workflows_are_valid_and_least_privilege() -> None:
     blocks = workflow_blocks()
-    assert len(blocks) >= 2, "a deploy workflow and a sharded matrix workflow"
+    assert len(blocks) >= 3, "a pull-request workflow, a deploy workflow and a sharded one"
+    allowed = {"contents": "read", "security-events": "write", "actions": "read"}
+    allowed["pull-requests"] = "write"
     for text in blocks:
         workflow = yaml.safe_load(text)
         assert workflow["permissions"] == {} or workflow["permissions"] == {"contents": "read"}
         for job in workflow["jobs"].values():
-            assert set(job.get("permissions", {})) <= {"contents", "security-events", "actions"}
+            for scope, level in job.get("permissions", {}).items():
+                assert allowed.get(scope) == level, (scope, level)
     assert any("--shard" in t or "shard:" in t for t in blocks)
     assert any("cors-audit merge" in t for t in blocks)
+
+
+def triggers(block: str) -> Any:
+    workflow = yaml.safe_load(block)
+    return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+
+
+def action_uses(block: str) -> list[dict[str, Any]]:
+    workflow = yaml.safe_load(block)
+    return [
+        s
+        for job in workflow["jobs"].values()
+        for s in job["steps"]
+        if "/.github/actions/cors-audit" in s.get("uses", "")
+    ]
+
+
+def test_readme_action_examples_use_real_inputs() -> None:
+    inputs = set(load_action()["inputs"])
+    uses = [s for block in workflow_blocks() for s in action_uses(block)]
+    assert uses
+    for s in uses:
+        assert set(s.get("with", {})) <= inputs, set(s.get("with", {})) - inputs
+
+
+def test_readme_pull_request_workflow_is_the_copy_paste_one() -> None:
+    # The workflow a user copies: a pull request, every documented permission, list inputs
+    # with a `METHOD URL` target and an option whose value is quoted.
+    blocks = [b for b in workflow_blocks() if "pull_request" in triggers(b)]
+    assert blocks
+    workflow = yaml.safe_load(blocks[0])
+    job = next(iter(workflow["jobs"].values()))
+    assert job["permissions"] == {
+        "contents": "read",
+        "security-events": "write",
+        "actions": "read",
+        "pull-requests": "write",
+    }
+    (use,) = action_uses(blocks[0])
+    targets = use["with"]["targets"].splitlines()
+    assert any(re.match(r"^(GET|POST|PUT|PATCH|DELETE) https://", t) for t in targets)
+    args = use["with"]["args"].splitlines()
+    assert "--scope '*.staging.example.com'" in args
 
 
 def test_scan_step_fails_on_findings_and_writes_outputs(lab: DemoLab, tmp_path: Path) -> None:
@@ -140,6 +194,15 @@ def test_scan_step_with_shard_and_fail_on_never(lab: DemoLab, tmp_path: Path) ->
     out = outputs(tmp_path)
     assert out["exit-code"] == "0"
     assert "-1-of-1" in out["json"]
+
+
+def test_scope_from_args_applies(lab: DemoLab, tmp_path: Path) -> None:
+    # The quoted --scope above let the lab in (exit 1); one that leaves it out refuses it.
+    env = scan_env(lab, tmp_path, EXTRA_ARGS="-q\n--scope '*.staging.example.com'")
+    result = run_step("Scan", env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert outputs(tmp_path)["exit-code"] == "2"
+    assert "scope" in result.stderr.lower() or "scope" in result.stdout.lower()
 
 
 def test_arguments_cannot_inject_shell_code(lab: DemoLab, tmp_path: Path) -> None:

@@ -1,20 +1,28 @@
-"""The HTML report: parsed with the stdlib HTML parser, never compared as strings."""
+"""The HTML report: parsed with the stdlib HTML parser, never compared as strings.
+
+The page carries the finding rows (the first `html.INITIAL_FINDINGS`) as HTML and every
+finding's card body and evidence in its JSON data block, which its script draws on demand; the
+helpers below read that block the way the script does (``tests/formats/test_html_in_chromium.py``
+checks the drawing itself in Chromium)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from support.report_fixtures import empty_report, hostile_report, sample_report
 
 from cors_audit.core.models import Severity
 from cors_audit.formats import html
+from cors_audit.formats.markdown_inline import render_inline
 from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID
 from cors_audit.report.model import Report
 
@@ -100,6 +108,49 @@ def parse(text: str) -> TreeBuilder:
     return builder
 
 
+def page_data(page: Node) -> dict[str, Any]:
+    """The page's JSON data block, parsed."""
+    node = page.by_id("report-data")
+    assert node.tag == "script"
+    assert node.attrs.get("type") == "application/json"
+    data: dict[str, Any] = json.loads(node.text())
+    return data
+
+
+def exchange_lines(data: dict[str, Any], x: list[Any]) -> list[str]:
+    """An exchange's ``<pre>`` lines, built from the data block as the page's script does."""
+
+    def g(value: int | str) -> str:
+        return data["s"][value] if isinstance(value, int) else value
+
+    lines = [f"> {g(x[5])} {g(x[6])}"]
+    lines += [f"> {g(x[7][i])}: {g(x[7][i + 1])}" for i in range(0, len(x[7]), 2)]
+    if x[8] >= 0:
+        lines.append(f"< {g(x[9])} {x[8]} {g(x[10])}")
+        lines += [f"< {g(x[11][i])}: {g(x[11][i + 1])}" for i in range(0, len(x[11]), 2)]
+    if x[14] != -1:
+        lines.append(f"! {g(x[14])}: {x[15]}")
+    return lines
+
+
+def card(page: Node, fingerprint: str) -> tuple[Node, list[Any], list[str]]:
+    """A finding's row, its data-block entry and its evidence lines."""
+    row = page.by_id(f"finding-{fingerprint}")
+    (body,) = row.find_all("div", "card-body")
+    data = page_data(page)
+    entry: list[Any] = data["f"][int(body.attrs["data-i"] or "")]
+    lines = [line for x in entry[8] for line in exchange_lines(data, x)]
+    return row, entry, lines
+
+
+def cells(row: Node) -> list[str]:
+    return [
+        c.text().strip()
+        for c in row.children
+        if isinstance(c, Node) and c.attrs.get("role") == "cell"
+    ]
+
+
 @pytest.fixture
 def page(report: Report) -> Node:
     return parse(html.render(report)).root
@@ -129,7 +180,9 @@ def test_policy_free_banner_and_empty_states(clean_report: Report) -> None:
     assert "Policy-free judgement" in page.by_id("policy-free").text()
     assert not [n for n in page.walk() if n.attrs.get("id") == "policy"]
     assert "No findings" in page.by_id("findings").text()
+    assert "Nothing to fix" in page.by_id("fix-first").text()
     assert page.find_all("details", "finding") == []
+    assert page_data(page)["f"] == []
     assert page.by_id("overall-grade").text() == "A"
 
 
@@ -152,6 +205,12 @@ def test_severity_chart_has_one_bar_per_severity(report: Report, page: Node) -> 
     assert labels == ["1", "1", "1", "2", "1"]
 
 
+def test_grade_chart_counts_targets_per_grade(page: Node) -> None:
+    bars = page.by_id("grade-chart").find_all("rect", "gbar")
+    counts = {b.attrs["data-grade"]: int(b.attrs["data-count"] or "") for b in bars}
+    assert counts == {"A": 1, "B": 0, "C": 0, "D": 1, "F": 1, "-": 1}
+
+
 def test_chart_with_no_findings_draws_empty_bars(clean_report: Report) -> None:
     bars = parse(html.render(clean_report)).root.by_id("severity-chart").find_all("rect", "bar")
     assert len(bars) == len(Severity)
@@ -159,67 +218,127 @@ def test_chart_with_no_findings_draws_empty_bars(clean_report: Report) -> None:
 
 
 def test_targets_table_has_one_row_per_target(report: Report, page: Node) -> None:
-    rows = page.by_id("targets-table").find_all("tr", "target")
+    rows = page.by_id("targets-table").find_all("div", "target")
     assert len(rows) == len(report.targets) == 4
-    cells = [[td.text().strip() for td in row.find_all("td")] for row in rows]
-    assert [c[0] for c in cells] == ["F", "D", "A", "-"]
-    assert cells[0][3] == "https://staging.example.com/api/posts/20"
-    assert [c[4] for c in cells] == ["3", "3", "0", "0"]
-    assert "feed.example.com" in cells[1][3]  # site origin differs from the URL's own
+    table = [cells(row) for row in rows]
+    assert [c[0] for c in table] == ["F", "D", "A", "-"]
+    assert table[0][3] == "https://staging.example.com/api/posts/20"
+    assert [c[4] for c in table] == ["3", "3", "0", "0"]
+    assert "feed.example.com" in table[1][3]  # site origin differs from the URL's own
     assert "errored" in rows[3].classes
-    assert cells[3][6] == "timeout: no response within 10.0 s (connect)"
-    assert cells[3][1] == "\u2013"  # en dash: no score
+    assert table[3][6] == "timeout: no response within 10.0 s (connect)"
+    assert table[3][1] == "\u2013"  # en dash: no score
+    assert [r.attrs["id"] for r in rows] == [f"target-{t.index}" for t in report.targets]
+    # sortable columns carry a button; numeric sort keys are on the cells
+    headers = page.by_id("targets-table").find_all("span")
+    sortable = [h.text() for h in headers if h.attrs.get("data-sort")]
+    assert sortable == ["Grade", "Score", "URL", "Findings", "Requests"]
 
 
-def test_one_card_per_finding_critical_first(report: Report, page: Node) -> None:
+def test_target_rows_link_to_their_findings(report: Report, page: Node) -> None:
+    (link,) = page.by_id("target-0").find_all("a")
+    first = report.findings[0]
+    assert link.attrs["href"] == f"#finding-{first.fingerprint}"
+    assert link.attrs["data-show-target"] == "0"
+    assert page.by_id(f"finding-{first.fingerprint}").attrs["data-t"] == "0"
+    assert page.by_id("target-2").find_all("a") == []  # no findings, no link
+
+
+def test_one_collapsed_row_per_finding_critical_first(report: Report, page: Node) -> None:
     cards = page.find_all("details", "finding")
     assert len(cards) == len(report.findings) == 6
     severities = [c.attrs["data-severity"] for c in cards]
     assert severities == ["critical", "high", "medium", "low", "low", "info"]
-    assert [("open" in c.attrs) for c in cards] == [True, True, False, False, False, False]
+    assert not [c for c in cards if "open" in c.attrs]  # all collapsed
     headings = [h.attrs["id"] for h in page.by_id("findings").find_all("h3")]
     assert headings == [f"severity-{s.value}" for s in Severity]
+    # each row points at its own entry of the data block
+    entries = page_data(page)["f"]
+    assert len(entries) == 6
+    for row in cards:
+        (body,) = row.find_all("div", "card-body")
+        assert row.attrs["id"] == f"finding-{entries[int(body.attrs['data-i'] or '')][9]}"
+    (more,) = [n for n in page.walk() if n.attrs.get("id") == "f-more"]
+    assert "hidden" in more.attrs
+
+
+def test_rows_carry_the_filter_keys(report: Report, page: Node) -> None:
+    row = page.by_id(f"finding-{report.findings[0].fingerprint}")
+    assert row.attrs["data-rule"] == "reflected-origin"
+    assert row.attrs["data-host"] == "staging.example.com"
+    assert row.attrs["data-stack"] == "unknown"
+    options = {
+        n.attrs["id"]: [o.attrs["value"] for o in n.find_all("option")]
+        for n in page.by_id("finding-tools").find_all("select")
+    }
+    assert options["f-severity"] == ["", *(s.value for s in Severity)]
+    assert options["f-rule"] == ["", *sorted({f.rule for f in report.findings})]
+    assert options["f-stack"] == ["", "unknown"]
+    assert "hidden" in page.by_id("finding-tools").attrs  # shown by the script
 
 
 def test_card_shows_everything_needed_to_act(report: Report, page: Node) -> None:
-    card = page.by_id(f"finding-{report.findings[0].fingerprint}")
     finding = report.findings[0]
-    text = " ".join(card.text().split())
+    row, entry, lines = card(page, finding.fingerprint)
+    summary = " ".join(row.text().split())
     rule = RULES_BY_ID["reflected-origin"]
     for expected in (
         "reflected-origin",
         rule.title,
         finding.url,
         finding.origin or "",
-        "Why it matters",
-        rule.why,
-        "CWE-942",
         "credentialed",
-        "null-origin",
-        "prefix-match",
-        "Access-Control-Allow-Credentials: true",
-        "HTTP/1.1 204 No Content",
-        "Cookie: <redacted>",
-        f"fingerprint {finding.fingerprint}",
     ):
-        assert " ".join(expected.split()) in text, expected
-    (curl,) = card.find_all("pre", "curl")
-    assert curl.text() == finding.curl
-    assert len(card.find_all("div", "exchange")) == len(finding.evidence) == 4
-    # the fix renders `code` spans as <code>, with the text intact
-    assert "Vary: Origin" in [c.text() for c in card.find_all("code")]
-    assert [a.attrs["href"] for a in card.find_all("a")][:3] == [
-        "#rule-reflected-origin",
-        "https://cwe.mitre.org/data/definitions/942.html",
-        "#rule-null-origin",
-    ]
+        assert " ".join(expected.split()) in summary, expected
+    detail, curl, fix_id, cwe, folded = entry[:5]
+    assert "Access-Control-Allow-Credentials: true" in detail
+    assert curl == finding.curl
+    assert cwe == "942"
+    assert folded == ["null-origin", "prefix-match"]
+    assert entry[9] == finding.fingerprint
+    assert len(entry[8]) == len(finding.evidence) == 4
+    for expected in (
+        "< Access-Control-Allow-Credentials: true",
+        "< HTTP/1.1 204 No Content",
+        "> Cookie: <redacted>",
+        "> Origin: null",
+    ):
+        assert expected in lines, expected
+    # the fix is rendered once, in the Fixes section, with why it matters and `code` spans
+    fix = page.by_id(fix_id)
+    text = " ".join(fix.text().split())
+    assert " ".join(rule.why.split()).replace("`", "") in text
+    assert "Vary: Origin" in [c.text() for c in fix.find_all("code")]
 
 
-def test_cors_headers_are_highlighted_in_evidence(page: Node) -> None:
-    highlighted = {s.text() for s in page.find_all("span", "cors")}
-    assert "Access-Control-Allow-Credentials: true" in highlighted
-    assert "Origin: null" in highlighted
-    assert "Content-Type: application/json" not in highlighted
+def test_identical_fixes_are_rendered_once() -> None:
+    # Given a report where two targets share a rule and its fix text
+    base = sample_report()
+    first = base.findings[0]
+    twin = first.model_copy(update={"url": first.url + "?twin", "fingerprint": "f" * 32})
+    report = base.model_copy(update={"findings": [first, twin, *base.findings[1:]]})
+    # When it is rendered
+    page = parse(html.render(report)).root
+    entries = page_data(page)["f"]
+    # Then both findings link to one fix article, shown once
+    assert entries[0][2] == entries[1][2]
+    fixes = page.by_id("fixes").find_all("article", "fix")
+    assert len(fixes) == len({e[2] for e in entries}) == 6
+    assert "2 findings" in page.by_id(entries[0][2]).text()
+
+
+def test_fix_first_groups_rule_and_stack_worst_first(report: Report, page: Node) -> None:
+    rows = page.by_id("fix-first-table").find_all("tr", "group")
+    assert {r.attrs["data-rule"] for r in rows} == {f.rule for f in report.findings}
+    badges = [r.find_all("span", "badge")[0].text() for r in rows]
+    assert badges == ["critical", "high", "medium", "low", "low", "info"]  # worst first
+    first = rows[0]
+    assert first.attrs["data-stack"] == "unknown"
+    links = {a.attrs["href"] for a in first.find_all("a")}
+    assert "#target-0" in links
+    assert "#rule-reflected-origin" in links
+    (fix,) = [a for a in first.find_all("a") if "fix-link" in a.classes]
+    assert fix.attrs["href"] == f"#{page_data(page)['f'][0][2]}"
 
 
 def test_errored_exchange_shows_its_error(report: Report) -> None:
@@ -231,8 +350,9 @@ def test_errored_exchange_shows_its_error(report: Report) -> None:
         update={"findings": [feed.model_copy(update={"evidence": [evidence]})]}
     )
     page = parse(html.render(broken)).root
-    (err,) = page.find_all("span", "err")
-    assert err.text() == "! timeout: no response within 10.0 s (connect)"
+    _, _, lines = card(page, feed.fingerprint)
+    assert lines[-1] == "! timeout: no response within 10.0 s (connect)"
+    assert not [line for line in lines if line.startswith("< ")]
 
 
 def test_rule_appendix_and_internal_links_resolve(page: Node) -> None:
@@ -263,14 +383,34 @@ def test_unknown_rule_and_odd_values_still_render(report: Report) -> None:
     )
     # When it is rendered
     page = parse(html.render(odd)).root
-    # Then the card has no "why" but still its fix, and nothing crashes
-    (card,) = page.find_all("details", "finding")
-    assert "Why it matters" not in card.text()
-    assert "Fix" in card.text()
+    # Then the fix has no "why" but still its text, and nothing crashes
+    (fix,) = page.by_id("fixes").find_all("article", "fix")
+    assert "Why it matters" not in fix.text()
+    assert "Fix." in fix.text()
+    _, entry, _ = card(page, finding.fingerprint)
+    assert entry[3] == ""  # no CWE link
     header = page.find_all("header")[0].text()
     assert "2 min 5 s" in header
     assert "2025-03-14 11:26:53+02:00" in header
     assert page.find_all("span", "grade-chip")[0].classes == {"grade-chip", "grade-none"}
+
+
+def test_a_large_report_lists_the_worst_findings_and_keeps_all_in_data() -> None:
+    base = sample_report()
+    first = base.findings[-1]  # info
+    many = [
+        first.model_copy(update={"fingerprint": f"{n:032x}", "url": f"{first.url}?{n}"})
+        for n in range(html.INITIAL_FINDINGS + 5)
+    ]
+    report = base.model_copy(update={"findings": [*many, base.findings[0]]})
+    page = parse(html.render(report)).root
+    rows = page.find_all("details", "finding")
+    assert len(rows) == html.INITIAL_FINDINGS
+    assert rows[0].attrs["data-severity"] == "critical"  # worst first, whatever the order
+    assert len(page_data(page)["f"]) == len(report.findings)
+    (more,) = [n for n in page.walk() if n.attrs.get("id") == "f-more"]
+    assert "hidden" not in more.attrs
+    assert f"{html.INITIAL_FINDINGS + 5} findings" in page.by_id("severity-info").text()
 
 
 HOSTILE = [
@@ -281,7 +421,13 @@ HOSTILE = [
     pytest.param("'><iframe src=javascript:alert(1)>", id="attr-breakout-single"),
     pytest.param("</pre></details><script>alert(1)</script>", id="close-and-script"),
     pytest.param("`<b>bold</b>`", id="code-span"),
+    pytest.param("[x](javascript:alert(1)) **<b>", id="markdown-link"),
+    pytest.param("<!--<script>", id="script-data-escape"),
 ]
+
+
+def executable_scripts(tree: TreeBuilder) -> list[Node]:
+    return [n for n in tree.root.find_all("script") if n.attrs.get("type") != "application/json"]
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
@@ -291,21 +437,32 @@ def test_attacker_values_are_escaped(payload: str) -> None:
     # When it is rendered and parsed the way a browser tokenizes it
     text = html.render(report)
     tree = parse(text)
-    # Then no element or attribute came from the payload: one script (ours), no img/iframe/...
+    # Then no element or attribute came from the payload: our two scripts, no img/iframe/...
     tags = [tag for tag, _ in tree.start_tags]
-    assert tags.count("script") == 1
-    for forbidden in ("img", "iframe", "textarea", "b", "object", "embed"):
+    assert tags.count("script") == 2
+    assert len(executable_scripts(tree)) == 1
+    for forbidden in ("img", "iframe", "textarea", "object", "embed"):
         assert forbidden not in tags
-    assert len(tree.root.find_all("svg")) == 1  # only the chart
+    # the page's own <b> and <i> tags carry a class (badges, URLs); none came from the payload
+    assert not [a for tag, a in tree.start_tags if tag in {"b", "i"} and "class" not in a]
+    assert len(tree.root.find_all("svg")) == 2  # only the charts
     for tag, attrs in tree.start_tags:
         assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
-    # and the text content still shows the value, as text
+        assert not (attrs.get("href") or "").lower().startswith("javascript"), (tag, attrs)
+    # the data block cannot close its <script> or open a comment: no raw <, > or & in it
+    raw = text[text.index('id="report-data">') :].split("</script>", 1)[0]
+    assert "<" not in raw.removeprefix('id="report-data">')
+    # and the text content (the page's and the data block's) still shows the value, as text
     content = tree.root.text()
-    assert f"X-Evil-{payload}: {payload}" in content
-    assert f"HTTP/1.1 200 OK {payload}" in content
     assert f"malformed status line {payload}" in content
     assert f"policy-{payload}.toml" in content
     assert f"https://victim.example.com/api?q={payload}" in content
+    page = tree.root
+    (row,) = page.find_all("details", "finding")
+    _, entry, lines = card(page, row.attrs["id"].removeprefix("finding-"))  # type: ignore[union-attr]
+    assert f"< X-Evil-{payload}: {payload}" in lines
+    assert f"< HTTP/1.1 200 OK {payload}" in lines
+    assert entry[0] == f"reflected {payload}"
 
 
 def test_no_external_resources(report: Report) -> None:
@@ -316,12 +473,13 @@ def test_no_external_resources(report: Report) -> None:
                 for name in ("src", "href", "data", "xlink:href"):
                     value = (attrs.get(name) or "").strip().lower()
                     assert not value.startswith(("http:", "https:", "//")), (tag, attrs)
+            assert "style" not in attrs, (tag, attrs)  # the CSP allows no inline style attribute
         styles = " ".join(s.text() for s in tree.root.find_all("style"))
         assert "@import" not in styles
         assert "url(" not in styles
 
 
-def test_content_security_policy_allows_only_our_script(report: Report) -> None:
+def test_content_security_policy_allows_only_our_script_and_style(report: Report) -> None:
     tree = parse(html.render(report))
     (meta,) = [
         attrs
@@ -330,10 +488,15 @@ def test_content_security_policy_allows_only_our_script(report: Report) -> None:
     ]
     csp = meta["content"] or ""
     assert "default-src 'none'" in csp
-    (script,) = tree.root.find_all("script")
+    assert "unsafe-inline" not in csp
+    (script,) = executable_scripts(tree)
     digest = base64.b64encode(hashlib.sha256(script.text().encode()).digest()).decode()
     assert f"script-src 'sha256-{digest}'" in csp
+    (style,) = tree.root.find_all("style")
+    digest = base64.b64encode(hashlib.sha256(style.text().encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in csp
     assert "innerHTML" not in script.text()
+    assert "insertAdjacentHTML" not in script.text()
 
 
 @pytest.mark.parametrize(
@@ -350,17 +513,45 @@ def test_content_security_policy_allows_only_our_script(report: Report) -> None:
     ],
 )
 def test_control_characters_shown_escaped(raw: str, shown: str) -> None:
-    text = html.render(hostile_report(raw))
+    report = hostile_report(raw)
+    text = html.render(report)
     assert re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", text) is None
-    content = parse(text).root.text()
-    assert f"X-Evil-{shown}: {shown}" in content
-    assert f"HTTP/1.1 200 OK {shown}" in content
+    page = parse(text).root
+    _, _, lines = card(page, report.findings[0].fingerprint)
+    assert f"< X-Evil-{shown}: {shown}" in lines
+    assert f"< HTTP/1.1 200 OK {shown}" in lines
 
 
 def test_multiline_blocks_keep_newlines_but_escape_controls() -> None:
     assert html.visible_block("a\n\tb\x1b") == "a\n\tb\\x1b"
     assert html.visible("a\n\tb") == "a\\x0a\\x09b"
     assert str(html.prose("`<x>` & \x00")) == "<code>&lt;x&gt;</code> &amp; \\x00"
+
+
+@pytest.mark.parametrize(
+    ("source", "rendered"),
+    [
+        pytest.param("use `Vary: Origin`", "use <code>Vary: Origin</code>", id="code"),
+        pytest.param("**never** reflect", "<strong>never</strong> reflect", id="bold"),
+        pytest.param(
+            "see [Fetch](https://fetch.spec.whatwg.org/#cors)",
+            'see <a href="https://fetch.spec.whatwg.org/#cors" rel="noopener noreferrer">Fetch</a>',
+            id="link",
+        ),
+        pytest.param("[x](javascript:alert(1))", "[x](javascript:alert(1))", id="js-link-left-raw"),
+        pytest.param("`**not bold**`", "<code>**not bold**</code>", id="code-is-literal"),
+        pytest.param(
+            '[a"b](https://e.test/"onclick=")',
+            '<a href="https://e.test/&#34;onclick=&#34;" rel="noopener noreferrer">a&#34;b</a>',
+            id="quote-in-link",
+        ),
+        pytest.param(
+            "<b>x</b> **<i>**", "&lt;b&gt;x&lt;/b&gt; <strong>&lt;i&gt;</strong>", id="html"
+        ),
+    ],
+)
+def test_inline_markdown_is_rendered_after_escaping(source: str, rendered: str) -> None:
+    assert str(render_inline(source)) == rendered
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,8 @@ from cors_audit.report.model import FindingModel, Report, ShardModel, Suppressio
 
 MD = MarkdownIt("commonmark").enable("table")
 OUR_HTML = {"<details>", "</details>"}
-OUR_SUMMARY = re.compile(r"<summary>\d+ findings? accepted by the baseline</summary>")
+OUR_SUMMARY = re.compile(r"<summary>[A-Za-z0-9 ,]+</summary>")
+"""Our `<details>` summaries: counts and fixed words only, never a report value."""
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 ALLOWED_TAGS = {
     "h1",
@@ -270,10 +271,11 @@ def test_sample_structure(report: Report) -> None:
     assert headings(text) == [
         "CORS audit: grade F (40/100)",
         "Findings",
-        "How to fix",
+        *SAMPLE_RULES,
         "Unscannable targets",
         "Targets",
     ]
+    assert "Cut to fit" not in text
     assert (
         "**Gate: failed** (exit code 1): 2 unsuppressed findings at or above `high`; "
         "1 target could not be scanned." in text
@@ -300,20 +302,76 @@ def test_counts_by_severity(report: Report) -> None:
     ]
 
 
-def test_findings_table(report: Report) -> None:
+SAMPLE_RULES = [
+    "critical: reflected-origin",
+    "high: private-network-allowed",
+    "medium: missing-vary-origin",
+    "low: headers-beyond-policy",
+    "low: missing-max-age",
+    "info: max-age-out-of-range",
+]
+"""The sample's rule headings, worst first (same severity and counts: by rule id)."""
+
+
+def rule_heading(severity: str, rule: str) -> str:
+    return f"### {severity}: [{rule}]({help_uri(rule)})"
+
+
+def test_findings_overview_by_rule(report: Report) -> None:
     rows = table_in(markdown.render(report), "## Findings")
-    assert rows[0] == ["Severity", "Rule", "Target", "Origin", "Title"]
-    assert len(rows) - 1 == len(report.findings)
+    assert rows[0] == ["Severity", "Rule", "Findings", "Targets", "Title"]
+    assert len(rows) - 1 == len({f.rule for f in report.findings})
     assert [row[0] for row in rows[1:]] == ["critical", "high", "medium", "low", "low", "info"]
-    assert rows[1] == [
-        "critical",
-        "reflected-origin",
-        "PATCH https://staging.example.com/api/posts/20",
-        "https://q7zk2m.invalid-attacker.net · credentialed",
-        "Any origin can read responses",
-    ]
-    # Same severity: sorted by URL.
+    assert rows[1] == ["critical", "reflected-origin", "1", "1", "Any origin can read responses"]
+    # Same severity and counts: sorted by rule id.
     assert [row[1] for row in rows[4:6]] == ["headers-beyond-policy", "missing-max-age"]
+
+
+def test_each_rule_lists_its_findings_and_fix(report: Report) -> None:
+    text = markdown.render(report)
+    heading = rule_heading("critical", "reflected-origin")
+    assert table_in(text, heading) == [
+        ["Severity", "Target", "Origin"],
+        [
+            "critical",
+            "PATCH https://staging.example.com/api/posts/20",
+            "https://q7zk2m.invalid-attacker.net · credentialed",
+        ],
+    ]
+    part = section(text, heading)
+    assert "Any origin can read responses: 1 finding on 1 target, 1 credentialed." in part
+    # The fix snippet is collapsed: a fenced block inside our <details>.
+    assert "<details>\n<summary>How to fix</summary>\n\n*generic*: " in part
+    assert "\n```text\n" in part
+    assert part.rstrip().endswith("</details>")
+    # Short finding tables stay open; only the fix is collapsed.
+    assert part.count("<details>") == 1
+
+
+def test_many_findings_of_a_rule_are_collapsed_worst_first(report: Report) -> None:
+    vary = finding_of(report, "missing-vary-origin")
+    more = [
+        vary.model_copy(
+            update={
+                "url": f"https://a{i}.example.com/",
+                "severity": Severity.LOW if i % 2 else Severity.HIGH,
+                "latent": bool(i % 2),
+                "fingerprint": f"{i:032x}",
+            }
+        )
+        for i in range(8)
+    ]
+    text = markdown.render(reassembled(report, [*report.findings, *more]))
+    check_safe(text)
+    heading = rule_heading("high", "missing-vary-origin")
+    part = section(text, heading)
+    assert (
+        "<details>\n<summary>9 findings on 9 targets, 9 credentialed, worst first</summary>" in part
+    )
+    rows = table_in(text, heading)[1:]
+    assert [row[0] for row in rows] == ["high"] * 4 + ["medium"] + ["low (latent)"] * 4
+    # The rule now ranks by its worst finding: right after the critical one.
+    assert headings(text)[2:4] == ["critical: reflected-origin", "high: missing-vary-origin"]
 
 
 def test_rule_links_to_help(report: Report) -> None:
@@ -342,13 +400,15 @@ def test_unscannable_and_targets(report: Report) -> None:
             "timeout: no response within 10.0 s (connect)",
         ],
     ]
+    # Worst first: findings (worst severity first), then unscannable, then clean targets.
     assert table_in(text, "## Targets") == [
         ["Grade", "Score", "Findings", "Target"],
         ["F", "20", "3", "PATCH https://staging.example.com/api/posts/20"],
         ["D", "60", "3", "GET https://10.0.4.7:8443/internal/feed"],
-        ["A", "100", "0", "GET https://staging.example.com/health"],
         ["-", "n/a", "0", "GET https://down.example.com/api/v1/users"],
+        ["A", "100", "0", "GET https://staging.example.com/health"],
     ]
+    assert "Grades: A 1 · D 1 · F 1 · \\- 1." in section(text, "## Targets")
 
 
 def test_empty_report(clean_report: Report) -> None:
@@ -452,7 +512,10 @@ def test_suppressed_findings_are_collapsed() -> None:
     assert headings(text) == [
         "CORS audit: grade D (65/100)",
         "Findings",
-        "How to fix",
+        "high: private-network-allowed",
+        "medium: missing-vary-origin",
+        "low: headers-beyond-policy",
+        "info: max-age-out-of-range",
         "Unscannable targets",
         "Suppressed findings",
         "Baseline",
@@ -483,8 +546,9 @@ def test_suppressed_findings_are_collapsed() -> None:
             "2026-01-01",
         ],
     ]
-    # Suppressed findings leave the main table and are counted apart.
+    # Suppressed findings leave the findings by rule and are counted apart.
     assert len(table_in(text, "## Findings")) - 1 == 4
+    assert "reflected-origin" not in section(text, "## Findings")
     counts = [[inline_text(c) for c in row] for row in tables(text)[0]]
     assert counts[1] == ["critical", "0", "1"]
     assert counts[-1] == ["total", "4", "2"]
@@ -559,7 +623,9 @@ def test_unknown_rule_is_not_a_link(report: Report) -> None:
     check_safe(text)
     row = next(r for r in table_in(text, "## Findings") if r[1].startswith("x]"))
     assert row[1] == "x](javascript:alert(1))"
-    assert row[3] == "(none) · credentialed"
+    assert "### medium: `x](javascript:alert(1))`" in text.split("\n")
+    (_, finding) = table_in(text, "### medium: `x](javascript:alert(1))`")
+    assert finding[2] == "(none) · credentialed"
 
 
 def test_shard_and_times(report: Report) -> None:
@@ -733,6 +799,22 @@ def test_prose() -> None:
 
 # --- size cap ------------------------------------------------------------------------------
 
+CUT_LINE = re.compile(
+    r"^\*\*Cut to fit GitHub's 64 KiB comment limit\*\* \(worst first kept\): (.+) not shown "
+    r"here; the JSON and HTML reports \(`--json`, `--html`\) list everything\.$",
+    re.MULTILINE,
+)
+
+
+def hidden_counts(text: str) -> dict[str, int]:
+    """What the cut line says was left out: ``{"findings": 9000, "targets": 9900, …}``."""
+    match = CUT_LINE.search(text)
+    assert match is not None
+    return {
+        noun: int(count)
+        for count, noun in re.findall(r"(\d+) ([a-z ]+?)(?:,| and |$)", match.group(1))
+    }
+
 
 def many_findings(count: int) -> Report:
     base = report_fixtures.sample_report()
@@ -751,24 +833,102 @@ def many_findings(count: int) -> Report:
     return reassembled(base, findings)
 
 
-def test_five_thousand_findings_fit() -> None:
-    report = many_findings(5000)
+def big_scan(count: int) -> Report:
+    """``count`` targets in scan order: every third one has a finding of one of the sample's
+    rules (not critical), every 500th (from the 251st) could not be scanned, the rest are
+    clean; the only critical findings (reflected-origin) are on the last 5 targets, so the
+    scan order is not the worst-first order."""
+    base = report_fixtures.sample_report()
+    clean, down = base.targets[2], base.targets[3]
+    critical = finding_of(base, "reflected-origin")
+    others = [f for f in base.findings if f.rule != "reflected-origin"]
+    targets: list[TargetModel] = []
+    findings: list[FindingModel] = []
+    for i in range(count):
+        url = f"https://api{i % 97:02d}.example.com/resource/{i}"
+        model = down if i % 500 == 250 else clean
+        targets.append(model.model_copy(update={"url": url, "method": "GET", "index": i}))
+        template = critical if i >= count - 5 else others[i % len(others)]
+        if model is clean and (i % 3 == 0 or i >= count - 5):
+            findings.append(
+                template.model_copy(
+                    update={"url": url, "method": "GET", "fingerprint": f"{i:032x}"}
+                )
+            )
+    return reassembled(base, findings, targets)
+
+
+def test_ten_thousand_targets_fit_with_the_worst_kept() -> None:
+    report = big_scan(10_000)
     text = markdown.render(report)
     check_safe(text)
-    rows = table_in(text, "## Findings")[1:]
-    assert 100 < len(rows) < 5000
-    note = re.search(
-        r"\*(\d+) more findings not shown here \(the table keeps the worst; size limit of 64 KiB\)",
-        text,
+    rules = ["reflected-origin", *sorted({f.rule for f in report.findings} - {"reflected-origin"})]
+    # The overview lists every rule, the critical one first although its findings come last.
+    overview = table_in(text, "## Findings")[1:]
+    assert len(overview) == len(rules)
+    assert overview[0][:4] == ["critical", "reflected-origin", "5", "5"]
+    # Every rule keeps its details: its worst findings and its fix.
+    groups = [h for h in headings(text) if ": " in h and not h.startswith("CORS")]
+    assert sorted(h.split(": ")[1] for h in groups) == sorted(rules)
+    for heading in groups:
+        severity, rule = heading.split(": ")
+        part = section(text, rule_heading(severity, rule))
+        assert len(table_in(text, rule_heading(severity, rule))) > 1
+        assert "<summary>How to fix</summary>\n\n*generic*: " in part
+    critical = table_in(text, rule_heading("critical", "reflected-origin"))[1:]
+    assert sorted(row[1] for row in critical) == sorted(
+        f"GET https://api{i % 97:02d}.example.com/resource/{i}" for i in range(9995, 10_000)
     )
+    assert all(row[0] == "critical" for row in critical)
+    # Targets worst first: the five with a critical finding lead the table.
+    targets = table_in(text, "## Targets")[1:]
+    worst = {f"GET {f.url}" for f in report.findings if f.severity is Severity.CRITICAL}
+    assert {row[3] for row in targets[:5]} == worst
+    assert all(row[0] != "A" for row in targets[:5])
+    # A clear line says what was left out, and the notes add up.
+    hidden = hidden_counts(text)
+    assert hidden["targets"] + len(targets) == 10_000
+    shown_findings = sum(len(table_in(text, rule_heading(*h.split(": ")))) - 1 for h in groups)
+    assert hidden["findings"] + shown_findings == len(report.findings)
+    assert re.search(
+        r"^\*\d+ more targets not shown here \(the table keeps the worst; ", text, re.M
+    )
+    assert re.search(r"^\*\d+ more findings of this rule not shown here", text, re.M)
+    # The unscannable targets (20) are all listed too.
+    assert len(table_in(text, "## Unscannable targets")) - 1 == 20
+    assert "unscannable targets" not in hidden
+    # And the limit is used, not wasted.
+    assert len(text.encode("utf-8")) > markdown.MAX_BYTES - 4000
+
+
+def test_six_hundred_targets_keep_fixes_and_the_worst_targets() -> None:
+    # Before issue 17 the summary of 600 targets showed one (clean) target and left most fix
+    # snippets out: the findings table took the whole budget.
+    report = big_scan(600)
+    text = markdown.render(report)
+    check_safe(text)
+    targets = table_in(text, "## Targets")[1:]
+    assert len(targets) >= 20
+    assert targets[0][0] != "A"
+    assert targets[0][2] != "0"
+    assert text.count("<summary>How to fix</summary>") == len({f.rule for f in report.findings})
+    assert "fix snippet" not in CUT_LINE.search(text).group(1)  # type: ignore[union-attr]
+
+
+def test_rules_beyond_the_budget_are_listed_but_not_detailed(report: Report) -> None:
+    vary = finding_of(report, "missing-vary-origin")
+    odd = [
+        vary.model_copy(update={"rule": f"rule-from-elsewhere-{i:04d}", "fingerprint": f"{i:032x}"})
+        for i in range(2000)
+    ]
+    text = markdown.render(reassembled(report, odd))
+    check_safe(text)
+    note = re.search(r"^\*(\d+) more rules not detailed here \(size limit\)\.\*$", text, re.M)
     assert note is not None
-    assert int(note.group(1)) + len(rows) == 5000
-    assert "the JSON and HTML reports (`--json`, `--html`) list everything" in note.string
-    # Worst first: the rows kept are exactly the head of the severity-then-URL order.
-    ordered = sorted(report.findings, key=lambda f: (-f.severity.rank, f.url))
-    assert [row[0] for row in rows] == [f.severity.value for f in ordered[: len(rows)]]
-    assert [row[2] for row in rows] == [f"{f.method} {f.url}" for f in ordered[: len(rows)]]
-    # The later sections keep their heading and still list what fits.
+    detailed = [h for h in headings(text) if h.startswith("medium: ")]
+    assert detailed
+    assert int(note.group(1)) + len(detailed) == 2000
+    assert hidden_counts(text)["rules"] + len(table_in(text, "## Findings")) - 1 == 2000
     assert headings(text)[-1] == "Targets"
 
 
@@ -795,16 +955,38 @@ def test_every_section_is_cut_when_needed() -> None:
     check_safe(text)
     assert headings(text)[1:] == [
         "Findings",
-        "How to fix",
+        "critical: missing-vary-origin",
         "Unscannable targets",
         "Suppressed findings",
         "Targets",
     ]
-    for noun in ("findings", "unscannable targets", "suppressed findings", "targets"):
+    for noun in ("findings of this rule", "unscannable targets", "suppressed findings", "targets"):
         assert re.search(
             rf"\*\d+ more {noun} not shown here \((the table keeps the worst; )?size limit", text
         )
+    assert set(hidden_counts(text)) == {
+        "findings",
+        "unscannable targets",
+        "suppressed findings",
+        "targets",
+    }
     assert section(text, "## Suppressed findings").rstrip().endswith("</details>")
+    assert section(text, "## Unscannable targets").rstrip().endswith("</details>")
+
+
+def test_five_thousand_findings_keep_the_worst() -> None:
+    report = many_findings(5000)
+    text = markdown.render(report)
+    check_safe(text)
+    heading = rule_heading("critical", "missing-vary-origin")
+    rows = table_in(text, heading)[1:]
+    assert 100 < len(rows) < 5000
+    assert hidden_counts(text)["findings"] + len(rows) == 5000
+    # Worst first: the rows kept are exactly the head of the severity-then-URL order.
+    ordered = sorted(report.findings, key=lambda f: (-f.severity.rank, f.url))
+    assert [row[0] for row in rows] == [f.severity.value for f in ordered[: len(rows)]]
+    assert [row[1] for row in rows] == [f"{f.method} {f.url}" for f in ordered[: len(rows)]]
+    assert headings(text)[-1] == "Targets"
 
 
 @pytest.mark.parametrize(
@@ -829,8 +1011,10 @@ def test_size_limit_is_used_not_wasted(count: int) -> None:
     text = markdown.render(many_findings(count))
     size = len(text.encode("utf-8"))
     assert size <= markdown.MAX_BYTES
-    cut = "more findings" in text
-    assert cut == (count > 250)
+    cut = CUT_LINE.search(text) is not None
+    assert cut == (count > 400)
     assert not cut or size > markdown.MAX_BYTES - 2000
-    rows = len(table_in(text, "## Findings")) - 1
+    rows = len(table_in(text, rule_heading("critical", "missing-vary-origin"))) - 1
     assert rows == count if not cut else rows < count
+    assert ("more findings of this rule not shown here" in text) == cut
+    assert ("not shown here" in text) == cut

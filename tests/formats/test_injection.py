@@ -179,24 +179,40 @@ def test_sarif_stays_valid_json(report: Report) -> None:
 
 
 class Elements(HTMLParser):
-    """Every start tag with its attributes, every script body and all text."""
+    """Every start tag with its attributes, every script body (with its type) and all text."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-        self.scripts: list[str] = []
+        self.scripts: list[tuple[str | None, str]] = []
         self.text: list[str] = []
-        self._in_script = False
+        self._script_type: str | bool | None = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, attrs))
-        self._in_script = tag == "script"
+        self._script_type = dict(attrs).get("type") if tag == "script" else False
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
+        self._script_type = False
 
     def handle_data(self, data: str) -> None:
-        (self.scripts if self._in_script else self.text).append(data)
+        if self._script_type is False:
+            self.text.append(data)
+        else:
+            kind = self._script_type if isinstance(self._script_type, str) else None
+            self.scripts.append((kind, data))
+
+
+def json_strings(value: object) -> Iterator[str]:
+    """Every string in a parsed JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from json_strings(item)
 
 
 def test_html_escapes_markup_and_attributes(report: Report) -> None:
@@ -205,19 +221,24 @@ def test_html_escapes_markup_and_attributes(report: Report) -> None:
     parsed.feed(text)
     parsed.close()
 
-    # The template's own script and nothing else.
-    assert [tag for tag, _ in parsed.tags if tag == "script"] == ["script"]
-    assert parsed.scripts == [html_format._SCRIPT]
+    # The template's own script, plus its JSON data block (which never runs), and nothing else.
+    assert [tag for tag, _ in parsed.tags if tag == "script"] == ["script", "script"]
+    assert [body for kind, body in parsed.scripts if kind is None] == [html_format._SCRIPT]
+    (data,) = [body for kind, body in parsed.scripts if kind == "application/json"]
+    assert "<" not in data  # cannot close the block: every < is \u003c
     assert "textarea" not in {tag for tag, _ in parsed.tags}
     names = {name for _, attrs in parsed.tags for name, _ in attrs}
     assert "onmouseover" not in names
     assert not any(name.startswith("on") for name in names)
     assert '"' not in names
-    # The payload is shown as text (escaped), not dropped.
+    # The payload is shown as text (escaped) in the page and kept, as data, in the data block.
     shown = "".join(parsed.text)
     assert SCRIPT in shown
     assert "</textarea>" in shown
     assert not CONTROL.search(shown)
+    strings = list(json_strings(json.loads(data)))
+    assert any(SCRIPT in value for value in strings)
+    assert not any(CONTROL.search(value) for value in strings)
     assert "\x1b" not in text
 
 

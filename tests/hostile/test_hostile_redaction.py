@@ -19,11 +19,12 @@ from support.cli import assert_clean, invoke
 from support.hostile_servers import RawServer, cors_lines, read_head, request_origin, request_path
 from typer.testing import Result
 
+from cors_audit.formats import ReportFormat
 from cors_audit.inputs.targets import normalize_url
 
 pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
 
-FORMATS = ("json", "html", "sarif", "junit", "markdown")
+FORMATS = tuple(fmt.value for fmt in ReportFormat)  # every registered format
 TOKEN = "S3CR3T-NAME-7c1e55aa"
 URL_KEY = "S3CR3T-URLKEY-91ab3f0c"
 

@@ -48,6 +48,7 @@ def scan_request(given: Mapping[str, Any]) -> RunRequest:
         raise UsageError(
             f"{s.BROWSER_MODE.option_flags[0]} must be {' or '.join(s.BROWSER_MODES)}, not {mode!r}"
         )
+    json_detail = parse_json_detail(values[s.JSON_DETAIL])
     label = values[s.LABEL]
     options = ScanOptions(
         engine=_engine_options(values),
@@ -89,6 +90,7 @@ def scan_request(given: Mapping[str, Any]) -> RunRequest:
         ),
         dry_run=values[s.DRY_RUN],
         verify=values[s.VERIFY_BROWSER],
+        json_detail=json_detail,
     )
 
 
@@ -111,6 +113,19 @@ def parse_fail_on(value: str, where: str = s.FAIL_ON.option_flags[0]) -> Severit
     if value not in s.FAIL_ON_CHOICES:
         raise UsageError(f"{where} must be one of {', '.join(s.FAIL_ON_CHOICES)}, not {value!r}")
     return None if value == "never" else Severity(value)
+
+
+def parse_json_detail(value: str | None) -> str:
+    """A ``--json-detail`` value (any case; ``None``: the default)."""
+    if value is None:
+        return s.JSON_DETAIL.default
+    detail = value.lower()
+    if detail not in s.JSON_DETAILS:
+        raise UsageError(
+            f"{s.JSON_DETAIL.option_flags[0]} must be one of {', '.join(s.JSON_DETAILS)}, "
+            f"not {value!r}"
+        )
+    return detail
 
 
 def parse_headers(values: Sequence[str]) -> tuple[tuple[str, str], ...]:

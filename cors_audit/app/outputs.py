@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from cors_audit import formats
 from cors_audit.app.interrupt import Interrupted, Interruptible
 from cors_audit.core.errors import UsageError
+from cors_audit.formats import ReportFormat
 
 if TYPE_CHECKING:
-    from cors_audit.formats import ReportFormat
+    from cors_audit.formats import TextSink
     from cors_audit.report.model import Report
 
 STDOUT = Path("-")
@@ -142,12 +143,26 @@ def write_output(path: Path, text: str | Iterable[str]) -> None:
         raise UsageError(f"cannot write to standard output: {error.strerror or error}") from None
 
 
-def write_reports(report: Report, outputs: Mapping[ReportFormat, Path]) -> None:
+def write_reports(
+    report: Report, outputs: Mapping[ReportFormat, Path], *, json_detail: str = "full"
+) -> None:
     """Stream every report into a temporary file beside its path, then rename them all into
     place: a failure leaves the previous files as they were. Streaming keeps a large report from
     being held twice (model and text). Special files (``/dev/stdout``, a FIFO) are written
     directly, after the others, and standard output (``-``) last. Raises ``UsageError`` when a
-    file cannot be written, `Interrupted` when interrupted (the temporary files are removed)."""
+    file cannot be written, `Interrupted` when interrupted (the temporary files are removed).
+    ``json_detail`` (``--json-detail``: full, compact or auto) chooses the JSON report's form."""
+    from cors_audit.formats.json import write_compact
+    from cors_audit.report.compact import wants_compact
+
+    compact = wants_compact(json_detail, report)
+
+    def write_one(fmt: ReportFormat, out: TextSink) -> None:
+        if compact and fmt is ReportFormat.JSON:
+            write_compact(report, out)
+        else:
+            formats.write(fmt, report, out)
+
     staged: list[tuple[ReportFormat, Path, Path]] = []  # (format, temporary file, path)
     special: list[tuple[ReportFormat, Path]] = []
     stdout: ReportFormat | None = None
@@ -166,17 +181,17 @@ def write_reports(report: Report, outputs: Mapping[ReportFormat, Path]) -> None:
                 handle, staged_file = _stage(path)
                 staged.append((fmt, staged_file, path))
                 with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    formats.write(fmt, report, out)
+                    write_one(fmt, out)
             while staged:
                 fmt, staged_file, path = staged[-1]
                 os.replace(staged_file, path)
                 staged.pop()
             for fmt, path in special:
                 with path.open("w", encoding="utf-8") as out:
-                    formats.write(fmt, report, out)
+                    write_one(fmt, out)
             if stdout is not None:
                 fmt, path = stdout, STDOUT
-                formats.write(fmt, report, sys.stdout)
+                write_one(fmt, sys.stdout)
                 sys.stdout.flush()
     except KeyboardInterrupt:
         raise Interrupted("interrupted while writing the reports") from None

@@ -68,6 +68,8 @@ class RunRequest:
     """Plan the requests, send nothing."""
     verify: bool = False
     """Replay every finding in a real Chromium."""
+    json_detail: str = "full"
+    """``--json-detail``: full, compact or auto (compact from 1 000 targets on)."""
 
 
 class Observer(Protocol):

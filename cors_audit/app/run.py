@@ -95,7 +95,7 @@ def run(request: RunRequest, observer: Observer) -> Report | Plan:
     report = redact_report(report, secrets, url_parameters=collected.url_parameters)
     live.finish(report)
     with collector_tuned():
-        write_reports(report, live.others(request.outputs))
+        write_reports(report, live.others(request.outputs), json_detail=request.json_detail)
     return report
 
 

@@ -19,13 +19,20 @@ from cors_audit.cli.terminal import (
 from cors_audit.core.errors import CorsAuditError
 from cors_audit.core.models import ExitCode
 from cors_audit.formats import ReportFormat
-from cors_audit.inputs.settings import ALLOW_ERRORS, BASELINE_FILE_NAME, FAIL_ON, FAIL_ON_CHOICES
+from cors_audit.inputs.settings import (
+    ALLOW_ERRORS,
+    BASELINE_FILE_NAME,
+    FAIL_ON,
+    FAIL_ON_CHOICES,
+    JSON_DETAIL,
+)
 
 _FAIL_ON_CHOICES = "|".join(FAIL_ON_CHOICES)
 
 
 @with_parameters(
-    [parameter(fmt.spec.setting(), env=False) for fmt in ReportFormat], after="reports"
+    [*(parameter(fmt.spec.setting(), env=False) for fmt in ReportFormat), parameter(JSON_DETAIL)],
+    after="reports",
 )
 def merge_command(
     reports: Annotated[
@@ -50,20 +57,21 @@ def merge_command(
     **given: Any,
 ) -> None:
     """Combine shard reports into one: scores, summary and exit code are recomputed."""
-    from cors_audit.app.configure import parse_fail_on
+    from cors_audit.app.configure import parse_fail_on, parse_json_detail
     from cors_audit.app.outputs import check_outputs, write_reports
     from cors_audit.app.reports import merge_files
     from cors_audit.report.build import GateSettings
 
     try:
         gate = GateSettings(fail_on=parse_fail_on(fail_on), allow_errors=allow_errors)
+        json_detail = parse_json_detail(given[JSON_DETAIL.name])
         merged = merge_files(reports, gate)
     except CorsAuditError as error:
         fail_untrusted(error)
     outputs = {fmt: given[fmt.value] for fmt in ReportFormat if given[fmt.value] is not None}
     try:
         check_outputs(outputs)
-        write_reports(merged, outputs)
+        write_reports(merged, outputs, json_detail=json_detail)
     except CorsAuditError as error:
         fail_with(error)
     if not quiet:

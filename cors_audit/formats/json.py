@@ -27,10 +27,13 @@ from pydantic import TypeAdapter
 
 from cors_audit.formats import TextSink, batched
 from cors_audit.formats.plan import Plan
+from cors_audit.report.compact import compact_json_schema, compact_report
 from cors_audit.report.model import FindingModel, Report, TargetModel, json_schema
 
 SCHEMA_FILE = "schema/report-v1.schema.json"
 """Where the schema lives, relative to the ``cors_audit`` package (shipped in the wheel)."""
+COMPACT_SCHEMA_FILE = "schema/report-v1-compact.schema.json"
+"""The schema of the compact form (``--json-detail compact``), beside it."""
 
 REGENERATE_COMMAND = "python -m cors_audit.formats.json --write-schema"
 
@@ -59,6 +62,17 @@ def iter_json(report: Report) -> Iterator[str]:
 def stream(report: Report) -> Iterator[str]:
     """The registry's name (``formats.Renderer``) for `iter_json`."""
     return iter_json(report)
+
+
+def render_compact(report: Report) -> str:
+    """The report in the compact form (``--json-detail compact``, ``report/compact.py``): fix
+    texts, snippets and exchanges stored once in top-level tables, referenced by index."""
+    return compact_report(report).to_json()
+
+
+def write_compact(report: Report, out: TextSink) -> None:
+    """Write ``render_compact(report)`` to ``out``."""
+    out.write(render_compact(report))
 
 
 def stream_plan(plan: Plan) -> Iterator[str]:
@@ -131,6 +145,18 @@ def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
+def compact_schema_text() -> str:
+    """The JSON Schema of the compact report exactly as the shipped file must read."""
+    return json.dumps(compact_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def shipped_compact_schema() -> dict[str, Any]:
+    """The shipped JSON Schema of the compact form, parsed."""
+    text = files("cors_audit.formats").joinpath(COMPACT_SCHEMA_FILE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
 def shipped_schema_text() -> str:
     """The shipped schema file's text, read from the installed package."""
     return files("cors_audit.formats").joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
@@ -147,6 +173,11 @@ def schema_path() -> Path:
     return Path(__file__).resolve().parent / SCHEMA_FILE
 
 
+def compact_schema_path() -> Path:
+    """The compact form's schema file in the source tree (for regeneration)."""
+    return Path(__file__).resolve().parent / COMPACT_SCHEMA_FILE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``--write-schema`` regenerates the shipped file; ``--check-schema`` exits 1 on drift."""
     parser = argparse.ArgumentParser(
@@ -156,17 +187,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     action.add_argument("--write-schema", action="store_true", help="regenerate the schema file")
     action.add_argument("--check-schema", action="store_true", help="exit 1 if it is stale")
     args = parser.parse_args(argv)
-    path = schema_path()
+    wanted = [(schema_path(), schema_text()), (compact_schema_path(), compact_schema_text())]
     if args.write_schema:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(schema_text(), encoding="utf-8")
-        print(f"wrote {path}")
+        for path, text in wanted:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
         return 0
-    if path.is_file() and path.read_text(encoding="utf-8") == schema_text():
-        print(f"{path} is up to date")
-        return 0
-    print(f"{path} is stale; run: {REGENERATE_COMMAND}")
-    return 1
+    stale = [
+        path
+        for path, text in wanted
+        if not (path.is_file() and path.read_text(encoding="utf-8") == text)
+    ]
+    for path in stale:
+        print(f"{path} is stale; run: {REGENERATE_COMMAND}")
+    if stale:
+        return 1
+    print(f"{schema_path()} is up to date")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through main() in the tests

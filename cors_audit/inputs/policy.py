@@ -169,6 +169,10 @@ _SCAN_KINDS: Final[dict[Kind, tuple[Any, str]]] = {
         " or ".join(f'"{mode}"' for mode in Kind.BROWSER_MODE.choices),
     ),
     Kind.SHARD: (Annotated[StrictStr, AfterValidator(_check_shard)], 'a shard such as "2/5"'),
+    Kind.JSON_DETAIL: (
+        Literal.__getitem__(Kind.JSON_DETAIL.choices),
+        " or ".join(f'"{detail}"' for detail in Kind.JSON_DETAIL.choices),
+    ),
 }
 
 

@@ -30,6 +30,8 @@ FAIL_ON_CHOICES: Final = ("critical", "high", "medium", "low", "info", "never")
 """``--fail-on`` values: a severity, or ``never``."""
 BROWSER_MODES: Final = ("chromium", "spec")
 """``--browser-mode`` values (BROWSER-MODEL.md §3.4)."""
+JSON_DETAILS: Final = ("full", "compact", "auto")
+"""``--json-detail`` values: ``auto`` is compact from 1 000 targets on (``report/compact.py``)."""
 BASELINE_FILE_NAME: Final = "cors-baseline.toml"
 """Where ``baseline create`` writes by default (and the starter policy's example)."""
 
@@ -62,6 +64,8 @@ class Kind(Enum):
     """One of `BROWSER_MODES`."""
     SHARD = "shard"
     """``"K/N"``."""
+    JSON_DETAIL = "json_detail"
+    """One of `JSON_DETAILS`."""
 
     @property
     def choices(self) -> tuple[str, ...]:
@@ -70,6 +74,8 @@ class Kind(Enum):
             return FAIL_ON_CHOICES
         if self is Kind.BROWSER_MODE:
             return BROWSER_MODES
+        if self is Kind.JSON_DETAIL:
+            return JSON_DETAILS
         return ()
 
 
@@ -314,6 +320,14 @@ BROWSER_MODE: Final = Setting[str](
     "Browser model: {default} (default) or spec (Fetch standard).",
     kind=Kind.BROWSER_MODE,
 )
+JSON_DETAIL: Final = Setting[str](
+    "json_detail",
+    "full",
+    "JSON report form: {choices} [default: {default}]. compact stores each fix text, snippet "
+    "and exchange once and findings refer to them by index (schema "
+    "report-v1-compact.schema.json); auto is compact from 1000 targets on.",
+    kind=Kind.JSON_DETAIL,
+)
 SHARD: Final = Setting[str | None](
     "shard",
     None,
@@ -437,6 +451,7 @@ VERBOSE: Final = Setting[bool](
 
 _BEFORE_REPORTS: Final[tuple[AnySetting, ...]] = (URLS, FILE, POLICY)
 _AFTER_REPORTS: Final[tuple[AnySetting, ...]] = (
+    JSON_DETAIL,
     FAIL_ON,
     BASELINE,
     ALLOW_ERRORS,
@@ -515,6 +530,7 @@ __all__ = [
     "BROWSER_MODES",
     "ENV_PREFIX",
     "FAIL_ON_CHOICES",
+    "JSON_DETAILS",
     "Kind",
     "Setting",
     "report_setting",

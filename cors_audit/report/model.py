@@ -8,6 +8,7 @@ Frozen pydantic models; the formats only read them. The JSON Schema shipped in
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -362,7 +363,8 @@ def incomplete_reason(target: TargetModel) -> str:
 
 
 def load_report(path: Path) -> Report:
-    """A JSON report written by ``--json``; raises ``UsageError`` naming the file and what is
+    """A JSON report written by ``--json``, full or compact (``--json-detail``: expanded back
+    to the same `Report`); raises ``UsageError`` naming the file and what is
     wrong (unreadable, not JSON, another schema version, a field that does not fit)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -373,27 +375,57 @@ def load_report(path: Path) -> Report:
     try:
         report = Report.model_validate_json(text)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        if first["type"] == "json_invalid":
-            raise UsageError(
-                f"{path}: not a JSON file ({first['msg']}); expected a report written by --json"
-            ) from None
-        pointer = "/" + "/".join(str(part) for part in first["loc"])
-        version = first["loc"] == ("schema_version",)
-        hint = (
-            f"schema_version {SCHEMA_VERSION!r}, written by this version of cors-audit"
-            if version
-            else "a report written by cors-audit --json"
-        )
-        raise UsageError(
-            f"{path}: {pointer}: {first['msg']} ({len(exc.errors())} problem(s); expected {hint})"
-        ) from None
+        compact = _load_compact(path, text)
+        if compact is None:
+            raise _report_error(path, exc) from None
+        return compact
     if "schema_version" not in report.model_fields_set:
         raise UsageError(
             f"{path}: no schema_version; expected a report written by cors-audit --json "
             f"(schema_version {SCHEMA_VERSION!r})"
         )
     return report
+
+
+def _report_error(path: Path, exc: ValidationError) -> UsageError:
+    first = exc.errors(include_url=False)[0]
+    if first["type"] == "json_invalid":
+        return UsageError(
+            f"{path}: not a JSON file ({first['msg']}); expected a report written by --json"
+        )
+    pointer = "/" + "/".join(str(part) for part in first["loc"])
+    version = first["loc"] == ("schema_version",)
+    hint = (
+        f"schema_version {SCHEMA_VERSION!r}, written by this version of cors-audit"
+        if version
+        else "a report written by cors-audit --json"
+    )
+    return UsageError(
+        f"{path}: {pointer}: {first['msg']} ({len(exc.errors())} problem(s); expected {hint})"
+    )
+
+
+def _load_compact(path: Path, text: str) -> Report | None:
+    """The full report a compact document (``"detail": "compact"``, ``--json-detail``) stands
+    for; ``None`` when ``text`` is not one."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(document, dict) or document.get("detail") != "compact":
+        return None
+    from cors_audit.report.compact import CompactReport, expand_report  # it imports this module
+
+    try:
+        compact = CompactReport.model_validate(document)
+    except ValidationError as exc:
+        raise _report_error(path, exc) from None
+    if "schema_version" not in compact.model_fields_set:
+        raise UsageError(
+            f"{path}: no schema_version; expected a report written by cors-audit --json "
+            f"(schema_version {SCHEMA_VERSION!r})"
+        )
+    return expand_report(compact, str(path))
 
 
 def json_schema() -> dict[str, Any]:

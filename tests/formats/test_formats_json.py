@@ -157,13 +157,16 @@ def test_write_schema_entry_point(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "schema" / "report-v1.schema.json"
+    compact = tmp_path / "schema" / "report-v1-compact.schema.json"
     monkeypatch.setattr(json_format, "schema_path", lambda: target)
+    monkeypatch.setattr(json_format, "compact_schema_path", lambda: compact)
 
     assert json_format.main(["--check-schema"]) == 1
     assert "stale" in capsys.readouterr().out
 
     assert json_format.main(["--write-schema"]) == 0
     assert target.read_text(encoding="utf-8") == json_format.schema_text()
+    assert compact.read_text(encoding="utf-8") == json_format.compact_schema_text()
 
     assert json_format.main(["--check-schema"]) == 0
     assert "up to date" in capsys.readouterr().out

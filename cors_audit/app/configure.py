@@ -6,6 +6,7 @@ line or key, raised before anything is sent."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from cors_audit.inputs import settings as s
 from cors_audit.inputs.auth import headers_from_env, read_header_file
 from cors_audit.inputs.policy import Policy, discover_policy, load_policy
 from cors_audit.inputs.policy_values import parse_rate
-from cors_audit.inputs.targets import parse_shard
+from cors_audit.inputs.targets import resolve_shard
 from cors_audit.report.build import GateSettings
 from cors_audit.sending.engine import EngineOptions
 
@@ -79,7 +80,7 @@ def scan_request(given: Mapping[str, Any]) -> RunRequest:
         outputs=outputs,
         gate=GateSettings(fail_on=fail_on, allow_errors=values[s.ALLOW_ERRORS]),
         baseline=values[s.BASELINE],
-        shard=None if shard is None else parse_shard(shard),
+        shard=None if shard is None else resolve_shard(shard, os.environ),
         scope=values[s.SCOPE],
         cookie_file=values[s.COOKIE_FILE],
         inventories=Inventories(

@@ -168,7 +168,10 @@ _SCAN_KINDS: Final[dict[Kind, tuple[Any, str]]] = {
         Literal.__getitem__(Kind.BROWSER_MODE.choices),
         " or ".join(f'"{mode}"' for mode in Kind.BROWSER_MODE.choices),
     ),
-    Kind.SHARD: (Annotated[StrictStr, AfterValidator(_check_shard)], 'a shard such as "2/5"'),
+    Kind.SHARD: (
+        Annotated[StrictStr, AfterValidator(_check_shard)],
+        'a shard such as "2/5", or "auto"',
+    ),
     Kind.JSON_DETAIL: (
         Literal.__getitem__(Kind.JSON_DETAIL.choices),
         " or ".join(f'"{detail}"' for detail in Kind.JSON_DETAIL.choices),

@@ -26,7 +26,7 @@ from cors_audit.browser import is_forbidden_method, is_token, normalize_method
 from cors_audit.core.errors import UsageError
 from cors_audit.core.origin import SHARED_HOSTING_DOMAINS, canonical_host
 from cors_audit.core.wire import DEFAULT_PORTS, format_origin
-from cors_audit.inputs.targets import SUPPORTED_SCHEMES, parse_shard
+from cors_audit.inputs.targets import SUPPORTED_SCHEMES, is_auto_shard, parse_shard
 
 POLICY_FILE_NAME: Final = "cors-policy.toml"
 PYPROJECT_FILE_NAME: Final = "pyproject.toml"
@@ -344,11 +344,17 @@ def _check_rate(value: str | float) -> float:
 
 
 def _check_shard(value: str) -> str:
+    if is_auto_shard(value):
+        return value
     try:
         parse_shard(value)
     except UsageError:
-        raise _Invalid(f"{_q(value)} is not a shard", 'a shard such as "2/5"') from None
+        raise _Invalid(f"{_q(value)} is not a shard", _SHARD_EXPECTED) from None
     return value
+
+
+_SHARD_EXPECTED = 'a shard such as "2/5", or "auto"'
+"""What a ``[scan]`` shard must be."""
 
 
 def _check_scope_glob(value: str) -> str:

@@ -63,7 +63,7 @@ class Kind(Enum):
     BROWSER_MODE = "browser_mode"
     """One of `BROWSER_MODES`."""
     SHARD = "shard"
-    """``"K/N"``."""
+    """``"K/N"``, or ``"auto"`` (from the environment)."""
     JSON_DETAIL = "json_detail"
     """One of `JSON_DETAILS`."""
 
@@ -332,7 +332,9 @@ SHARD: Final = Setting[str | None](
     "shard",
     None,
     "Scan only slice K of N (e.g. 2/5), chosen by a stable hash of each target; combine the "
-    "reports with `cors-audit merge`.",
+    "reports with `cors-audit merge`. auto: from JOB_COMPLETION_INDEX (0-based) and "
+    "CORS_AUDIT_SHARD_COUNT (Kubernetes Indexed Job), else CI_NODE_INDEX/CI_NODE_TOTAL "
+    "(GitLab parallel:), else {env}=K/N.",
     kind=Kind.SHARD,
 )
 SCOPE: Final = Setting[tuple[str, ...]](

@@ -17,9 +17,9 @@ import fnmatch
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import TextIO
+from typing import Final, TextIO
 from urllib.parse import quote, urlsplit
 
 from cors_audit.browser import is_forbidden_method, is_token, normalize_method
@@ -294,11 +294,97 @@ def parse_shard(text: str) -> tuple[int, int]:
     """``"K/N"`` → ``(K, N)`` with ``1 <= K <= N``; raises ``UsageError`` otherwise."""
     k_text, sep, n_text = text.strip().partition("/")
     if not (sep and k_text.isdigit() and n_text.isdigit()):
-        raise UsageError(f"--shard must look like K/N (e.g. 2/5), not {text!r}")
+        raise UsageError(f"--shard must look like K/N (e.g. 2/5) or auto, not {text!r}")
     k, n = int(k_text), int(n_text)
     if not 1 <= k <= n:
         raise UsageError(f"--shard {text!r}: K must be between 1 and N")
     return k, n
+
+
+AUTO_SHARD: Final = "auto"
+"""``--shard auto``: the shard is read from the environment (`shard_from_environment`)."""
+JOB_COMPLETION_INDEX: Final = "JOB_COMPLETION_INDEX"
+"""A Kubernetes Indexed Job's completion index, 0-based."""
+SHARD_COUNT_VAR: Final = "CORS_AUDIT_SHARD_COUNT"
+"""The shard count next to `JOB_COMPLETION_INDEX` (Kubernetes does not expose completions)."""
+CI_NODE_INDEX: Final = "CI_NODE_INDEX"
+"""GitLab's index of a ``parallel:`` job, 1-based."""
+CI_NODE_TOTAL: Final = "CI_NODE_TOTAL"
+"""GitLab's number of copies of a ``parallel:`` job."""
+SHARD_VAR: Final = "CORS_AUDIT_SHARD"
+"""The shard setting's own variable (``K/N``, or ``auto``)."""
+
+
+def is_auto_shard(text: str) -> bool:
+    """Whether a shard value is ``auto``."""
+    return text.strip().lower() == AUTO_SHARD
+
+
+def resolve_shard(text: str, environ: Mapping[str, str]) -> tuple[int, int]:
+    """A ``--shard`` value as ``(K, N)``: ``K/N`` parsed, ``auto`` read from ``environ``."""
+    if is_auto_shard(text):
+        return shard_from_environment(environ)
+    return parse_shard(text)
+
+
+def shard_from_environment(environ: Mapping[str, str]) -> tuple[int, int]:
+    """``--shard auto``: the first of a Kubernetes Indexed Job (``JOB_COMPLETION_INDEX``,
+    0-based, with ``CORS_AUDIT_SHARD_COUNT``), a GitLab ``parallel:`` job (``CI_NODE_INDEX`` /
+    ``CI_NODE_TOTAL``, 1-based) and ``CORS_AUDIT_SHARD=K/N`` (not when it is ``auto`` itself)
+    that is set, as ``(K, N)`` with ``1 <= K <= N``. Raises ``UsageError`` naming the
+    variables when none is set or a value is malformed or out of range."""
+
+    def get(name: str) -> str | None:
+        return environ.get(name, "").strip() or None
+
+    index = get(JOB_COMPLETION_INDEX)
+    if index is not None:
+        count = get(SHARD_COUNT_VAR)
+        if count is None:
+            raise UsageError(
+                f"--shard auto: {JOB_COMPLETION_INDEX} is set but {SHARD_COUNT_VAR} is not; "
+                "set it to the Job's completions"
+            )
+        i, n = _whole(JOB_COMPLETION_INDEX, index), _whole(SHARD_COUNT_VAR, count)
+        if n < 1:
+            raise UsageError(f"--shard auto: {SHARD_COUNT_VAR} must be at least 1, not {n}")
+        if i >= n:
+            raise UsageError(
+                f"--shard auto: {JOB_COMPLETION_INDEX}={i} must be below "
+                f"{SHARD_COUNT_VAR}={n} (it runs from 0 to {n - 1})"
+            )
+        return i + 1, n
+    index = get(CI_NODE_INDEX)
+    if index is not None:
+        total = get(CI_NODE_TOTAL)
+        if total is None:
+            raise UsageError(f"--shard auto: {CI_NODE_INDEX} is set but {CI_NODE_TOTAL} is not")
+        k, n = _whole(CI_NODE_INDEX, index), _whole(CI_NODE_TOTAL, total)
+        if not 1 <= k <= n:
+            raise UsageError(
+                f"--shard auto: {CI_NODE_INDEX}={k} must be between 1 and {CI_NODE_TOTAL}={n}"
+            )
+        return k, n
+    plain = get(SHARD_VAR)
+    if plain is not None and not is_auto_shard(plain):
+        try:
+            return parse_shard(plain)
+        except UsageError:
+            raise UsageError(
+                f"--shard auto: {SHARD_VAR} must look like K/N with 1 <= K <= N (e.g. 2/5), "
+                f"not {plain!r}"
+            ) from None
+    raise UsageError(
+        f"--shard auto found no shard in the environment: set {JOB_COMPLETION_INDEX} and "
+        f"{SHARD_COUNT_VAR} (Kubernetes Indexed Job), {CI_NODE_INDEX} and {CI_NODE_TOTAL} "
+        f"(GitLab parallel:), or {SHARD_VAR}=K/N"
+    )
+
+
+def _whole(name: str, value: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise UsageError(f"--shard auto: {name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 def shard_of(target: Target, count: int) -> int:

@@ -55,6 +55,7 @@ from cors_audit.judging import rules, scoring
 from cors_audit.probing import origins as origins_mod
 from cors_audit.probing import planner as probes
 from cors_audit.sending.engine import Engine, EngineOptions, ProgressObserver, Transport
+from cors_audit.sending.limits import SLOW_DOWN
 
 DEFAULT_MODE: Final = cast("Mode", BROWSER_MODE.default)
 """The browser model judged by default (``--browser-mode``)."""
@@ -193,6 +194,18 @@ class _Sent:
         self.planned = 0
         self.cut: dict[_ProbeKey, Probe] = {}
         """Probes not sent because the scan's budget was used up."""
+
+    def throttle_notes(self, exchanges: Sequence[Exchange]) -> list[str]:
+        """A note per host that answered one of ``exchanges`` with 429 or 503, saying how its
+        requests were throttled (none when no reply asked to slow down)."""
+        notes: list[str] = []
+        for exchange in exchanges:
+            if exchange.response is None or exchange.response.status not in SLOW_DOWN:
+                continue
+            summary = self._engine.throttle(exchange.probe.url)
+            if summary is not None and summary.note() not in notes:
+                notes.append(summary.note())
+        return notes
 
     async def round(self, probes: Sequence[Probe]) -> list[Exchange]:
         granted = self._budget.take(len(probes))
@@ -404,6 +417,7 @@ async def _judge_target(
     error_status = _error_status_note(exchanges)
     if error_status is not None:
         notes.append(error_status)
+    notes.extend(sent.throttle_notes(exchanges))
     inconsistent = rules.inconsistency_note(target, policy, exchanges, mode=options.mode)
     if inconsistent is not None:
         notes.append(inconsistent)

@@ -64,7 +64,9 @@ from cors_audit.sending.limits import (
     MAX_HEAD_BYTES,
     MAX_HEADER_LINE,
     MAX_RESPONSE_HEADERS,
+    MAX_RETRY_AFTER,
     Slots,
+    ThrottleSummary,
     TokenBucket,
     WireMeter,
     backoff_delay,
@@ -100,6 +102,7 @@ __all__ = [
     "Engine",
     "EngineOptions",
     "ProgressObserver",
+    "ThrottleSummary",
     "TokenBucket",
     "Transport",
     "WireMeter",
@@ -114,6 +117,11 @@ module needs to import httpx."""
 
 _sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 """The retry backoff's sleep; a module attribute so tests can record the delays."""
+
+_throttle_clock: Callable[[], float] = time.monotonic
+_throttle_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+"""The clock and sleep of the per-host slow-down pause (``Retry-After``); module attributes so
+tests can inject them."""
 
 _URL_CACHE = 4096
 """Most parsed URLs an engine keeps (cleared when full)."""
@@ -175,8 +183,26 @@ class Engine:
 
             self._wire = Fallback(AiohttpWire(o), httpx_wire, self._before_resend)
         bucket = TokenBucket(o.rate) if o.rate is not None else None
-        self._slots = Slots(o.concurrency, o.per_host, bucket)
+        self._slots = Slots(
+            o.concurrency,
+            o.per_host,
+            bucket,
+            max_pause=min(MAX_RETRY_AFTER, o.attempt_deadline),
+            clock=_throttle_clock,
+            sleep=_throttle_sleep,
+        )
         return self
+
+    def throttle(self, url: str) -> ThrottleSummary | None:
+        """How slow-down replies (429, 503) from ``url``'s host throttled the requests to it;
+        ``None`` when it sent none (or the URL is unreadable)."""
+        if self._slots is None:
+            return None
+        try:
+            parsed = self._url(url)
+        except Exception:
+            return None
+        return self._slots.host(parsed.scheme, parsed.host, parsed.port).summary()
 
     def _fast_path(self) -> bool:
         """Whether requests go over aiohttp: asked for, nothing injected, no proxy, no HTTP/2,
@@ -229,8 +255,11 @@ class Engine:
         record = RequestRecord(probe.method, probe.url, redact(as_text(head), secret_names))
         host = slots.host(url.scheme, url.host, url.port)
 
-        def attempt() -> Awaitable[_Attempt]:
-            return self._attempt(request, text)
+        async def attempt() -> _Attempt:
+            result = await self._attempt(request, text)
+            if result.response is not None:
+                host.observe(result.response.status, _retry_after(result.response))
+            return result
 
         result = await slots.run(host, attempt, meter)
         for retry in range(1, self._options.retries + 1):
@@ -316,6 +345,13 @@ class Engine:
             error = ScanError(ErrorKind.OTHER, f"{type(exc).__name__} (unclassified)")
         message = scrub(error.message, self._secrets)
         return error if message == error.message else ScanError(error.kind, message)
+
+
+def _retry_after(response: ResponseRecord) -> str | None:
+    for name, value in response.headers:
+        if name.lower() == "retry-after":
+            return value
+    return None
 
 
 def _ms_since(started: float) -> float:

@@ -8,8 +8,13 @@ and tells a `WireMeter` whether a request is waiting or on the wire.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from types import TracebackType
 from typing import Final, Protocol, TypeVar
 
 from cors_audit.core.wire import DEFAULT_PORTS
@@ -30,7 +35,171 @@ by aiohttp and the request goes again through h11."""
 DEADLINE_FACTOR: Final = 3
 """``request_deadline`` defaults to this many times ``timeout``: connect, send and wait."""
 
+MAX_RETRY_AFTER: Final = 30.0
+"""Longest pause (seconds) a host's ``Retry-After`` can impose on later requests to it."""
+
+RECOVER_AFTER: Final = 4
+"""Successful replies from a throttled host that give it back one in-flight slot."""
+
+SLOW_DOWN: Final = frozenset({429, 503})
+"""Statuses that ask the client to slow down."""
+
 T = TypeVar("T")
+
+
+def retry_after_seconds(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds asked for by a ``Retry-After`` value (delta-seconds or HTTP-date), uncapped;
+    ``None`` when absent or unreadable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now())
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleSummary:
+    """What a host's slow-down replies did to the requests sent to it."""
+
+    host: str
+    statuses: tuple[int, ...]
+    retry_after: float | None
+    """The longest pause asked for, after the cap (seconds); ``None``: none asked for."""
+    lowest: int
+    """The fewest requests the host was allowed in flight."""
+
+    def note(self) -> str:
+        codes = "/".join(str(s) for s in self.statuses)
+        asked = "" if self.retry_after is None else f", Retry-After {self.retry_after:g} s"
+        return (
+            f"The server asked to slow down ({codes}{asked}); requests to {self.host} were "
+            f"throttled to {self.lowest} in flight. Each such reply is kept as evidence, not "
+            "sent again."
+        )
+
+
+class HostThrottle:
+    """The per-host concurrency cap, adapting to slow-down replies (AIMD).
+
+    A 429 or 503 halves the requests allowed in flight (at least one) and pauses new requests
+    until its ``Retry-After`` elapses (capped at ``max_pause``); every `RECOVER_AFTER` replies
+    below 400 give one slot back, up to ``cap``, which is never exceeded. Used as
+    ``async with throttle``; `observe` is told each reply's status.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        cap: int,
+        *,
+        max_pause: float = MAX_RETRY_AFTER,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.name = name
+        self.cap = cap
+        self.allowed = cap
+        self.in_flight = 0
+        self.paused_until = 0.0
+        self._max_pause = max_pause
+        self._clock = clock
+        self._sleep = sleep
+        self._good = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._statuses: set[int] = set()
+        self._asked: float | None = None
+        self._lowest = cap
+
+    async def acquire(self, meter: WireMeter | None = None) -> None:
+        """Take an in-flight slot once the host's pause is over and one is free. While paused,
+        a request does not count as waiting on ``meter``: the pause is the target's own time,
+        so its deadline bounds it."""
+        while True:
+            wait = self.paused_until - self._clock()
+            if wait > 0:
+                if meter is not None:
+                    meter.update(-1, 0)
+                try:
+                    await self._sleep(wait)
+                finally:
+                    if meter is not None:
+                        meter.update(1, 0)
+                continue
+            if self.in_flight < self.allowed:
+                self.in_flight += 1
+                return
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake(1)  # woken but leaving: hand the wake-up to the next in line
+                else:
+                    with contextlib.suppress(ValueError):
+                        self._waiters.remove(waiter)
+                raise
+
+    def release(self) -> None:
+        """Give the slot back and wake the next request waiting for one."""
+        self.in_flight -= 1
+        self._wake(1)
+
+    def release_waiters(self) -> None:
+        """Wake as many waiting requests, first come first served, as there are free slots."""
+        self._wake(self.allowed - self.in_flight)
+
+    def _wake(self, count: int) -> None:
+        # One wake-up per free slot, not every waiter: with hundreds of requests queued on one
+        # host, waking all of them on each release costs quadratic time.
+        while count > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                count -= 1
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    def observe(self, status: int, retry_after: str | None) -> None:
+        """Adapt to one reply's status and ``Retry-After`` value."""
+        if status in SLOW_DOWN:
+            self._good = 0
+            self.allowed = max(1, self.allowed // 2)
+            self._lowest = min(self._lowest, self.allowed)
+            self._statuses.add(status)
+            asked = retry_after_seconds(retry_after)
+            if asked is not None:
+                pause = min(asked, self._max_pause)
+                self._asked = pause if self._asked is None else max(self._asked, pause)
+                self.paused_until = max(self.paused_until, self._clock() + pause)
+        elif status < 400 and self.allowed < self.cap:
+            self._good += 1
+            if self._good >= RECOVER_AFTER:
+                self._good = 0
+                self.allowed += 1
+                self.release_waiters()
+
+    def summary(self) -> ThrottleSummary | None:
+        """``None`` unless a slow-down reply came from this host."""
+        if not self._statuses:
+            return None
+        return ThrottleSummary(self.name, tuple(sorted(self._statuses)), self._asked, self._lowest)
 
 
 class WireMeter(Protocol):
@@ -88,24 +257,42 @@ class Slots:
     """The global and per-(scheme, host, port) concurrency caps and the rate limit of one
     engine. Made inside the event loop (its semaphores belong to it)."""
 
-    def __init__(self, concurrency: int, per_host: int, bucket: TokenBucket | None) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        per_host: int,
+        bucket: TokenBucket | None,
+        *,
+        max_pause: float = MAX_RETRY_AFTER,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._global = asyncio.Semaphore(concurrency)
         self._per_host = per_host
-        self._hosts: dict[tuple[str, str, int], asyncio.Semaphore] = {}
+        self._hosts: dict[tuple[str, str, int], HostThrottle] = {}
+        self._max_pause = max_pause
+        self._clock = clock
+        self._sleep = sleep
         self.bucket = bucket
         """The rate limit (``None``: none); also taken by a request sent a second time."""
 
-    def host(self, scheme: str, host: str, port: int | None) -> asyncio.Semaphore:
-        """The semaphore of one (scheme, host, port); a missing port is the scheme's default."""
+    def host(self, scheme: str, host: str, port: int | None) -> HostThrottle:
+        """The throttle of one (scheme, host, port); a missing port is the scheme's default."""
         key = (scheme, host, port or DEFAULT_PORTS.get(scheme, 0))
-        semaphore = self._hosts.get(key)
-        if semaphore is None:
-            semaphore = self._hosts[key] = asyncio.Semaphore(self._per_host)
-        return semaphore
+        throttle = self._hosts.get(key)
+        if throttle is None:
+            throttle = self._hosts[key] = HostThrottle(
+                f"{host}:{key[2]}",
+                self._per_host,
+                max_pause=self._max_pause,
+                clock=self._clock,
+                sleep=self._sleep,
+            )
+        return throttle
 
     async def run(
         self,
-        host: asyncio.Semaphore,
+        host: HostThrottle,
         attempt: Callable[[], Awaitable[T]],
         meter: WireMeter | None,
     ) -> T:
@@ -120,11 +307,15 @@ class Slots:
         try:
             # Per-host first: a request waiting for its busy host must not hold a global slot
             # that a request to an idle host could use.
-            async with host, self._global:
-                if self.bucket is not None:
-                    await self.bucket.acquire()
-                waiting = False
-                meter.update(-1, 1)
-                return await attempt()
+            await host.acquire(meter)
+            try:
+                async with self._global:
+                    if self.bucket is not None:
+                        await self.bucket.acquire()
+                    waiting = False
+                    meter.update(-1, 1)
+                    return await attempt()
+            finally:
+                host.release()
         finally:
             meter.update(-1, 0) if waiting else meter.update(0, -1)

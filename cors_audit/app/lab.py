@@ -15,7 +15,7 @@ from cors_audit.core.models import Target
 from cors_audit.formats import ReportFormat
 from cors_audit.inputs.targets import normalize_url, parse_method
 from cors_audit.report.build import GateSettings
-from cors_audit.report.model import Report
+from cors_audit.report.model import ReportView
 from cors_audit.sending.engine import EngineOptions
 
 SOURCE: Final = "demo lab"
@@ -43,7 +43,7 @@ def lab_request(
     )
 
 
-def unexpected(report: Report, expected: Mapping[str, Iterable[str]]) -> list[str]:
+def unexpected(report: ReportView, expected: Mapping[str, Iterable[str]]) -> list[str]:
     """The URLs whose reported rules are not the ones ``expected`` lists for them."""
     found: dict[str, set[str]] = {}
     for finding in report.findings:

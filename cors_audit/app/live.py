@@ -33,7 +33,7 @@ from cors_audit.core.redaction import Secret
 from cors_audit.formats import ReportFormat, ndjson
 from cors_audit.report.baseline import Baseline
 from cors_audit.report.build import GateSettings, build_report, redact_report
-from cors_audit.report.model import Report, ShardModel
+from cors_audit.report.model import ReportView, ShardModel
 
 STDOUT = "-"
 """The path that means standard output."""
@@ -142,7 +142,7 @@ class LiveLog:
         records = ndjson.target_records(self._id, now, report.targets[0], report.findings)
         self._write("".join(ndjson.line(record) for record in records))
 
-    def finish(self, report: Report) -> None:
+    def finish(self, report: ReportView) -> None:
         """Write the ``summary`` line of the finished (redacted) report and close the file."""
         if self._out is None:
             return

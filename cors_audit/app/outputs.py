@@ -24,7 +24,7 @@ from cors_audit.formats import ReportFormat
 
 if TYPE_CHECKING:
     from cors_audit.formats import TextSink
-    from cors_audit.report.model import Report
+    from cors_audit.report.model import ReportView
 
 STDOUT = Path("-")
 """The output path that means standard output (``--json -``)."""
@@ -144,7 +144,7 @@ def write_output(path: Path, text: str | Iterable[str]) -> None:
 
 
 def write_reports(
-    report: Report, outputs: Mapping[ReportFormat, Path], *, json_detail: str = "full"
+    report: ReportView, outputs: Mapping[ReportFormat, Path], *, json_detail: str = "full"
 ) -> None:
     """Stream every report into a temporary file beside its path, then rename them all into
     place: a failure leaves the previous files as they were. Streaming keeps a large report from
@@ -152,14 +152,14 @@ def write_reports(
     directly, after the others, and standard output (``-``) last. Raises ``UsageError`` when a
     file cannot be written, `Interrupted` when interrupted (the temporary files are removed).
     ``json_detail`` (``--json-detail``: full, compact or auto) chooses the JSON report's form."""
-    from cors_audit.formats.json import write_compact
-    from cors_audit.report.compact import wants_compact
+    from cors_audit.report.compact import iter_compact, wants_compact
 
     compact = wants_compact(json_detail, report)
 
     def write_one(fmt: ReportFormat, out: TextSink) -> None:
         if compact and fmt is ReportFormat.JSON:
-            write_compact(report, out)
+            for chunk in iter_compact(report):
+                out.write(chunk)
         else:
             formats.write(fmt, report, out)
 

@@ -26,11 +26,12 @@ from cors_audit.formats.plan import Plan
 from cors_audit.inputs.policy import resolved_dict
 from cors_audit.inputs.targets import shard_of
 from cors_audit.report.baseline import load_baseline
-from cors_audit.report.build import build_report, redact_report
-from cors_audit.report.model import Report, ShardModel
+from cors_audit.report.build import ReportBuilder, redact_report
+from cors_audit.report.model import FindingModel, ShardModel
+from cors_audit.report.spool import SpooledReport, rewrite
 
 
-def run(request: RunRequest, observer: Observer) -> Report | Plan:
+def run(request: RunRequest, observer: Observer) -> SpooledReport | Plan:
     """Carry out ``request``; the exit code is in ``report.gate.exit_code`` (130 when
     ``report.interrupted``). Raises ``CorsAuditError`` for anything that stops the run before
     a report (a bad input, an output that cannot be written, an interrupt while writing)."""
@@ -66,33 +67,32 @@ def run(request: RunRequest, observer: Observer) -> Report | Plan:
         url_parameters=collected.url_parameters,
         observer=observer,
     )
-    results, indices, interrupted = _scan(targets, indices, request, options, observer, live)
+    builder = ReportBuilder(
+        policy=resolved_dict(request.policy),
+        gate=request.gate,
+        baseline=baseline,
+        shard=shard,
+    )
+    interrupted = _scan(targets, indices, request, options, observer, live, builder)
     finished = datetime.now(UTC)
-    with collector_tuned():
-        report = build_report(
-            results,
-            policy=resolved_dict(request.policy),
-            started_at=started,
-            finished_at=finished,
-            gate=request.gate,
-            baseline=baseline,
-            shard=shard,
-            indices=indices,
-        )
-    finished_count = len(results)
-    del results  # the report holds what it needs: let the exchanges go before writing
+    finished_count = len(builder)
     if interrupted:
         notes.append(
             f"interrupted: {finished_count} of {len(targets)} targets had finished; the others "
             "are not in this report"
         )
-        report = report.model_copy(update={"interrupted": True})
-    if notes:
-        report = report.model_copy(update={"notes": notes})
+    report = builder.finish(
+        started_at=started, finished_at=finished, notes=notes, interrupted=interrupted
+    )
     if request.verify:
         report = _verify(report, options, observer)
     # The verdict above was made on the replies as received; every output shows them redacted.
-    report = redact_report(report, secrets, url_parameters=collected.url_parameters)
+    report = redact_report(
+        report,
+        secrets,
+        url_parameters=collected.url_parameters,
+        protected=builder.protected,
+    )
     live.finish(report)
     with collector_tuned():
         write_reports(report, live.others(request.outputs), json_detail=request.json_detail)
@@ -106,30 +106,34 @@ def _scan(
     options: ScanOptions,
     observer: Observer,
     live: LiveLog,
-) -> tuple[list[TargetResult], list[int], bool]:
-    """The results in target order, the targets' indices in the whole list, and whether the
-    scan was interrupted (then only the targets that finished are in the results)."""
-    finished: dict[int, TargetResult] = {}
+    builder: ReportBuilder,
+) -> bool:
+    """Scan ``targets`` into ``builder`` as each one finishes (``indices``: their places in
+    the whole target list); whether the scan was interrupted (then only the targets that
+    finished are in the builder). Nothing holds the results: each is spooled by the builder."""
     position = {id(target): i for i, target in enumerate(targets)}
     with observer.scanning(len(targets)) as advance, Interruptible():
 
         def on_target(result: TargetResult) -> None:
-            finished[position[id(result.target)]] = result
+            builder.add(result, index=indices[position[id(result.target)]])
             advance(result)
             live.target(result)
 
         try:
             # Looked up on the module at each run: tests replace it (conftest.py).
-            results = scan_module.scan(targets, request.policy, options, on_target=on_target)
+            scan_module.scan(
+                targets, request.policy, options, on_target=on_target, keep_results=False
+            )
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM: keep what finished; the report is written, the exit is 130.
-            kept = sorted(finished)
-            return [finished[i] for i in kept], [indices[i] for i in kept], True
-    return list(results), indices, False
+            return True
+    return False
 
 
-def _verify(report: Report, options: ScanOptions, observer: Observer) -> Report:
-    """Replay every (unsuppressed) finding in a real Chromium and record what it did."""
+def _verify(report: SpooledReport, options: ScanOptions, observer: Observer) -> SpooledReport:
+    """Replay every (unsuppressed) finding in a real Chromium and record what it did. The
+    findings replayed are loaded together (each needs a browser page: ``--verify-browser`` is
+    for the findings of a scan a person reads, not for 100 000 targets)."""
     from cors_audit.verify import replay as verify
 
     findings = [f for f in report.findings if not f.suppressed]
@@ -138,14 +142,13 @@ def _verify(report: Report, options: ScanOptions, observer: Observer) -> Report:
     results = verify.verify_findings(
         findings, timeout=options.engine.timeout, insecure=options.engine.insecure
     )
-    return report.model_copy(
-        update={
-            "findings": [
-                f.model_copy(update={"verified": results.get(f.fingerprint)})
-                for f in report.findings
-            ]
-        }
+    del findings
+    verified = rewrite(
+        report.findings,
+        FindingModel,
+        lambda f: f.model_copy(update={"verified": results.get(f.fingerprint)}),
     )
+    return SpooledReport(head=report.head, targets=report.targets, findings=verified)
 
 
 def shard_targets(targets: Sequence[Target], shard: tuple[int, int]) -> list[int]:

@@ -509,12 +509,15 @@ async def scan_async(
     observer: ProgressObserver | None = None,
     on_target: Callable[[TargetResult], None] | None = None,
     transport: Transport | None = None,
+    keep_results: bool = True,
 ) -> list[TargetResult]:
     """Scan every target (order of results = order of targets).
 
     ``max_targets_in_flight`` workers pull the targets one at a time, so the scan holds the
     coroutines of that many targets, not one per target, and each finished result is slimmed
-    (`settle`) before the next target starts."""
+    (`settle`) before the next target starts. With ``keep_results`` false the results go to
+    ``on_target`` only and the list returned is empty: the command spools each one as it comes
+    (``report/spool.py``), so memory does not grow with the targets."""
     label = options.label or origins_mod.new_label()
     credentialed = bool(options.engine.headers or options.engine.cookie)
     budget = _ScanBudget(options.max_requests)
@@ -536,7 +539,8 @@ async def scan_async(
                     budget,
                 )
                 result = settle(result, keep_exchanges=options.keep_exchanges, interner=interner)
-                results[index] = result
+                if keep_results:
+                    results[index] = result
                 if on_target is not None:
                     on_target(result)
 
@@ -553,6 +557,7 @@ def scan(
     observer: ProgressObserver | None = None,
     on_target: Callable[[TargetResult], None] | None = None,
     transport: Transport | None = None,
+    keep_results: bool = True,
 ) -> list[TargetResult]:
     """Synchronous wrapper around `scan_async`, with the garbage collector tuned for it."""
     with collector_tuned():
@@ -564,6 +569,7 @@ def scan(
                 observer=observer,
                 on_target=on_target,
                 transport=transport,
+                keep_results=keep_results,
             )
         )
 

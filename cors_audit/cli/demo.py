@@ -26,7 +26,7 @@ def demo_command(
     from cors_audit.app.run import run
     from cors_audit.cli.terminal import TerminalObserver
     from cors_audit.demo.lab import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab
-    from cors_audit.report.model import Report
+    from cors_audit.formats.plan import Plan
 
     with tempfile.TemporaryDirectory() as tmp, DemoLab() as lab:
         policy_file = Path(tmp) / "cors-policy.toml"
@@ -40,7 +40,7 @@ def demo_command(
             report = run(request, TerminalObserver(quiet=quiet))
         except CorsAuditError as error:  # pragma: no cover - the demo's own inputs are valid
             fail_with(error)
-        assert isinstance(report, Report)  # the demo never dry-runs
+        assert not isinstance(report, Plan)  # the demo never dry-runs
         if not quiet:
             print_summary(report, request.outputs, verbose=False)
         expected = lab.expected()

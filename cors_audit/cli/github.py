@@ -11,13 +11,13 @@ property) and can never start a line of its own: no workflow command can be inje
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from cors_audit.core.text import sanitize
 
 if TYPE_CHECKING:
-    from cors_audit.report.model import FindingModel, Report
+    from cors_audit.report.model import FindingModel, ReportView
 
 MAX_ANNOTATIONS: Final = 50
 """Most findings annotated; a notice counts the rest."""
@@ -62,24 +62,42 @@ def _command(kind: str, message: str, **properties: str | None) -> str:
     return f"::{kind}{' ' + given if given else ''}::{escape_data(message)}"
 
 
-def failing_findings(report: Report) -> list[FindingModel]:
-    """The unsuppressed findings at or above the gate's ``fail_on``, worst first."""
+def failing_findings(
+    report: ReportView, limit: int | None = None
+) -> tuple[list[FindingModel], int]:
+    """The unsuppressed findings at or above the gate's ``fail_on``, worst first (in report
+    order within a severity), the first ``limit`` of them only; and how many there are in all.
+    Only those kept are held: the report's findings may be spooled (``report/spool.py``)."""
+    import heapq
+
     from cors_audit.core.models import Severity
 
     fail_on = report.gate.fail_on
     if fail_on == "never":
-        return []
+        return [], 0
     floor = Severity(fail_on)
-    found = [f for f in report.findings if not f.suppressed and f.severity.at_least(floor)]
-    return sorted(found, key=lambda finding: -finding.severity.rank)
+    total = 0
+
+    def found() -> Iterator[tuple[int, int, FindingModel]]:
+        nonlocal total
+        for number, finding in enumerate(report.findings):
+            if not finding.suppressed and finding.severity.at_least(floor):
+                total += 1
+                yield -finding.severity.rank, number, finding
+
+    if limit is None:
+        kept = sorted(found(), key=lambda item: item[:2])
+    else:
+        kept = heapq.nsmallest(limit, found(), key=lambda item: item[:2])
+    return [finding for _, _, finding in kept], total
 
 
 def workflow_commands(
-    report: Report, *, file: str | None = None, limit: int = MAX_ANNOTATIONS
+    report: ReportView, *, file: str | None = None, limit: int = MAX_ANNOTATIONS
 ) -> list[str]:
     """The workflow commands for ``report``'s failing findings (``file``: the policy file the
     annotations point at, if any)."""
-    findings = failing_findings(report)
+    findings, total = failing_findings(report, limit)
     lines = [
         _command(
             "error" if finding.severity.value in _ERROR_SEVERITIES else "warning",
@@ -87,9 +105,9 @@ def workflow_commands(
             file=file,
             title=f"cors-audit {finding.severity.value} {finding.rule}: {finding.title}",
         )
-        for finding in findings[:limit]
+        for finding in findings
     ]
-    rest = len(findings) - limit
+    rest = total - limit
     if rest > 0:
         lines.append(
             _command(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cors_audit.core.models import TargetResult
     from cors_audit.formats import ReportFormat
     from cors_audit.formats.plan import Plan
-    from cors_audit.report.model import Report
+    from cors_audit.report.model import ReportView
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 """Standard output: reports' summaries, plans, listings. Neither console turns ``:name:`` into an
@@ -67,7 +67,9 @@ def summary_console(outputs: Mapping[ReportFormat, Path]) -> Console:
     return err if to_stdout(outputs) else out
 
 
-def print_summary(report: Report, outputs: Mapping[ReportFormat, Path], *, verbose: bool) -> None:
+def print_summary(
+    report: ReportView, outputs: Mapping[ReportFormat, Path], *, verbose: bool
+) -> None:
     """The report's summary (``formats/console.py``), then where each file went; on stderr when
     a report is written to standard output, which then holds only that document."""
     from cors_audit.app.outputs import is_stdout
@@ -80,7 +82,7 @@ def print_summary(report: Report, outputs: Mapping[ReportFormat, Path], *, verbo
         to.print(f"{fmt.value} report: {where}", markup=False)
 
 
-def verdict(report: Report) -> str | None:
+def verdict(report: ReportView) -> str | None:
     """One line saying why the gate failed (exit 1 or 3); ``None`` when it passed."""
     gate, summary = report.gate, report.summary
     if gate.exit_code == 0:
@@ -94,7 +96,7 @@ def verdict(report: Report) -> str | None:
     return f"cors-audit: failed (exit {gate.exit_code}): {'; '.join(reasons) or 'see the report'}"
 
 
-def print_verdict(report: Report) -> None:
+def print_verdict(report: ReportView) -> None:
     """`verdict` on stderr, when the gate failed (``--quiet`` keeps this line)."""
     line = verdict(report)
     if line is not None:
@@ -102,7 +104,7 @@ def print_verdict(report: Report) -> None:
 
 
 def print_annotations(
-    report: Report,
+    report: ReportView,
     outputs: Mapping[ReportFormat, Path],
     *,
     file: Path | None,

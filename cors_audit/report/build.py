@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, Generic, NamedTuple, TypeVar, overload
+
+from pydantic import BaseModel
 
 from cors_audit import __version__
 from cors_audit.core.models import (
@@ -32,7 +35,13 @@ from cors_audit.inputs.settings import FAIL_ON
 from cors_audit.judging import scoring
 from cors_audit.judging.observed import observe
 from cors_audit.judging.rules.catalogue import RULES_BY_ID
-from cors_audit.report.baseline import Baseline, BaselineEntry, BaselineOutcome, apply_baseline
+from cors_audit.report.baseline import (
+    Baseline,
+    BaselineEntry,
+    BaselineOutcome,
+    apply_baseline,
+    outgrowth,
+)
 from cors_audit.report.model import (
     BaselineEntryModel,
     BaselineModel,
@@ -57,6 +66,9 @@ from cors_audit.report.model import (
     TargetModel,
     ToolModel,
 )
+from cors_audit.report.spool import Spool, SpooledReport, SpooledSequence, rewrite
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def request_stats(counts: Sequence[int]) -> RequestStatsModel | None:
@@ -196,28 +208,122 @@ def build_report(
     shard: ShardModel | None = None,
     indices: Sequence[int] | None = None,
 ) -> Report:
-    """Assemble the report from per-target results (order kept). ``indices`` are the targets'
-    positions in the whole (unsharded) target list; ``today`` decides baseline expiry."""
-    guesses = [None if r.error else _stack(r) for r in results]
-    evidence: dict[int, EvidenceModel] = {}  # the results stay alive meanwhile: ids are unique
-    findings = [
-        finding_model(f, _remediation(f.rule, guess, result), evidence)
-        for result, guess in zip(results, guesses, strict=True)
-        for f in result.findings
-    ]
-    targets = [
-        TargetModel(
-            index=i if indices is None else indices[i],
+    """Assemble the report from per-target results (order kept), in memory. ``indices`` are
+    the targets' positions in the whole (unsharded) target list; ``today`` decides baseline
+    expiry. A scan's run uses `ReportBuilder` with a spool instead (same report, on disk)."""
+    builder = ReportBuilder(
+        policy=policy, gate=gate, baseline=baseline, today=today, shard=shard, spooled=False
+    )
+    for i, result in enumerate(results):
+        builder.add(result, index=i if indices is None else indices[i])
+    return builder.finish(started_at=started_at, finished_at=finished_at).materialize()
+
+
+class _Kept(Generic[_M]):
+    """A `Spool`'s interface over a list: what `ReportBuilder` uses for small reports."""
+
+    def __init__(self) -> None:
+        self.items: list[_M] = []
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def add(self, item: _M) -> int:
+        self.items.append(item)
+        return len(self.items) - 1
+
+
+class _Placed(NamedTuple):
+    """Where one added target's records are: its place in the report and its record numbers."""
+
+    position: int
+    target: int
+    first_finding: int
+    findings: int
+
+
+class _Severe(NamedTuple):
+    """A stand-in finding for `scoring.overall_score`, which reads rule and severity only."""
+
+    rule: str
+    severity: Severity
+
+
+class ReportBuilder:
+    """The report built one finished target at a time, in any order (`add`), then completed
+    (`finish`): each target's models are made, baseline-suppressed and scored as it comes and
+    then written to a `Spool` (``spooled``, a scan's run) or kept in lists (`build_report`).
+    What stays in memory per target is a few numbers (`_Placed`, its score and request count),
+    plus the origins the redactor must leave alone and, for baseline fingerprints only, the
+    finding that matched. The result is the one `build_report` makes from the same results."""
+
+    def __init__(
+        self,
+        *,
+        policy: dict[str, Any],
+        gate: GateSettings | None = None,
+        baseline: Baseline | None = None,
+        today: date | None = None,
+        shard: ShardModel | None = None,
+        spooled: bool = True,
+    ) -> None:
+        self._policy = policy
+        self._gate = gate or GateSettings()
+        self._baseline = baseline
+        self._today = today or date.today()
+        self._shard = shard
+        self._targets: Spool[TargetModel] | _Kept[TargetModel] = (
+            Spool(TargetModel) if spooled else _Kept()
+        )
+        self._findings: Spool[FindingModel] | _Kept[FindingModel] = (
+            Spool(FindingModel) if spooled else _Kept()
+        )
+        self._placed: list[_Placed] = []
+        self._entries = {} if baseline is None else {e.fingerprint: e for e in baseline.entries}
+        self._entry_urls = {e.url for e in self._entries.values() if e.url is not None}
+        self._present: dict[str, FindingModel] = {}
+        """Findings whose fingerprint is in the baseline (the last one seen of each)."""
+        self._scanned: set[str] = set()
+        """URLs scanned without error that some baseline entry names."""
+        self._by_severity = {severity.value: 0 for severity in Severity}
+        self._severities: set[Severity] = set()
+        self._suppressed = 0
+        self._failing = 0
+        self._errors = 0
+        self._incomplete = 0
+        self._graded: list[int] = []
+        self._requests: list[int] = []
+        self.protected: set[str] = set()
+        """The origins the verdict used (see `redact_report`): left alone by the redactor."""
+
+    def __len__(self) -> int:
+        """How many targets were added."""
+        return len(self._placed)
+
+    def add(self, result: TargetResult, *, index: int) -> tuple[TargetModel, list[FindingModel]]:
+        """Add one finished target (``index``: its place in the whole target list, which orders
+        the report); its target and finding models as written."""
+        guess = None if result.error else _stack(result)
+        evidence: dict[int, EvidenceModel] = {}  # the findings citing one exchange share it
+        findings = [
+            self._suppressed_model(finding_model(f, _remediation(f.rule, guess, result), evidence))
+            for f in result.findings
+        ]
+        active = [f for f in findings if not f.suppressed]
+        ungradable = result.error is not None or result.incomplete
+        score = 0 if ungradable else scoring.target_score(active)
+        target = TargetModel(
+            index=index,
             url=result.target.url,
             method=result.target.method,
             site_origin=result.target.origin,
             source=result.target.source,
-            score=0,
-            grade=scoring.NO_GRADE,
+            score=score,
+            grade=scoring.NO_GRADE if ungradable else scoring.grade_for(score),
             error=_error(result.error),
             incomplete=result.incomplete,
             requests=result.requests,
-            findings=0,
+            findings=len(active),
             policy_free=result.policy.policy_free,
             notes=list(result.notes),
             observed=None if result.error else _observed(result),
@@ -227,18 +333,115 @@ def build_report(
                 name=guess.name.value, confidence=guess.confidence, evidence=list(guess.evidence)
             ),
         )
-        for i, (result, guess) in enumerate(zip(results, guesses, strict=True))
-    ]
-    baseline_model = None
-    if baseline is not None:
-        # An incomplete scan cannot tell that a baselined finding is gone.
-        scanned = {t.url for t in targets if t.error is None and not t.incomplete}
-        outcome = apply_baseline(baseline, findings, scanned, today or date.today())
-        findings = [_suppress(f, outcome.suppressed.get(f.fingerprint)) for f in findings]
-        baseline_model = BaselineModel(
+        self._tally(target, findings, active)
+        record = self._targets.add(target)
+        first = len(self._findings)
+        for finding in findings:
+            self._findings.add(finding)
+        self._placed.append(_Placed(index, record, first, len(findings)))
+        return target, findings
+
+    def _suppressed_model(self, finding: FindingModel) -> FindingModel:
+        entry = self._entries.get(finding.fingerprint)
+        if entry is None:
+            return finding
+        self._present[finding.fingerprint] = finding
+        if entry.expired(self._today) or outgrowth(entry, finding) is not None:
+            return finding
+        return _suppress(finding, entry)
+
+    def _tally(
+        self, target: TargetModel, findings: list[FindingModel], active: list[FindingModel]
+    ) -> None:
+        for finding in active:
+            self._by_severity[finding.severity.value] += 1
+            self._severities.add(finding.severity)
+        self._suppressed += len(findings) - len(active)
+        self._failing += scoring.failing(active, self._gate.fail_on)
+        self._requests.append(target.requests)
+        if target.error is not None:
+            self._errors += 1
+        elif target.incomplete:
+            self._incomplete += 1
+        else:
+            self._graded.append(target.score)
+            if target.url in self._entry_urls:
+                self._scanned.add(target.url)
+        _protect(self.protected, target, findings)
+
+    def finish(
+        self,
+        *,
+        started_at: datetime,
+        finished_at: datetime,
+        notes: Sequence[str] = (),
+        interrupted: bool = False,
+    ) -> SpooledReport:
+        """The report of every target added, in target order."""
+        placed = sorted(self._placed)
+        targets = array("q", (p.target for p in placed))
+        findings = array(
+            "q",
+            (n for p in placed for n in range(p.first_finding, p.first_finding + p.findings)),
+        )
+        gate = self._gate
+        count = len(placed)
+        # No target could be graded: "A 100" would read as a clean scan.
+        ungraded = bool(count) and not self._graded
+        score = (
+            0
+            if ungraded
+            else scoring.overall_score(self._graded, [_Severe("", s) for s in self._severities])
+        )
+        head = Report(
+            tool=ToolModel(version=__version__),
+            started_at=started_at,
+            finished_at=finished_at,
+            policy=self._policy,
+            summary=SummaryModel(
+                targets=count,
+                findings=sum(self._by_severity.values()),
+                suppressed=self._suppressed,
+                by_severity=dict(self._by_severity),
+                score=score,
+                grade=scoring.NO_GRADE if ungraded else scoring.grade_for(score),
+                errors=self._errors,
+                incomplete=self._incomplete,
+                requests=sum(self._requests),
+                requests_per_target=request_stats(self._requests),
+            ),
+            gate=GateModel(
+                fail_on="never" if gate.fail_on is None else gate.fail_on.value,
+                allow_errors=gate.allow_errors,
+                failing=self._failing,
+                # An incomplete target counts as an error: a budget cut its plan short, so a
+                # clean result there proves nothing.
+                exit_code=scoring.exit_code(
+                    self._failing, self._errors + self._incomplete, allow_errors=gate.allow_errors
+                ).value,
+            ),
+            baseline=self._baseline_model(),
+            shard=self._shard,
+            targets=[],
+            findings=[],
+            notes=list(notes),
+            interrupted=interrupted,
+        )
+        return SpooledReport(
+            head=head,
+            targets=_sequence(self._targets, targets),
+            findings=_sequence(self._findings, findings),
+        )
+
+    def _baseline_model(self) -> BaselineModel | None:
+        baseline = self._baseline
+        if baseline is None:
+            return None
+        outcome = apply_baseline(baseline, self._present.values(), self._scanned, self._today)
+        return BaselineModel(
             path=baseline.path,
             entries=len(baseline.entries),
-            suppressed=sum(1 for f in findings if f.suppressed),
+            suppressed=self._suppressed,
             outgrown=[
                 OutgrownEntryModel(**_entry(e).model_dump(), note=why)
                 for e, why in outcome.outgrown.values()
@@ -247,16 +450,12 @@ def build_report(
             expired=[_entry(e) for e in outcome.expired],
             fixed=[_entry(e) for e in outcome.fixed],
         )
-    return assemble(
-        targets,
-        findings,
-        policy=policy,
-        started_at=started_at,
-        finished_at=finished_at,
-        gate=gate or GateSettings(),
-        baseline=baseline_model,
-        shard=shard,
-    )
+
+
+def _sequence(store: Spool[_M] | _Kept[_M], order: array[int]) -> Sequence[_M]:
+    if isinstance(store, _Kept):
+        return [store.items[i] for i in order]
+    return SpooledSequence(store, order)
 
 
 def _remediation(
@@ -412,36 +611,84 @@ def assemble(
     )
 
 
-def redact_report(report: Report, secrets: Sequence[Secret], *, url_parameters: bool) -> Report:
+@overload
+def redact_report(report: Report, secrets: Sequence[Secret], *, url_parameters: bool) -> Report: ...
+
+
+@overload
+def redact_report(
+    report: SpooledReport,
+    secrets: Sequence[Secret],
+    *,
+    url_parameters: bool,
+    protected: set[str] | None = None,
+) -> SpooledReport: ...
+
+
+def redact_report(
+    report: Report | SpooledReport,
+    secrets: Sequence[Secret],
+    *,
+    url_parameters: bool,
+    protected: set[str] | None = None,
+) -> Report | SpooledReport:
     """The report as every writer must see it: secrets replaced by ``<redacted>`` in every text
-    field, except inside the origins and protocol tokens the verdict used, with notes saying
-    what was redacted and what had to be left (``core/redaction.py``). Call it after the verdict
-    (gate, scores, baseline, browser verification) is made: those need the raw values."""
-    redactor = Redactor(secrets, protected=_protected(report), url_parameters=url_parameters)
+    field, except inside the origins and protocol tokens the verdict used (``protected``, or
+    gathered from the report), with notes saying what was redacted and what had to be left
+    (``core/redaction.py``). Call it after the verdict (gate, scores, baseline, browser
+    verification) is made: those need the raw values. A spooled report is redacted into new
+    spools, one item at a time."""
+    found = protected if protected is not None else _protected(report)
+    redactor = Redactor(
+        secrets, protected=_with_trusted(found, report.policy), url_parameters=url_parameters
+    )
     if not redactor:
         return report
-    redacted = redactor.model(report)
+    if isinstance(report, Report):
+        redacted = redactor.model(report)
+    else:
+        targets = rewrite(report.targets, TargetModel, redactor.model)
+        findings = rewrite(report.findings, FindingModel, redactor.model)
+        redacted_head = redactor.model(report.head)
+        notes = [n for n in redactor.notes() if n not in redacted_head.notes]
+        head = redacted_head.model_copy(update={"notes": [*redacted_head.notes, *notes]})
+        return SpooledReport(head=head, targets=targets, findings=findings)
     notes = [n for n in redactor.notes() if n not in redacted.notes]
     if notes:
         redacted = redacted.model_copy(update={"notes": [*redacted.notes, *notes]})
     return redacted
 
 
-def _protected(report: Report) -> set[str]:
-    """The origins the verdict used: every probe origin, the targets' own and site origins,
-    the observed and the trusted origins."""
+def _protect(found: set[str], target: TargetModel, findings: Iterable[FindingModel]) -> None:
+    """Add the origins the verdict used on ``target`` to ``found``: its own and site origins,
+    the observed origins, every probe origin of its findings."""
+    found.update((target.site_origin, url_origin(target.url)))
+    if target.observed is not None:
+        seen = target.observed
+        found.update(seen.allowed_origins, seen.credentialed_origins, seen.untrusted_allowed)
+        found.update(seen.discovered)
+    _protect_findings(found, findings)
+
+
+def _protected(report: Report | SpooledReport) -> set[str]:
+    """The origins the verdict used, over the whole report (see `_protect`)."""
     found: set[str] = set()
     for target in report.targets:
-        found.update((target.site_origin, url_origin(target.url)))
-        if target.observed is not None:
-            seen = target.observed
-            found.update(seen.allowed_origins, seen.credentialed_origins, seen.untrusted_allowed)
-            found.update(seen.discovered)
-    for finding in report.findings:
+        _protect(found, target, ())
+    _protect_findings(found, report.findings)
+    return found
+
+
+def _protect_findings(found: set[str], findings: Iterable[FindingModel]) -> None:
+    for finding in findings:
         if finding.origin:
             found.add(finding.origin)
         found.update(e.origin for e in finding.evidence if e.origin)
-    trusted = report.policy.get("trusted_origins")
+
+
+def _with_trusted(found: set[str], policy: dict[str, Any]) -> set[str]:
+    """``found`` and the policy's trusted origins."""
+    trusted = policy.get("trusted_origins")
     if isinstance(trusted, list):
-        found.update(o for o in trusted if isinstance(o, str))
+        return found | {o for o in trusted if isinstance(o, str)}
     return found

@@ -13,10 +13,13 @@ forms). Its JSON Schema ships as ``cors_audit/formats/schema/report-v1-compact.s
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cors_audit.core.errors import UsageError
 from cors_audit.core.models import Severity
@@ -28,6 +31,7 @@ from cors_audit.report.model import (
     GateModel,
     RemediationModel,
     Report,
+    ReportView,
     ShardModel,
     SummaryModel,
     SuppressionModel,
@@ -174,7 +178,93 @@ def expand_report(compact: CompactReport, where: str = "report") -> Report:
     return Report(**rest, findings=findings)
 
 
-def wants_compact(detail: str, report: Report) -> bool:
+_EVIDENCE_KEYS: Final = 100_000
+"""Most exchange digests `iter_compact` remembers before it starts afresh: an exchange met
+again after that is stored twice (the document stays exact, one entry larger), and memory stays
+bounded whatever the scan's size (the exchanges of one target, cited by its several findings,
+are what repeats)."""
+
+_TARGET = TypeAdapter(TargetModel)
+_FINDING = TypeAdapter(CompactFindingModel)
+_STREAMED: Final = frozenset({"targets", "findings", "fixes", "remediations", "evidence"})
+
+
+def iter_compact(report: ReportView) -> Iterator[str]:
+    """``compact_report(report).to_json()`` in chunks, one target or finding at a time (so a
+    spooled report is never loaded): the ``fixes`` and ``remediations`` tables (a few distinct
+    texts) are kept in memory, each new exchange of the ``evidence`` table is written to an
+    anonymous temporary file as its first finding is written and copied out after the
+    findings."""
+    fixes, remediations = _Table(), _Table()
+    seen: dict[bytes, int] = {}
+    evidence_count = 0
+    with tempfile.TemporaryFile(prefix="cors-audit-evidence-") as spooled:
+
+        def exchange(item: EvidenceModel) -> int:
+            nonlocal evidence_count
+            text = item.__pydantic_serializer__.to_json(item)
+            key = hashlib.blake2b(text, digest_size=16).digest()
+            found = seen.get(key)
+            if found is None:
+                if len(seen) >= _EVIDENCE_KEYS:
+                    seen.clear()
+                spooled.write(b"," + text if evidence_count else text)
+                found = seen[key] = evidence_count
+                evidence_count += 1
+            return found
+
+        def findings() -> Iterator[str]:
+            for finding in report.findings:
+                fields = {name: getattr(finding, name) for name in type(finding).model_fields}
+                fields["fix"] = fixes.add(finding.fix, finding.fix)
+                fields["remediation"] = [
+                    remediations.add(item.model_dump_json(), item) for item in finding.remediation
+                ]
+                fields["evidence"] = [exchange(item) for item in finding.evidence]
+                yield _FINDING.dump_json(CompactFindingModel(**fields)).decode()
+
+        def evidence() -> Iterator[str]:
+            spooled.seek(0)
+            while block := spooled.read(1 << 16):
+                yield block.decode()
+
+        head = _compact_head(report.head)
+        lists: dict[str, Callable[[], Iterator[str]]] = {
+            "targets": lambda: (_TARGET.dump_json(t).decode() for t in report.targets),
+            "findings": findings,
+            "fixes": lambda: (TypeAdapter(str).dump_json(f).decode() for f in fixes.items),
+            "remediations": lambda: (item.model_dump_json() for item in remediations.items),
+        }
+        separator = "{"
+        for name in CompactReport.model_fields:
+            text = head.model_dump_json(include={name})[1:-1]  # '"name":value'
+            separator_before, separator = separator, ","
+            if name not in _STREAMED:
+                yield separator_before + text
+                continue
+            yield separator_before + text.removesuffix("[]") + "["
+            if name == "evidence":
+                yield from evidence()
+            else:
+                item_separator = ""
+                for text in lists[name]():
+                    yield item_separator + text
+                    item_separator = ","
+            yield "]"
+        yield "}\n"
+
+
+def _compact_head(head: Report) -> CompactReport:
+    """``head``'s fields as a `CompactReport` with its five lists empty."""
+    rest = {
+        name: getattr(head, name)
+        for name in type(head).model_fields
+        if name not in ("targets", "findings")
+    }
+    return CompactReport(**rest, targets=[], findings=[], fixes=[], remediations=[], evidence=[])
+
+
+def wants_compact(detail: str, report: ReportView) -> bool:
     """Whether ``--json-detail`` ``detail`` (full, compact or auto) writes ``report`` compact."""
     return detail == "compact" or (detail == "auto" and len(report.targets) >= AUTO_COMPACT_TARGETS)
 
@@ -194,5 +284,6 @@ __all__ = [
     "compact_json_schema",
     "compact_report",
     "expand_report",
+    "iter_compact",
     "wants_compact",
 ]

@@ -9,9 +9,10 @@ Frozen pydantic models; the formats only read them. The JSON Schema shipped in
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -352,6 +353,60 @@ class Report(_Model):
     def to_json(self) -> str:
         """The report as pretty-printed JSON text."""
         return self.model_dump_json(indent=2) + "\n"
+
+    @property
+    def head(self) -> Report:
+        """`ReportView.head`: the report itself."""
+        return self
+
+
+class ReportView(Protocol):
+    """What every writer reads: a `Report` in memory, or a scan's report whose targets and
+    findings are spooled to disk (``report/spool.py``, read back one at a time). Writers only
+    iterate, count and index ``targets`` and ``findings``, and never hold them whole; ``head``
+    holds every other field as a `Report` (its lists may be empty: read the properties)."""
+
+    @property
+    def head(self) -> Report: ...
+
+    @property
+    def schema_version(self) -> str: ...
+
+    @property
+    def tool(self) -> ToolModel: ...
+
+    @property
+    def started_at(self) -> datetime: ...
+
+    @property
+    def finished_at(self) -> datetime: ...
+
+    @property
+    def policy(self) -> dict[str, Any]: ...
+
+    @property
+    def summary(self) -> SummaryModel: ...
+
+    @property
+    def gate(self) -> GateModel: ...
+
+    @property
+    def baseline(self) -> BaselineModel | None: ...
+
+    @property
+    def shard(self) -> ShardModel | None: ...
+
+    @property
+    def targets(self) -> Sequence[TargetModel]: ...
+
+    @property
+    def findings(self) -> Sequence[FindingModel]: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+    @property
+    def interrupted(self) -> bool: ...
 
 
 def incomplete_reason(target: TargetModel) -> str:

@@ -21,7 +21,7 @@ from cors_audit.demo.lab import DEMO_POLICY_TOML, DEMO_SITE_ORIGIN, DemoLab, End
 from cors_audit.formats import ReportFormat
 from cors_audit.formats.plan import Plan
 from cors_audit.report.build import GateSettings
-from cors_audit.report.model import Report
+from cors_audit.report.spool import SpooledReport
 from cors_audit.sending.engine import EngineOptions
 
 pytestmark = pytest.mark.usefixtures("cli_isolated", "scan_in_worker_thread")
@@ -74,7 +74,7 @@ def request_for(lab: DemoLab, **changes: object) -> RunRequest:
 def test_a_run_of_targets_made_in_memory_writes_its_report(lab: DemoLab) -> None:
     observer = Recorder()
     report = run(request_for(lab), observer)
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
     assert [t.source for t in report.targets] == ["test"]
     assert observer.scanned == [(1, 1)]
     written = json.loads(Path("r.json").read_text(encoding="utf-8"))
@@ -85,7 +85,7 @@ def test_credentials_over_plain_http_are_an_alert_and_a_note(lab: DemoLab) -> No
     engine = EngineOptions(timeout=5.0, headers=(("Authorization", "Bearer x"),))
     observer = Recorder()
     report = run(request_for(lab, options=ScanOptions(engine=engine)), observer)
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
     assert len(observer.alerts) == 1
     assert "credentials are sent over plain http" in observer.alerts[0]
     assert observer.alerts[0] in report.notes
@@ -129,7 +129,7 @@ def test_the_lab_request_scans_every_url_in_memory(tmp_path: Path) -> None:
         assert set(request.outputs) == set(ReportFormat)
         assert request.outputs[ReportFormat.JUNIT].name == "cors-audit.junit.xml"
         report = run(request, Recorder())
-        assert isinstance(report, Report)
+        assert isinstance(report, SpooledReport)
         assert unexpected(report, lab.expected()) == []
         wrong = {lab.url("/strict"): {"reflected-origin"}}
         assert unexpected(report, wrong) == [lab.url("/strict")]
@@ -138,7 +138,7 @@ def test_the_lab_request_scans_every_url_in_memory(tmp_path: Path) -> None:
 def test_a_report_to_standard_output(lab: DemoLab, capsys: pytest.CaptureFixture[str]) -> None:
     # "-" is standard output: the document is all that is written there, and no file "-"
     report = run(request_for(lab, outputs={ReportFormat.JSON: Path("-")}), Recorder())
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
     written = json.loads(capsys.readouterr().out)
     assert written["summary"]["targets"] == 1
     assert not Path("-").exists()

@@ -21,8 +21,9 @@ from cors_audit.report.baseline import render_baseline
 from cors_audit.report.build import GateSettings
 from cors_audit.report.diff import ReportDiff, diff_reports
 from cors_audit.report.drafting import draft_policy
-from cors_audit.report.merge import merge_reports
-from cors_audit.report.model import Report, load_report
+from cors_audit.report.merge import merge_stream
+from cors_audit.report.model import load_report
+from cors_audit.report.spool import SpooledReport
 
 
 class ReportReadError(CorsAuditError):
@@ -30,10 +31,12 @@ class ReportReadError(CorsAuditError):
     report."""
 
 
-def merge_files(paths: Sequence[Path], gate: GateSettings) -> Report:
-    """The JSON reports at ``paths`` (one per shard) merged into one, gated anew."""
+def merge_files(paths: Sequence[Path], gate: GateSettings) -> SpooledReport:
+    """The JSON reports at ``paths`` (one per shard) merged into one, gated anew. Each file is
+    read only once the previous one is spooled (`merge_stream`): memory holds the largest
+    shard, not all of them."""
     try:
-        return merge_reports([(str(path), load_report(path)) for path in paths], gate)
+        return merge_stream(((str(path), load_report(path)) for path in paths), gate)
     except CorsAuditError as error:
         raise ReportReadError(str(error)) from error
 

@@ -309,21 +309,18 @@ class ReportBuilder:
             self._suppressed_model(finding_model(f, _remediation(f.rule, guess, result), evidence))
             for f in result.findings
         ]
-        active = [f for f in findings if not f.suppressed]
-        ungradable = result.error is not None or result.incomplete
-        score = 0 if ungradable else scoring.target_score(active)
         target = TargetModel(
             index=index,
             url=result.target.url,
             method=result.target.method,
             site_origin=result.target.origin,
             source=result.target.source,
-            score=score,
-            grade=scoring.NO_GRADE if ungradable else scoring.grade_for(score),
+            score=0,
+            grade=scoring.NO_GRADE,
             error=_error(result.error),
             incomplete=result.incomplete,
             requests=result.requests,
-            findings=len(active),
+            findings=0,
             policy_free=result.policy.policy_free,
             notes=list(result.notes),
             observed=None if result.error else _observed(result),
@@ -333,13 +330,29 @@ class ReportBuilder:
                 name=guess.name.value, confidence=guess.confidence, evidence=list(guess.evidence)
             ),
         )
+        return self.add_models(target, findings), findings
+
+    def add_models(self, target: TargetModel, findings: Sequence[FindingModel]) -> TargetModel:
+        """Add one target's models as they stand (``target.index`` orders the report; its score,
+        grade and finding count are computed here from ``findings``, whose suppression is kept
+        as it is): `add` for a scan, ``merge`` for reports read back. The target as written."""
+        active = [f for f in findings if not f.suppressed]
+        ungradable = target.error is not None or target.incomplete
+        score = 0 if ungradable else scoring.target_score(active)
+        target = target.model_copy(
+            update={
+                "score": score,
+                "grade": scoring.NO_GRADE if ungradable else scoring.grade_for(score),
+                "findings": len(active),
+            }
+        )
         self._tally(target, findings, active)
         record = self._targets.add(target)
         first = len(self._findings)
         for finding in findings:
             self._findings.add(finding)
-        self._placed.append(_Placed(index, record, first, len(findings)))
-        return target, findings
+        self._placed.append(_Placed(target.index, record, first, len(findings)))
+        return target
 
     def _suppressed_model(self, finding: FindingModel) -> FindingModel:
         entry = self._entries.get(finding.fingerprint)
@@ -351,7 +364,7 @@ class ReportBuilder:
         return _suppress(finding, entry)
 
     def _tally(
-        self, target: TargetModel, findings: list[FindingModel], active: list[FindingModel]
+        self, target: TargetModel, findings: Sequence[FindingModel], active: list[FindingModel]
     ) -> None:
         for finding in active:
             self._by_severity[finding.severity.value] += 1

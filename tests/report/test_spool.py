@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import random
 import tracemalloc
+import weakref
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from cors_audit.core.redaction import Secret
-from cors_audit.report.baseline import Baseline, BaselineEntry
-from cors_audit.report.build import ReportBuilder, build_report, redact_report
-from cors_audit.report.compact import compact_report, iter_compact
-from cors_audit.report.model import FindingModel, Report, TargetModel
-from cors_audit.report.spool import Spool, SpooledReport, SpooledSequence, rewrite
 from support.report_fixtures import (
     FINISHED,
     POLICY,
@@ -26,6 +21,14 @@ from support.report_fixtures import (
     sample_results,
 )
 from support.scaled_report import scaled_report
+
+from cors_audit.core.redaction import Secret
+from cors_audit.report.baseline import Baseline, BaselineEntry
+from cors_audit.report.build import GateSettings, ReportBuilder, build_report, redact_report
+from cors_audit.report.compact import compact_report, iter_compact
+from cors_audit.report.merge import merge_reports, merge_stream
+from cors_audit.report.model import FindingModel, Report, ShardModel, TargetModel
+from cors_audit.report.spool import Spool, SpooledReport, SpooledSequence, rewrite
 
 
 def _spooled(report: Report) -> SpooledReport:
@@ -163,3 +166,43 @@ def test_indexing_an_empty_spooled_sequence_is_an_index_error(index: int) -> Non
     empty: Spool[TargetModel] = Spool(TargetModel)
     with pytest.raises(IndexError):
         SpooledSequence(empty, range(0))[index]
+
+
+def test_merge_reads_the_next_report_only_once_the_previous_one_is_let_go() -> None:
+    whole = sample_report()
+    halves = [
+        whole.model_copy(
+            update={
+                "targets": whole.targets[i::2],
+                "findings": [
+                    f
+                    for f in whole.findings
+                    if (f.url, f.method) in {(t.url, t.method) for t in whole.targets[i::2]}
+                ],
+                "shard": ShardModel(index=i + 1, count=2, total_targets=len(whole.targets)),
+            }
+        )
+        for i in range(2)
+    ]
+    alive: list[weakref.ref[Report]] = []
+
+    def one_at_a_time() -> Iterator[tuple[str, Report]]:
+        for number, half in enumerate(halves):
+            copy = half.model_copy(deep=True)
+            del half
+            assert all(ref() is None for ref in alive), "a previous report is still held"
+            alive.append(weakref.ref(copy))
+            yield f"shard-{number}.json", copy
+            del copy
+
+    halves_text = [h.model_copy(deep=True) for h in halves]
+    del halves[:]
+    halves.extend(halves_text)
+    merged = merge_stream(one_at_a_time(), GateSettings())
+    assert isinstance(merged.findings, SpooledSequence)
+    expected = merge_reports(
+        [(f"shard-{n}.json", h) for n, h in enumerate(halves_text)], GateSettings()
+    )
+    assert merged.materialize() == expected
+    assert [t.url for t in merged.targets] == [t.url for t in whole.targets]
+    assert len(merged.findings) == len(whole.findings)

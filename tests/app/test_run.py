@@ -3,6 +3,7 @@ in memory, what it tells the observer, and the dry-run plan as data."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -150,3 +151,36 @@ def test_two_reports_to_standard_output_are_refused(lab: DemoLab) -> None:
     with pytest.raises(UsageError, match="only one report can go to standard output"):
         run(request_for(lab, outputs=outputs), Recorder())
     assert lab.request_count == before
+
+
+@dataclass
+class Watcher(Recorder):
+    """A `Recorder` that, as each target finishes, counts the results still alive."""
+
+    alive_at_most: int = 0
+    finished: int = 0
+
+    @contextmanager
+    def scanning(self, total: int) -> Iterator[Callable[[TargetResult], None]]:
+        def advance(result: TargetResult) -> None:
+            # (A slotted dataclass takes no weak reference: count the live ones instead.)
+            self.finished += 1
+            gc.collect()
+            alive = sum(isinstance(o, TargetResult) for o in gc.get_objects())
+            self.alive_at_most = max(self.alive_at_most, alive)
+
+        yield advance
+        self.scanned.append((total, self.finished))
+
+
+def test_a_run_holds_no_finished_target_it_has_spooled(lab: DemoLab) -> None:
+    # Each result goes to the report's spool as it comes; the scan keeps no list of them.
+    targets = tuple(Target(url=lab.url(f"/api?n={n}"), source="test") for n in range(12))
+    options = ScanOptions(engine=EngineOptions(timeout=5.0), max_targets_in_flight=2)
+    observer = Watcher()
+    report = run(request_for(lab, targets=TargetSources(given=targets), options=options), observer)
+    assert isinstance(report, SpooledReport)
+    assert observer.scanned == [(12, 12)]
+    assert [t.url for t in report.targets] == [t.url for t in targets]
+    # The ones being handed over (at most one per worker) may be alive; the others are gone.
+    assert observer.alive_at_most <= 3, observer.alive_at_most

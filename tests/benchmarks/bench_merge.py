@@ -44,8 +44,9 @@ def child(args: list[str]) -> None:
 
 def write_shards(root: Path, shards: int, per_shard: int) -> list[Path]:
     """``shards`` compact shard reports of ``per_shard`` targets each, on distinct hosts."""
-    from cors_audit.report.compact import iter_compact
     from support.scaled_report import scaled_report
+
+    from cors_audit.report.compact import iter_compact
 
     template = "".join(iter_compact(scaled_report(per_shard)))
     paths = []

@@ -1,6 +1,7 @@
 """Speed, scale and politeness benchmark for cors-audit (issue 8). A script, not a pytest test.
 
-    python tests/benchmarks/bench_scan.py [--quick] [--json out.json] [--profile scan.prof]
+    python tests/benchmarks/bench_scan.py [--quick | --full] [--sizes 100,2000] [--large N]
+                                          [--json out.json] [--profile scan.prof]
 
 It starts a loopback server that is not the bottleneck (nginx with a generated config when
 ``nginx`` is installed, else a multi-process asyncio server) on 127.0.0.2-127.0.0.21 serving four
@@ -12,10 +13,16 @@ its own):
   target by endpoint kind, requests/s, targets/s, peak RSS;
 * the very requests that scan sent (recorded from its exchanges), replayed by a raw aiohttp loop
   and a raw httpx loop (default transport) with the same concurrency limits (``--concurrency``
-  20 overall, ``--per-host`` 6), for the throughput ratio;
+  20 overall, ``--per-host`` 6), for the throughput ratio (never at 100 000 targets: the
+  replay would hold millions of request records);
 * the ``cors-audit`` command against an asyncio server that counts requests in flight per
   address and timestamps them: ``--rate 50/s`` accuracy and the ``--per-host`` cap;
-* ``cors-audit --help`` start-up time and the slowest imports (``python -X importtime``).
+* ``cors-audit --help`` start-up time and the slowest imports (``python -X importtime``);
+* the whole ``cors-audit scan`` command (scan, report, files written) at the last size with the
+  JSON report, and (unless ``--quick``) with every report format; ``--dry-run --json`` on
+  100 000 targets (10 000 with ``--quick``); with ``--full``, the whole command on 100 000
+  targets (``--json-detail compact``): peak RSS, time, requests/s, exit code, file sizes, beside
+  the goals (peak RSS of the whole command <= 150 MB at 10 000 targets, <= 250 MB at 100 000).
 
 Only loopback addresses and free ports are used. Must not be collected by pytest (the file name
 does not match ``test_*.py``) and must not change anything outside a temporary directory.
@@ -28,6 +35,7 @@ import asyncio
 import contextlib
 import json
 import os
+import platform
 import re
 import resource
 import shutil
@@ -60,6 +68,19 @@ public = true
 allow_credentials = false
 """
 BODY = '{"ok":true}'
+GOALS_MB = {10_000: 150.0, 100_000: 250.0}
+"""Issue 18: peak RSS of the whole ``cors-audit scan`` command by number of targets."""
+ALL_FORMATS = {
+    "json": "report.json",
+    "html": "report.html",
+    "sarif": "report.sarif",
+    "junit": "junit.xml",
+    "markdown": "summary.md",
+    "codequality": "codequality.json",
+    "openmetrics": "metrics.prom",
+    "ndjson": "report.ndjson",
+}
+"""Every report option of ``cors-audit scan`` and the file name it writes to."""
 
 # ---- servers -----------------------------------------------------------------------------------
 
@@ -522,6 +543,7 @@ def child_command(spec: dict[str, Any]) -> dict[str, Any]:
     from cors_audit.cli import main as command
 
     sys.argv = ["cors-audit", "scan", *spec["args"]]
+    code: Any = None
     started = time.perf_counter()
     try:
         command.main()
@@ -618,27 +640,40 @@ CHILDREN = {
 }
 
 
-def run_child(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", kind, json.dumps(spec)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"child {kind} failed:\n{out.stderr[-3000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+def tail(stream: Any, size: int) -> str:
+    """The last ``size`` bytes of a file opened in binary mode, as text."""
+    stream.seek(0, os.SEEK_END)
+    stream.seek(max(0, stream.tell() - size))
+    return str(stream.read().decode("utf-8", "replace"))
+
+
+def run_child(kind: str, spec: dict[str, Any], stderr_tail: int = 0) -> dict[str, Any]:
+    """Run one measurement in a fresh process. Its output goes to temporary files of which only
+    the tail is read, so however much a child prints, the parent holds little of it (with
+    ``stderr_tail``, the result keeps that many last characters of its standard error)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", kind, json.dumps(spec)],
+            stdout=out,
+            stderr=err,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"child {kind} failed:\n{tail(err, 3000)}")
+        result = dict(json.loads(tail(out, 64_000).strip().splitlines()[-1]))
+        if stderr_tail:
+            result["stderr_tail"] = tail(err, stderr_tail)
+        return result
 
 
 # ---- measurements ------------------------------------------------------------------------------
 
 
 def write_targets(path: Path, count: int, port: int, hosts: list[str]) -> None:
-    lines = [
-        f"http://{hosts[i % len(hosts)]}:{port}/{KINDS[(i // len(hosts)) % len(KINDS)]}/{i}"
-        for i in range(count)
-    ]
-    path.write_text("\n".join(lines) + "\n")
+    with path.open("w") as out:  # line by line: 100 000 targets are never a list here
+        for i in range(count):
+            kind = KINDS[(i // len(hosts)) % len(KINDS)]
+            out.write(f"http://{hosts[i % len(hosts)]}:{port}/{kind}/{i}\n")
 
 
 def throughput(
@@ -647,7 +682,6 @@ def throughput(
     count: int,
     httpx_too: bool,
     profile: str | None,
-    command_too: bool = False,
 ) -> dict[str, Any]:
     targets = root / f"targets-{count}.txt"
     policy = root / "cors-policy.toml"
@@ -661,16 +695,95 @@ def throughput(
     if httpx_too:
         row["httpx"] = run_child("replay", {"replay": str(replay), "client": "httpx"})
     row["ratio_vs_aiohttp"] = row["scan"]["requests_per_s"] / row["aiohttp"]["requests_per_s"]
-    if command_too:
-        report = root / f"report-{count}.json"
-        args = ["-f", str(targets), "--policy", str(policy), "--json", str(report), "-q"]
-        row["command"] = run_child("command", {"args": [*args, "--allow-errors"]})
-        row["command"]["json_mb"] = report.stat().st_size / 1e6
-        report.unlink()
     if httpx_too:
         row["ratio_vs_httpx"] = row["scan"]["requests_per_s"] / row["httpx"]["requests_per_s"]
     replay.unlink()
+    targets.unlink()
     return row
+
+
+def report_summary(path: Path) -> dict[str, Any]:
+    """The ``summary`` object of a JSON report (full or compact), read from the file's head
+    (it comes before the lists that grow with the scan), so a large report is never loaded."""
+    with path.open() as f:
+        head = f.read(1_000_000)
+    found = re.search(r'"summary":\s*', head)
+    if found is None:
+        return {}
+    summary, _ = json.JSONDecoder().raw_decode(head, found.end())
+    return dict(summary)
+
+
+def whole_command(
+    root: Path, server: Server, count: int, formats: tuple[str, ...], *extra: str
+) -> dict[str, Any]:
+    """The whole ``cors-audit scan`` command (scan, report, every file in ``formats`` written)
+    on ``count`` targets, in a child process: time, peak RSS, exit code, requests/s (requests
+    from the JSON report's summary, over the whole command's time) and the size of each file
+    written (the files are deleted once measured)."""
+    out_dir = Path(tempfile.mkdtemp(prefix=f"command-{count}-", dir=root))
+    targets = out_dir.with_suffix(".txt")
+    write_targets(targets, count, server.port, HOSTS)
+    args = ["-f", str(targets), "--policy", str(root / "cors-policy.toml"), "-q"]
+    for name in formats:
+        args += [f"--{name}", str(out_dir / ALL_FORMATS[name])]
+    row: dict[str, Any] = {"targets": count, "formats": list(formats), "options": list(extra)}
+    try:
+        row |= run_child("command", {"args": [*args, "--allow-errors", *extra]}, 2000)
+    except RuntimeError as failure:  # e.g. killed: keep what the other runs measured
+        print(f"  {failure}", flush=True)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        targets.unlink()
+        return row | {"failed": str(failure)[-2000:]}
+    try:
+        row["files_mb"] = {p.name: p.stat().st_size / 1e6 for p in sorted(out_dir.iterdir())}
+        report = out_dir / ALL_FORMATS["json"]
+        summary = report_summary(report) if "json" in formats and report.exists() else {}
+        if row["exit"] not in (0, 1) or len(row["files_mb"]) < len(formats):
+            print(f"  the command failed (exit {row['exit']}):\n{row['stderr_tail']}", flush=True)
+        else:
+            del row["stderr_tail"]
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        targets.unlink()
+    row["total_mb"] = sum(row["files_mb"].values())
+    row["requests"] = summary.get("requests")
+    row["requests_per_s"] = row["requests"] / row["seconds"] if row["requests"] else None
+    row["errors"] = summary.get("errors")
+    row["findings"] = summary.get("findings")
+    goal = GOALS_MB.get(count)
+    row["goal_mb"] = goal
+    row["goal_met"] = None if goal is None else row["peak_rss_mb"] <= goal
+    return row
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    ram_gb = None
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = round(int(line.split()[1]) / 1024**2, 1)
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    nginx_version = None
+    if nginx:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            done = subprocess.run([nginx, "-v"], capture_output=True, text=True, check=False)
+            nginx_version = (done.stderr or done.stdout).strip().removeprefix("nginx version: ")
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "ram_gb": ram_gb,
+        "python": platform.python_version(),
+        "nginx": nginx_version,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
 
 
 class PoliteServer:
@@ -869,10 +982,85 @@ def budget_table(budget: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def table(figures: dict[str, Any]) -> str:
+def command_label(row: dict[str, Any]) -> str:
+    formats = row["formats"]
+    label = f"all {len(formats)} formats" if len(formats) == len(ALL_FORMATS) else "+".join(formats)
+    if "--json-detail" in row["options"]:
+        label += f" ({row['options'][row['options'].index('--json-detail') + 1]})"
+    return label
+
+
+def goal_cell(row: dict[str, Any]) -> str:
+    if row["goal_mb"] is None:
+        return "-"
+    return f"<={row['goal_mb']:.0f} MB {'met' if row['goal_met'] else 'NOT MET'}"
+
+
+def commands_table(commands: list[dict[str, Any]]) -> str:
     out = [
-        f"server: {figures['server']}, cpus: {os.cpu_count()}, "
-        f"concurrency {CONCURRENCY}, per-host {PER_HOST}, {len(HOSTS)} addresses"
+        "the whole cors-audit scan command (a child process: scan, report, files; req/s over the "
+        "whole command):",
+        f"{'targets':>7} {'reports':<22} {'seconds':>8} {'requests':>9} {'req/s':>6} "
+        f"{'RSS MB':>7} {'goal (peak RSS)':<17} {'exit':>4} {'errors':>6} {'files MB':>8}",
+    ]
+    for row in commands:
+        if "failed" in row:
+            out.append(f"{row['targets']:>7} {command_label(row):<22} the child process failed")
+            continue
+        rate = f"{row['requests_per_s']:6.0f}" if row["requests_per_s"] else f"{'-':>6}"
+        requests = row["requests"] if row["requests"] is not None else "-"
+        errors = row["errors"] if row["errors"] is not None else "-"
+        out.append(
+            f"{row['targets']:>7} {command_label(row):<22} {row['seconds']:>8.1f} "
+            f"{requests:>9} {rate} {row['peak_rss_mb']:>7.1f} {goal_cell(row):<17} "
+            f"{row['exit']!s:>4} {errors:>6} {row['total_mb']:>8.1f}"
+        )
+        files = ", ".join(f"{name} {mb:.1f}" for name, mb in row["files_mb"].items())
+        out.append(f"{'':>8}files (MB): {files}")
+    if any("failed" in row or row["errors"] or row["exit"] not in (0, 1) for row in commands):
+        out.append(
+            "  warning: a run above has errors (targets it could not scan) or an exit code other "
+            "than 0/1 (findings): its figures do not measure a normal scan"
+        )
+    return "\n".join(out)
+
+
+def goals_table(figures: dict[str, Any]) -> str:
+    """Issue 18's goals, each beside the largest peak RSS of a whole-command run at that size."""
+    out = ["goals (issue 18), peak RSS of the whole cors-audit scan command:"]
+    for count, goal in GOALS_MB.items():
+        runs = [
+            c for c in figures.get("commands", []) if c["targets"] == count and "failed" not in c
+        ]
+        if not runs:
+            if any(c["targets"] == count for c in figures.get("commands", [])):
+                hint = "the child process failed"
+            elif count <= 10_000:
+                hint = "measured when the last scan size is 10 000: the default run, --full"
+            elif figures.get("mode") == "full":
+                hint = "--large was not 100 000"
+            else:
+                hint = "only --full measures it"
+            out.append(f"  <= {goal:.0f} MB at {count:>7} targets: not measured ({hint})")
+            continue
+        worst = max(runs, key=lambda c: c["peak_rss_mb"])
+        verdict = "met" if worst["peak_rss_mb"] <= goal else "NOT MET"
+        out.append(
+            f"  <= {goal:.0f} MB at {count:>7} targets: {verdict}, {worst['peak_rss_mb']:.1f} MB "
+            f"({command_label(worst)}; largest of {len(runs)} run(s) at this size)"
+        )
+    return "\n".join(out)
+
+
+def table(figures: dict[str, Any]) -> str:
+    m = figures["machine"]
+    out = [
+        f"machine: {m['cpus']} CPUs ({m['cpu_model'] or 'model unknown'}), {m['ram_gb']} GB RAM, "
+        f"Python {m['python']}, {m['nginx'] or 'nginx not installed'}; load average "
+        f"{'/'.join(str(x) for x in m['load_average_at_start'])} at start, "
+        f"{'/'.join(str(x) for x in m.get('load_average_at_end', []))} at end",
+        f"mode: {figures['mode']}; server: {figures['server']}, "
+        f"concurrency {CONCURRENCY}, per-host {PER_HOST}, {len(HOSTS)} addresses",
     ]
     out.append("")
     out.append("requests per target (min / median / max, mean) by endpoint kind:")
@@ -906,14 +1094,9 @@ def table(figures: dict[str, Any]) -> str:
             f"{row['ratio_vs_aiohttp']:>6.0%} {vs_httpx} {s['targets_per_s']:>9.1f} "
             f"{s['peak_rss_mb']:>7.1f} {s['errors']:>6}"
         )
-    for row in figures["throughput"]:
-        if "command" in row:
-            c = row["command"]
-            out.append(
-                f"the cors-audit scan command on {row['targets']} targets (scan, report, "
-                f"{c['json_mb']:.1f} MB JSON file): {c['seconds']:.1f} s, peak RSS "
-                f"{c['peak_rss_mb']:.1f} MB"
-            )
+    if figures.get("commands"):
+        out.append("")
+        out.append(commands_table(figures["commands"]))
     p = figures["politeness"]
     out.append("")
     out.append(
@@ -934,6 +1117,8 @@ def table(figures: dict[str, Any]) -> str:
             f"({vs['cors_audit_requests']} requests, preflights included): "
             f"{vs['speedup']:.1f}x faster"
         )
+    out.append("")
+    out.append(goals_table(figures))
     st = figures["startup"]
     out.append(
         f"cors-audit --help: best {st['help_s_best']:.3f} s, median {st['help_s_median']:.3f} s"
@@ -945,9 +1130,45 @@ def table(figures: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive: {text!r}")
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="100 and 1 000 targets only")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--quick",
+        action="store_true",
+        help="100 and 1 000 targets (the httpx replay at 100 only), a 10 000-target --dry-run, a "
+        "shorter rate window (under 3 min)",
+    )
+    mode.add_argument(
+        "--full",
+        action="store_true",
+        help="the default run plus the whole command on 100 000 targets (--json-detail compact); "
+        "about 30 min (an estimate)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        help="comma-separated target counts of the scan measurements instead of the mode's "
+        "(e.g. 100,2000); the JSON-report command runs at the last one, and the every-format "
+        "command too unless --quick",
+    )
+    parser.add_argument(
+        "--large",
+        type=int,
+        default=100_000,
+        help="targets of the --dry-run plan (not with --quick: 10 000) and of the --full command "
+        "run (default 100 000; e.g. --full --sizes 100,1000 --large 2000 to try the code paths)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--profile", help="cProfile the 1 000-target scan into this file")
     parser.add_argument(
@@ -958,18 +1179,33 @@ def main() -> None:
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.large < 1:
+        parser.error("--large must be positive")
     if args.child:
         kind, spec = args.child
         print(json.dumps(CHILDREN[kind](json.loads(spec))), flush=True)
         return
 
     started = time.perf_counter()
+
+    def progress(what: str) -> None:
+        print(f"  {what} ({time.perf_counter() - started:.0f} s so far)", flush=True)
+
+    mode_name = "quick" if args.quick else "full" if args.full else "default"
     with tempfile.TemporaryDirectory(prefix="cors-audit-bench-") as tmp:
         root = Path(tmp)
         (root / "cors-policy.toml").write_text(POLICY)
         server = Server(root)
         server.start()
-        figures: dict[str, Any] = {"server": server.kind, "quick": args.quick, "throughput": []}
+        figures: dict[str, Any] = {
+            "machine": machine(),
+            "server": server.kind,
+            "mode": mode_name,
+            "quick": args.quick,
+            "goals_mb": {str(k): v for k, v in GOALS_MB.items()},
+            "throughput": [],
+            "commands": [],
+        }
         if args.budget_only:
             try:
                 figures["budget"] = request_budget(root, server)
@@ -978,7 +1214,11 @@ def main() -> None:
             print(budget_table(figures["budget"]))
             return
         try:
-            sizes = [100, 1000] if args.quick else [100, 1000, 10000]
+            sizes = args.sizes or ([100, 1000] if args.quick else [100, 1000, 10000])
+            figures["sizes"] = sizes
+            # The raw httpx replay is slow (about 30 s at 1 000 targets, 90 s on a busy box):
+            # up to 1 000 targets, up to 100 with --quick.
+            httpx_up_to = 100 if args.quick else 1000
             for count in sizes:
                 profile = str(Path(args.profile).resolve()) if args.profile else None
                 figures["throughput"].append(
@@ -986,9 +1226,8 @@ def main() -> None:
                         root,
                         server,
                         count,
-                        count <= 1000,
+                        count <= httpx_up_to,
                         profile if count == 1000 else None,
-                        command_too=count == sizes[-1],
                     )
                 )
                 row = figures["throughput"][-1]
@@ -997,23 +1236,35 @@ def main() -> None:
                     for name in ("scan", "aiohttp", "httpx")
                     if name in row
                 )
-                elapsed = time.perf_counter() - started
-                print(f"  {count} targets: {rates} ({elapsed:.0f} s so far)", flush=True)
+                progress(f"{count} targets: {rates}")
             figures["budget"] = request_budget(root, server)
-            count = 10_000 if args.quick else 100_000
+            progress("requests per target measured")
+            # The whole command at the last size: the JSON report (as in every earlier round),
+            # then every format (issue 18's goal is about the whole command).
+            last = sizes[-1]
+            figures["commands"].append(whole_command(root, server, last, ("json",)))
+            progress(f"whole command on {last} targets (JSON report) measured")
+            if not args.quick:
+                figures["commands"].append(whole_command(root, server, last, tuple(ALL_FORMATS)))
+                progress(f"whole command on {last} targets (every format) measured")
+            count = 10_000 if args.quick else args.large
             figures["dry_run"] = run_child("dry-run", {"root": str(root), "count": count})
-            print(f"  --dry-run measured ({time.perf_counter() - started:.0f} s so far)")
-            print(f"  requests per target measured ({time.perf_counter() - started:.0f} s so far)")
+            progress(f"--dry-run on {count} targets measured")
+            if args.full:
+                compact = ("--json-detail", "compact")
+                figures["commands"].append(
+                    whole_command(root, server, args.large, ("json",), *compact)
+                )
+                progress(f"whole command on {args.large} targets (compact JSON) measured")
             if not args.no_corscanner:
                 figures["corscanner"] = versus_corscanner(root, server, CORSCANNER_URLS)
-                print(
-                    f"  CORScanner comparison done ({time.perf_counter() - started:.0f} s so far)"
-                )
+                progress("CORScanner comparison done")
         finally:
             server.stop()
         (root / "cors-policy.toml").unlink()  # the politeness scans are policy-free
         figures["politeness"] = politeness(root, 5.0 if args.quick else 10.0)
         figures["startup"] = startup()
+    figures["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     figures["total_seconds"] = time.perf_counter() - started
     print(table(figures))
     print(f"total {figures['total_seconds']:.0f} s")

@@ -1,4 +1,4 @@
-"""Report formats: the registry of file formats and their renderers (one `Report` in, one
+"""Report formats: the registry of file formats and their renderers (one report in, one
 document out, no I/O).
 
 Every file format is one line of `ReportFormat` (a `Format` record) and one module of this
@@ -12,7 +12,11 @@ A large scan's documents run to hundreds of megabytes, so every format can also 
 piece by piece: `stream` yields chunks whose concatenation is exactly `render`'s text, and
 `write` sends them to a text stream the caller opened. Nothing here opens a file. The terminal
 summary (``console.render``) and the ``--dry-run`` plan (``plan.py``) are not report formats.
-Renderers never reach back into the scan: they read the `Report` only.
+Renderers never reach back into the scan: they read the report only, as a `ReportView`: an
+in-memory `Report` or a scan's report whose targets and findings are spooled to disk
+(``report/spool.py``). Each list is then read back from disk on every pass, so a renderer makes
+few passes (``passes.py`` has the helpers) and keeps only aggregates and what it writes, never
+the lists' models: memory follows the output, not the scan.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from cors_audit.inputs.settings import Setting, report_setting, toml_value
 
 if TYPE_CHECKING:  # the CLI reads the registry at start-up; the report model is heavy
     from cors_audit.formats.plan import Plan
-    from cors_audit.report.model import Report
+    from cors_audit.report.model import ReportView
 
 REPORTS_DIR: Final = "reports"
 """Where ``demo`` writes its reports by default (and where examples put them)."""
@@ -37,11 +41,11 @@ REPORTS_DIR: Final = "reports"
 class Renderer(Protocol):
     """What a format's module exports."""
 
-    def render(self, report: Report) -> str:
+    def render(self, report: ReportView) -> str:
         """``report`` as one document."""
         ...  # pragma: no cover - a protocol
 
-    def stream(self, report: Report) -> Iterator[str]:
+    def stream(self, report: ReportView) -> Iterator[str]:
         """`render`'s text in chunks; their concatenation is exactly ``render(report)``."""
         ...  # pragma: no cover - a protocol
 
@@ -96,11 +100,11 @@ class Format:
         executes it."""
         return cast(Renderer, import_module(f"{__name__}.{self.module or self.name}"))
 
-    def render(self, report: Report) -> str:
+    def render(self, report: ReportView) -> str:
         """``report`` as this format's document."""
         return self.renderer().render(report)
 
-    def stream(self, report: Report) -> Iterator[str]:
+    def stream(self, report: ReportView) -> Iterator[str]:
         """`render`'s text in chunks."""
         return self.renderer().stream(report)
 
@@ -142,7 +146,7 @@ class ReportFormat(StrEnum):
         return member
 
 
-def render(fmt: ReportFormat, report: Report) -> str:
+def render(fmt: ReportFormat, report: ReportView) -> str:
     """``report`` rendered as ``fmt``."""
     return fmt.spec.render(report)
 
@@ -176,13 +180,13 @@ def batched(chunks: Iterable[str], size: int = CHUNK_SIZE) -> Iterator[str]:
         yield "".join(pending)
 
 
-def stream(fmt: ReportFormat, report: Report) -> Iterator[str]:
+def stream(fmt: ReportFormat, report: ReportView) -> Iterator[str]:
     """``report`` rendered as ``fmt``, in chunks: ``"".join(stream(fmt, report)) ==
     render(fmt, report)``, without the whole document ever being one string."""
     return fmt.spec.stream(report)
 
 
-def write(fmt: ReportFormat, report: Report, out: TextSink) -> None:
+def write(fmt: ReportFormat, report: ReportView, out: TextSink) -> None:
     """Write ``render(fmt, report)`` to ``out`` chunk by chunk (see `stream`)."""
     for chunk in stream(fmt, report):
         out.write(chunk)

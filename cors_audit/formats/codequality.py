@@ -48,8 +48,9 @@ Mapping:
 Everything a scanned server or a user supplied is only ever a JSON string value written by
 ``json.dumps``; line breaks become spaces, other control characters (ANSI escapes included)
 and bidi overrides visible ``\\xNN`` / ``\\uNNNN`` escapes, and a lone surrogate, which UTF-8
-cannot carry, ``?``. ``stream`` yields the text in chunks, encoding one issue at a time. This
-module does no I/O and reads the `Report` only.
+cannot carry, ``?``. ``stream`` yields the text in chunks, encoding one issue at a time, from
+one pass over the findings and one over the targets (they may be spooled to disk); what stays
+in memory is the fingerprints seen. This module does no I/O and reads the report only.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.formats import batched
 from cors_audit.formats.sarif import artifact_uri
-from cors_audit.report.model import FindingModel, Report, TargetModel, incomplete_reason
+from cors_audit.report.model import FindingModel, ReportView, TargetModel, incomplete_reason
 
 SEVERITIES: Final[dict[Severity, str]] = {
     Severity.CRITICAL: "blocker",
@@ -88,17 +89,17 @@ DESCRIPTION_LIMIT: Final = 1000
 _LINE_BREAKS: Final = re.compile("\r\n|[\n\r\t\x0b\x0c\x85\u2028\u2029]")
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report as a GitLab Code Quality JSON array (pretty-printed, ends with a newline)."""
     return "".join(stream(report))
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """`render`'s text in chunks of about 64 KiB, one issue encoded at a time."""
     return batched(_chunks(report))
 
 
-def issues(report: Report) -> Iterator[dict[str, Any]]:
+def issues(report: ReportView) -> Iterator[dict[str, Any]]:
     """The issues `render` writes, in order, as JSON-ready dictionaries."""
     seen: dict[str, int] = {}
     for issue in _issues(report):
@@ -110,7 +111,7 @@ def issues(report: Report) -> Iterator[dict[str, Any]]:
         yield issue
 
 
-def _issues(report: Report) -> Iterator[dict[str, Any]]:
+def _issues(report: ReportView) -> Iterator[dict[str, Any]]:
     for finding in report.findings:
         if not finding.suppressed:
             yield _finding_issue(finding)
@@ -127,7 +128,7 @@ def _issues(report: Report) -> Iterator[dict[str, Any]]:
             )
 
 
-def _chunks(report: Report) -> Iterator[str]:
+def _chunks(report: ReportView) -> Iterator[str]:
     separator = "[\n  "
     for issue in issues(report):
         yield separator

@@ -1,4 +1,4 @@
-"""The terminal summary: a plain-text rendering of a `Report` for the CLI to print.
+"""The terminal summary: a plain-text rendering of a report for the CLI to print.
 
 One line per target, the findings sorted worst first, and a totals line; ``verbose`` adds the
 detail, fix and reproduction lines of each finding. Every string that came from a server or a
@@ -10,11 +10,13 @@ hyperlink. This module must not print, colour (rich lives in ``cli/`` only) or d
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
+from cors_audit.formats.passes import at, worst_first
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.model import FindingModel, Report, TargetModel
+from cors_audit.report.model import FindingModel, ReportView, TargetModel
 
 
 def _counts(counts: Counter[Severity]) -> str:
@@ -89,11 +91,20 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def render(report: Report, *, verbose: bool = False) -> str:
-    """The terminal summary of ``report`` as plain text (ends with a newline)."""
+def render(report: ReportView, *, verbose: bool = False) -> str:
+    """The terminal summary of ``report`` as plain text (ends with a newline).
+
+    The lists may be spooled to disk: one pass over the findings counts them per target and
+    orders their positions worst first, the targets are read in two passes, and the findings
+    are read back by position; only the text and those aggregates are held."""
     per_target: dict[tuple[str, str], Counter[Severity]] = {}
-    for finding in report.findings:
-        per_target.setdefault((finding.url, finding.method), Counter())[finding.severity] += 1
+
+    def counted() -> Iterator[FindingModel]:
+        for finding in report.findings:
+            per_target.setdefault((finding.url, finding.method), Counter())[finding.severity] += 1
+            yield finding
+
+    ordered = worst_first(counted()) if len(report.findings) else None
 
     lines = [
         f"cors-audit {sanitize(report.tool.version)}: {_plural(len(report.targets), 'target')}"
@@ -112,11 +123,10 @@ def render(report: Report, *, verbose: bool = False) -> str:
         if verbose:
             lines.extend(f"         note: {sanitize(note)}" for note in target.notes)
 
-    if report.findings:
+    if ordered is not None:
         lines.append("")
         lines.append("Findings")
-        ordered = sorted(report.findings, key=lambda finding: -finding.severity.rank)
-        for finding in ordered:
+        for finding in at(report.findings, ordered):
             lines.extend(_finding_lines(finding, verbose=verbose))
 
     if report.baseline is not None:

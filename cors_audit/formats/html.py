@@ -1,6 +1,6 @@
 """The HTML report: one self-contained page to triage a scan, from 1 to 10 000 targets.
 
-``render`` fills ``templates/report.html.j2`` from the `Report` and the rule catalogue. The top
+``render`` fills ``templates/report.html.j2`` from the report and the rule catalogue. The top
 of the page answers "what do I do first": a severity chart, the grade distribution and a
 "Fix first" table (findings grouped by rule and stack, worst first, one fix per group with the
 targets it covers). Each fix text is rendered once, in a deduplicated "Fixes" section keyed by
@@ -23,8 +23,11 @@ phrases) or a user (URLs): autoescape is on explicitly (``select_autoescape`` do
 ``.j2``), no report value is ever marked safe, and control characters are shown as visible
 ``\\xNN`` escapes (`visible` filters, plus a ``finalize`` hook as a backstop for every
 expression). Inline Markdown (code, bold, links) is rendered by `markdown_inline`, which escapes
-first. ``iter_html`` yields the same page in chunks (jinja2's ``generate``). This module does no
-I/O besides reading its own template, stylesheet and script.
+first. ``iter_html`` yields the same page in chunks (jinja2's ``generate``). The report's lists
+may be spooled to disk, so no list is held: `triage` reads the targets and the findings once
+each, keeping aggregates and positions, and the targets table and the data block read them
+again while the page streams. This module does no I/O besides reading its own template,
+stylesheet and script.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any
@@ -49,12 +53,13 @@ from cors_audit.core.wire import url_origin
 from cors_audit.formats import batched
 from cors_audit.formats.console import trusted_list
 from cors_audit.formats.markdown_inline import render_inline
+from cors_audit.formats.passes import Key, at, worst_first
 from cors_audit.judging.rules.catalogue import RULES, RULES_BY_ID
 from cors_audit.report.model import (
     EvidenceModel,
     FindingModel,
     RemediationModel,
-    Report,
+    ReportView,
     TargetModel,
 )
 
@@ -375,7 +380,7 @@ def _timestamp(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="seconds")
 
 
-def _duration(report: Report) -> str:
+def _duration(report: ReportView) -> str:
     seconds = max(0.0, (report.finished_at - report.started_at).total_seconds())
     if seconds < 60:
         return f"{seconds:.1f} s"
@@ -410,9 +415,17 @@ def chart_bars(by_severity: dict[str, int]) -> list[Bar]:
     return [Bar(b.severity, b.count, b.y, b.width, b.severity.capitalize(), b.css) for b in bars]
 
 
-def grade_bars(targets: Sequence[TargetModel]) -> list[Bar]:
+def grade_bars(targets: Iterable[TargetModel]) -> list[Bar]:
     """One bar per grade (A to F, then ``-`` for ungraded targets)."""
-    tally = Counter(t.grade if t.grade in _GRADE_CLASS else "-" for t in targets)
+    return _grade_bars(Counter(_grade_row(t.grade) for t in targets))
+
+
+def _grade_row(grade: str) -> str:
+    return grade if grade in _GRADE_CLASS else "-"
+
+
+def _grade_bars(tally: Counter[str]) -> list[Bar]:
+    """`grade_bars` from the targets counted by `_grade_row`."""
     counts = [(grade, tally.get(grade, 0)) for grade in GRADES]
     bars = _bars(counts, [f"fill-{grade_class(grade)}" for grade in GRADES])
     return [
@@ -435,8 +448,8 @@ def _host(url: str) -> str:
         return ""
 
 
-def _stack_of(target: TargetModel | None) -> str:
-    if target is None or target.stack is None or target.stack.name == "unknown":
+def _stack_of(target: TargetModel) -> str:
+    if target.stack is None or target.stack.name == "unknown":
         return "unknown"
     return target.stack.name
 
@@ -451,10 +464,15 @@ def _fix_key(finding: FindingModel) -> tuple[object, ...]:
     )
 
 
+TargetRef = tuple[int, str]
+"""What a finding's row needs of its target: the target's index and its stack."""
+
+
 @dataclass(frozen=True, slots=True)
 class Triage:
-    """Everything the page derives from the findings, in one pass that keeps only aggregates
-    (the data block is written by a second pass, `finding_rows`, while the page streams)."""
+    """Everything the page derives from the targets and findings, from one pass over each
+    that keeps only aggregates and positions (the first rows are read back by position; the
+    data block and the targets table are written by later passes while the page streams)."""
 
     groups: list[FindingGroup]
     fixes: list[Fix]
@@ -462,80 +480,114 @@ class Triage:
     first_finding: dict[int, str]
     hosts: int
     fix_ids: dict[tuple[object, ...], str]
-    targets: dict[tuple[str, str], TargetModel]
+    targets: dict[Key, TargetRef]
+    order: array[int]
+    """The findings' positions, worst severity first (report order within a severity)."""
+    rule_counts: Counter[str]
+    grades: Counter[str]
+    """Targets per grade row (`_grade_row`)."""
+    policy_free: bool
+    """Some target was judged without a policy."""
+
+
+_ROW_DROPS: dict[str, Any] = {"evidence": [], "remediation": [], "exploitability": None}
+"""What a shown finding row (the template's ``group.findings``) never reads."""
 
 
 def _row(
     finding: FindingModel,
-    targets: dict[tuple[str, str], TargetModel],
+    targets: dict[Key, TargetRef],
     fix_ids: dict[tuple[object, ...], str],
     data: int = -1,
 ) -> FindingRow:
     target = targets.get((finding.url, finding.method))
     return FindingRow(
         finding,
-        target.index if target is not None else None,
+        target[0] if target is not None else None,
         _host(finding.url),
-        _stack_of(target),
+        target[1] if target is not None else "unknown",
         fix_ids[_fix_key(finding)],
         data,
     )
 
 
-def finding_rows(report: Report, found: Triage) -> Iterator[FindingRow]:
-    """Every finding's row, worst severity first (report order within a severity)."""
-    for severity in Severity:
-        for finding in report.findings:
-            if finding.severity is severity:
-                yield _row(finding, found.targets, found.fix_ids)
+def finding_rows(report: ReportView, found: Triage) -> Iterator[FindingRow]:
+    """Every finding's row, worst severity first (report order within a severity), read
+    back by position."""
+    for finding in at(report.findings, found.order):
+        yield _row(finding, found.targets, found.fix_ids)
 
 
-def triage(report: Report) -> Triage:
-    """Deduplicated fixes, "Fix first" groups (worst, then largest) and the first rows."""
-    by_key = {(t.url, t.method): t for t in report.targets}
+def triage(report: ReportView) -> Triage:
+    """Deduplicated fixes, "Fix first" groups (worst, then largest) and the first rows.
+
+    Per target it keeps its index and stack (by key; the last target of a key wins) and the
+    fingerprint of its first finding in page order; per finding its position; the rest is
+    per rule, stack, fix or host. No model is kept but the fixes' snippets and the first
+    `INITIAL_FINDINGS` rows, which the page shows."""
+    by_key: dict[Key, TargetRef] = {}
+    stacks: dict[str, str] = {}  # one string per stack name, shared by the targets
+    grades: Counter[str] = Counter()
+    policy_free = False
+    for target in report.targets:
+        stack = _stack_of(target)
+        by_key[(target.url, target.method)] = (target.index, stacks.setdefault(stack, stack))
+        grades[_grade_row(target.grade)] += 1
+        policy_free = policy_free or target.policy_free
     fixes: dict[tuple[object, ...], Fix] = {}
     groups: dict[tuple[str, str], FixFirst] = {}
     per_severity: Counter[str] = Counter()
+    rule_counts: Counter[str] = Counter()
     hosts: set[str] = set()
-    for finding in report.findings:
-        target = by_key.get((finding.url, finding.method))
-        stack = _stack_of(target)
-        fix = fixes.get(key := _fix_key(finding))
-        if fix is None:
-            fix = fixes[key] = Fix(
-                f"fix-{len(fixes) + 1}", finding.rule, finding.fix, tuple(finding.remediation)
-            )
-        fix.findings += 1
-        fix.stacks.add(stack)
-        hosts.add(_host(finding.url))
-        severity = finding.severity.value
-        per_severity[severity] += 1
-        group = groups.get((finding.rule, stack))
-        if group is None:
-            group = groups[(finding.rule, stack)] = FixFirst(finding.rule, stack, severity)
-        elif _SEVERITY_RANK[severity] < _SEVERITY_RANK[group.severity]:
-            group.severity = severity
-        group.findings += 1
-        group.fixes[fix.id] += 1
-        if target is not None:
-            group.add_target(target.index, target.url)
+    # The first finding of each target in page order (worst severity, then report order):
+    # its severity's rank and its fingerprint.
+    first: dict[int, tuple[int, str]] = {}
+
+    def counted() -> Iterator[FindingModel]:
+        for finding in report.findings:
+            target = by_key.get((finding.url, finding.method))
+            stack = "unknown" if target is None else target[1]
+            fix = fixes.get(key := _fix_key(finding))
+            if fix is None:
+                fix = fixes[key] = Fix(
+                    f"fix-{len(fixes) + 1}", finding.rule, finding.fix, tuple(finding.remediation)
+                )
+            fix.findings += 1
+            fix.stacks.add(stack)
+            hosts.add(_host(finding.url))
+            severity = finding.severity.value
+            per_severity[severity] += 1
+            rule_counts[finding.rule] += 1
+            group = groups.get((finding.rule, stack))
+            if group is None:
+                group = groups[(finding.rule, stack)] = FixFirst(finding.rule, stack, severity)
+            elif _SEVERITY_RANK[severity] < _SEVERITY_RANK[group.severity]:
+                group.severity = severity
+            group.findings += 1
+            group.fixes[fix.id] += 1
+            if target is not None:
+                group.add_target(target[0], finding.url)
+                known = first.get(target[0])
+                if known is None or _SEVERITY_RANK[severity] < known[0]:
+                    first[target[0]] = (_SEVERITY_RANK[severity], finding.fingerprint)
+            yield finding
+
+    order = worst_first(counted())
     fix_ids = {key: fix.id for key, fix in fixes.items()}
     shown: list[FindingGroup] = []
-    first: dict[int, str] = {}
-    position = 0
-    for severity in Severity:
-        members: list[FindingRow] = []
-        for finding in report.findings:
-            if finding.severity is not severity:
-                continue
-            row = _row(finding, by_key, fix_ids, position)
-            position += 1
-            if row.target is not None:
-                first.setdefault(row.target, finding.fingerprint)
-            if position <= INITIAL_FINDINGS:
-                members.append(row)
-        if members:
-            shown.append(FindingGroup(severity.value, tuple(members), per_severity[severity.value]))
+    members: list[FindingRow] = []
+    for position, finding in enumerate(at(report.findings, order[:INITIAL_FINDINGS])):
+        if members and members[0].finding.severity is not finding.severity:
+            severity = members[0].finding.severity.value
+            shown.append(FindingGroup(severity, tuple(members), per_severity[severity]))
+            members = []
+        # The row shows the finding's summary only (its body is in the data block): its
+        # evidence and snippets need not stay in memory while the page streams.
+        row = _row(finding, by_key, fix_ids, position)
+        members.append(replace(row, finding=finding.model_copy(update=_ROW_DROPS)))
+    if members:
+        severity = members[0].finding.severity.value
+        shown.append(FindingGroup(severity, tuple(members), per_severity[severity]))
     ordered = sorted(
         groups.values(),
         key=lambda g: (_SEVERITY_RANK[g.severity], -len(g.targets), -g.findings, g.rule, g.stack),
@@ -544,11 +596,37 @@ def triage(report: Report) -> Triage:
         groups=shown,
         fixes=list(fixes.values()),
         fix_first=ordered,
-        first_finding=first,
+        first_finding={index: fingerprint for index, (_, fingerprint) in first.items()},
         hosts=len(hosts),
         fix_ids=fix_ids,
         targets=by_key,
+        order=order,
+        rule_counts=rule_counts,
+        grades=grades,
+        policy_free=policy_free,
     )
+
+
+class _TargetRows:
+    """The targets table's rows, made one at a time while the page streams (a pass over the
+    targets); true when there is any target."""
+
+    def __init__(self, targets: Sequence[TargetModel], first_finding: dict[int, str]) -> None:
+        self._targets = targets
+        self._first_finding = first_finding
+
+    def __bool__(self) -> bool:
+        return len(self._targets) > 0
+
+    def __iter__(self) -> Iterator[TargetRow]:
+        for target in self._targets:
+            yield TargetRow(
+                target=target,
+                grade_class=grade_class(target.grade),
+                shown_site_origin=_site_origin_shown(target),
+                trusts=tuple(trusted_list(target)),
+                first_finding=self._first_finding.get(target.index),
+            )
 
 
 def _site_origin_shown(target: TargetModel) -> str | None:
@@ -587,28 +665,26 @@ def _environment() -> Environment:
 _ENV = _environment()
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report as one self-contained HTML page."""
     return _ENV.get_template(TEMPLATE).render(_context(report))
 
 
-def iter_html(report: Report) -> Iterator[str]:
+def iter_html(report: ReportView) -> Iterator[str]:
     """`render`'s page in chunks of about 64 KiB (jinja2's ``generate``): their concatenation
     is byte for byte ``render(report)``, but the page is never one string."""
     return batched(_ENV.get_template(TEMPLATE).generate(_context(report)))
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """The registry's name (``formats.Renderer``) for `iter_html`."""
     return iter_html(report)
 
 
-def _context(report: Report) -> dict[str, Any]:
-    rule_counts: Counter[str] = Counter(finding.rule for finding in report.findings)
-    policy_free = any(target.policy_free for target in report.targets) or (
-        report.policy.get("policy_free") is True
-    )
+def _context(report: ReportView) -> dict[str, Any]:
     found = triage(report)
+    rule_counts = found.rule_counts
+    policy_free = found.policy_free or report.policy.get("policy_free") is True
     chart = {
         "width": _CHART_WIDTH,
         "label_width": _LABEL_WIDTH,
@@ -616,7 +692,7 @@ def _context(report: Report) -> dict[str, Any]:
         "bar_height": _BAR_HEIGHT,
     }
     return {
-        "report": report,
+        "report": report.head,  # the page reads the lists only through what is below
         "summary": report.summary,
         "grade_class": grade_class(report.summary.grade),
         "duration": _duration(report),
@@ -625,19 +701,10 @@ def _context(report: Report) -> dict[str, Any]:
         "policy_json": json.dumps(report.policy, indent=2, sort_keys=True, default=str),
         "severities": [severity.value for severity in Severity],
         "bars": chart_bars(report.summary.by_severity),
-        "grade_bars": grade_bars(report.targets),
+        "grade_bars": _grade_bars(found.grades),
         "chart": chart | {"height": len(Severity) * _ROW + 6},
         "grade_chart": chart | {"height": len(GRADES) * _ROW + 6},
-        "target_rows": [
-            TargetRow(
-                target=target,
-                grade_class=grade_class(target.grade),
-                shown_site_origin=_site_origin_shown(target),
-                trusts=tuple(trusted_list(target)),
-                first_finding=found.first_finding.get(target.index),
-            )
-            for target in report.targets
-        ],
+        "target_rows": _TargetRows(report.targets, found.first_finding),
         "groups": found.groups,
         "fixes": found.fixes,
         "fix_first": found.fix_first,

@@ -1,6 +1,6 @@
 """The JSON report (the versioned contract) and the JSON Schema shipped beside it.
 
-``render`` serializes the `Report` model unchanged; the schema file
+``render`` serializes the report model (a `ReportView`) unchanged; the schema file
 ``cors_audit/formats/schema/report-v1.schema.json`` is generated from the same model by
 ``report.json_schema()`` and a test fails when the two drift apart. Regenerate it with::
 
@@ -11,7 +11,8 @@ very same text piece by piece: every top-level field but the two lists that grow
 (``targets``, ``findings``) is serialized by pydantic exactly as ``render`` does, and each list
 item on its own and re-indented, so peak memory is bounded by the largest single item instead
 of the whole document. Rendering does no I/O; ``write_json`` writes only to the stream it is
-given and only the ``--write-schema`` entry point writes a file.
+given and only the ``--write-schema`` entry point writes a file. A scan's report may have its
+lists spooled to disk (``report/spool.py``): they are read one item at a time, never whole.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pydantic import TypeAdapter
 from cors_audit.formats import TextSink, batched
 from cors_audit.formats.plan import Plan
 from cors_audit.report.compact import compact_json_schema, compact_report
-from cors_audit.report.model import FindingModel, Report, TargetModel, json_schema
+from cors_audit.report.model import FindingModel, Report, ReportView, TargetModel, json_schema
 
 SCHEMA_FILE = "schema/report-v1.schema.json"
 """Where the schema lives, relative to the ``cors_audit`` package (shipped in the wheel)."""
@@ -48,18 +49,19 @@ _STREAMED: dict[str, TypeAdapter[Any]] = {
 """The report's list fields that grow with the scan, with their item type's serializer."""
 
 
-def render(report: Report) -> str:
-    """The report as pretty-printed JSON text (the contract, ``schema_version`` "1")."""
-    return report.to_json()
+def render(report: ReportView) -> str:
+    """The report as pretty-printed JSON text (the contract, ``schema_version`` "1"): what
+    ``Report.to_json`` writes, built item by item so that a spooled report works too."""
+    return "".join(_chunks(report))
 
 
-def iter_json(report: Report) -> Iterator[str]:
+def iter_json(report: ReportView) -> Iterator[str]:
     """`render`'s text in chunks (about 64 KiB each, or one large list item): their
     concatenation is byte for byte ``render(report)``, but only one item is built at a time."""
     return batched(_chunks(report))
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """The registry's name (``formats.Renderer``) for `iter_json`."""
     return iter_json(report)
 
@@ -102,32 +104,35 @@ def stream_plan(plan: Plan) -> Iterator[str]:
     yield "\n  ]\n}\n"
 
 
-def write_json(report: Report, out: TextSink) -> None:
+def write_json(report: ReportView, out: TextSink) -> None:
     """Write ``render(report)`` to ``out`` (a text stream) without building it in memory."""
     for chunk in iter_json(report):
         out.write(chunk)
 
 
-def _chunks(report: Report) -> Iterator[str]:
+def _chunks(report: ReportView) -> Iterator[str]:
+    # Every field but the two lists is dumped from the head (its lists may be empty); the
+    # lists are read from the view, one item at a time.
     # pydantic writes an object as "{", then per field "\n" + indent + '"key": value' joined
     # by ",", then "\n}"; a nested value's lines are indented once more per level. So each
     # field is cut out of a one-field dump ("{\n" ... "\n}") and each list item's own dump is
     # shifted right by two levels (JSON text never holds a raw newline inside a string).
+    head = report.head
     separator = "{\n"
-    for name in type(report).model_fields:
+    for name in type(head).model_fields:
         adapter = _STREAMED.get(name)
         if adapter is None:
-            text = report.model_dump_json(indent=2, include={name})
+            text = head.model_dump_json(indent=2, include={name})
             if text != "{}":  # a field pydantic leaves out (none today) stays out
                 yield separator + text[2:-2]
                 separator = ",\n"
             continue
         items = getattr(report, name)
         # The key exactly as pydantic spells it (alias rules included): dump an empty list.
-        empty = report.model_copy(update={name: []}).model_dump_json(indent=2, include={name})
+        empty = head.model_copy(update={name: []}).model_dump_json(indent=2, include={name})
         yield separator + empty[2:-4]  # '  "targets": ' without the "[]"
         separator = ",\n"
-        if not items:
+        if not len(items):
             yield "[]"
             continue
         item_separator = "[\n"

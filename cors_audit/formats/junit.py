@@ -27,16 +27,19 @@ Everything in the report may come from a hostile server or a user. ElementTree e
 but not characters XML 1.0 forbids, so every text and attribute goes through `xml_text`:
 control characters (ANSI escapes included) become visible ``\\xNN`` escapes, and lone
 surrogates, U+FFFE and U+FFFF visible ``\\uNNNN`` escapes; the output is well-formed UTF-8 XML
-for any input. ``iter_junit`` yields the same document in chunks, building one suite at a time
-(twice: the root's totals come first), so a large scan's tree is never held whole. This module
-builds XML only: it never parses XML and does no I/O.
+for any input. ``iter_junit`` yields the same document in chunks, building one suite at a time,
+so a large scan's tree is never held whole: one pass over the findings notes where each
+target's are and what each rule's testcase will count (the root's totals come first), one pass
+over the targets adds the totals up, and a last one writes the suites, reading each target's
+findings back (the lists may be spooled to disk). This module builds XML only: it never parses
+XML and does no I/O.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # builds only; nothing here parses XML
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -44,8 +47,9 @@ from urllib.parse import urlsplit
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.formats import batched
+from cors_audit.formats.passes import Key, KeyIndex
 from cors_audit.judging.rules.catalogue import RULES
-from cors_audit.report.model import FindingModel, Report, TargetModel, incomplete_reason
+from cors_audit.report.model import FindingModel, ReportView, TargetModel, incomplete_reason
 
 SUITES_NAME = "cors-audit"
 SCAN_TESTCASE = "scan"
@@ -79,7 +83,7 @@ def _timestamp(value: datetime) -> str:
     return _utc(value).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _seconds(report: Report) -> str:
+def _seconds(report: ReportView) -> str:
     elapsed = (_utc(report.finished_at) - _utc(report.started_at)).total_seconds()
     return f"{max(0.0, elapsed):.3f}"
 
@@ -204,7 +208,7 @@ def _testcase(
     return counts
 
 
-def _suite(parent: ET.Element, report: Report, name: str, hostname: str) -> ET.Element:
+def _suite(parent: ET.Element, report: ReportView, name: str, hostname: str) -> ET.Element:
     suite = ET.SubElement(parent, "testsuite", name=xml_text(name))
     suite.set("timestamp", _timestamp(report.started_at))
     suite.set("hostname", xml_text(hostname))
@@ -244,7 +248,7 @@ def _rule_cases(
 
 def _target_suite(
     root: ET.Element,
-    report: Report,
+    report: ReportView,
     target: TargetModel,
     findings: Sequence[FindingModel],
     fail_on: Severity | None,
@@ -283,19 +287,19 @@ def _target_suite(
     return counts
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report as a JUnit XML document (UTF-8 declaration, ends with a newline)."""
     return "".join(iter_junit(report))
 
 
-def iter_junit(report: Report) -> Iterator[str]:
+def iter_junit(report: ReportView) -> Iterator[str]:
     """`render`'s document in chunks of about 64 KiB: what ``ET.indent`` + ``ET.tostring``
-    write for the whole tree, but only one ``<testsuite>`` is built at a time (each twice: the
-    root's totals, which come first, need every suite's counts)."""
+    write for the whole tree, but only one ``<testsuite>`` is built at a time (the root's
+    totals, which come first, are counted beforehand from what the findings hold)."""
     return batched(_chunks(report))
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """The registry's name (``formats.Renderer``) for `iter_junit`."""
     return iter_junit(report)
 
@@ -304,29 +308,98 @@ _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _CLOSE_ROOT = "</testsuites>"
 
 
-def _set_totals(root: ET.Element, totals: _Counts, report: Report) -> None:
+def _set_totals(root: ET.Element, totals: _Counts, report: ReportView) -> None:
     totals.set_on(root, skipped=False)
     root.set("time", _seconds(report))
 
 
-def _root(report: Report) -> ET.Element:
+_RULE_IDS = frozenset(rule.id for rule in RULES)
+
+_FAILING, _ACTIVE, _SUPPRESSED = 1, 2, 4
+"""What a rule's findings on one target hold, as bits: one that fails the gate, one not
+suppressed, one suppressed. That decides its testcase's counts (see `_testcase`)."""
+
+
+class _Outcomes:
+    """Per target key, per rule, the `_FAILING` / `_ACTIVE` / `_SUPPRESSED` bits of its
+    findings, gathered while they stream past: the root's totals, which come first in the
+    document, then need no second reading of the findings."""
+
+    def __init__(self, fail_on: Severity | None) -> None:
+        self.fail_on = fail_on
+        self.bits: dict[Key, dict[str, int]] = {}
+
+    def watch(self, findings: Iterable[FindingModel]) -> Iterator[FindingModel]:
+        """``findings``, unchanged, noting each one's bits."""
+        for finding in findings:
+            bits = _SUPPRESSED
+            if not finding.suppressed:
+                bits = _ACTIVE
+                if self.fail_on is not None and finding.severity.at_least(self.fail_on):
+                    bits |= _FAILING
+            rules = self.bits.setdefault((finding.url, finding.method), {})
+            rules[finding.rule] = rules.get(finding.rule, 0) | bits
+            yield finding
+
+    @staticmethod
+    def counts(rules: dict[str, int]) -> _Counts:
+        """What the rule testcases of findings with these bits add up to (every catalogue
+        rule has one, and so has any other rule with findings)."""
+        counts = _Counts()
+        for rule in [*(rule.id for rule in RULES), *(r for r in rules if r not in _RULE_IDS)]:
+            bits = rules.get(rule, 0)
+            counts.tests += 1
+            if bits & _FAILING:
+                counts.failures += 1
+            elif bits & _SUPPRESSED and not bits & _ACTIVE:
+                counts.skipped += 1
+        return counts
+
+
+def _totals(report: ReportView, outcomes: _Outcomes) -> _Counts:
+    """The counts of every suite `_suites` writes, from the targets and the findings' bits."""
+    totals = _Counts()
+    matched: set[Key] = set()
+    for target in report.targets:
+        key = (target.url, target.method)
+        if key in outcomes.bits:
+            matched.add(key)
+        if target.error is not None:
+            totals.add(_Counts(tests=1, errors=1))
+            continue
+        totals.add(outcomes.counts(outcomes.bits.get(key, {})))
+        if target.incomplete:
+            totals.add(_Counts(tests=1, errors=1))
+    unmatched: dict[str, int] = {}
+    for key, rules in outcomes.bits.items():
+        if key not in matched:
+            for rule, bits in rules.items():
+                unmatched[rule] = unmatched.get(rule, 0) | bits
+    if unmatched:
+        totals.add(outcomes.counts(unmatched))
+    return totals
+
+
+def _root(report: ReportView, totals: _Counts) -> ET.Element:
     """The ``<testsuites>`` element with the totals of every suite (and no children)."""
     root = ET.Element("testsuites", name=SUITES_NAME)
-    totals = _Counts()
-    for _, counts in _suites(report):
-        totals.add(counts)
     _set_totals(root, totals, report)
     return root
 
 
-def _chunks(report: Report) -> Iterator[str]:
+def _chunks(report: ReportView) -> Iterator[str]:
     # What ET.indent(root) + ET.tostring(root) write, one suite at a time: the root's start
     # tag, then per suite "\n  " and the suite indented as a level-1 subtree, then "\n" and
     # the end tag. A root without suites is the empty element "<testsuites ... />".
-    root = _root(report)
+    # One pass over the findings indexes them and notes their outcomes, so the totals come
+    # from one pass over the targets; the suites then read each target's findings back.
+    outcomes = _Outcomes(_fail_on(report))
+    index = KeyIndex(outcomes.watch(report.findings))
+    root = _root(report, _totals(report, outcomes))
+    del outcomes
     yield _DECLARATION
     opened = False
-    for suite, _ in _suites(report):
+    for suite, _ in _suites(report, index):
         if not opened:
             start = ET.tostring(root, encoding="unicode", short_empty_elements=False)
             yield start.removesuffix(_CLOSE_ROOT)
@@ -336,22 +409,37 @@ def _chunks(report: Report) -> Iterator[str]:
     yield f"\n{_CLOSE_ROOT}\n" if opened else ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _suites(report: Report) -> Iterator[tuple[ET.Element, _Counts]]:
-    """Each ``<testsuite>`` (built when asked for, with no parent) and its counts: one per
-    target in report order, then the suite of findings that match no target, if any."""
-    fail_on = None if report.gate.fail_on == "never" else Severity(report.gate.fail_on)
-    per_target: dict[tuple[str, str], list[FindingModel]] = {}
-    for finding in report.findings:
-        per_target.setdefault((finding.url, finding.method), []).append(finding)
+def _fail_on(report: ReportView) -> Severity | None:
+    return None if report.gate.fail_on == "never" else Severity(report.gate.fail_on)
 
+
+def _suites(
+    report: ReportView, index: KeyIndex | None = None
+) -> Iterator[tuple[ET.Element, _Counts]]:
+    """Each ``<testsuite>`` (built when asked for, with no parent) and its counts: one per
+    target in report order, then the suite of findings that match no target, if any.
+    ``index`` is where each target's findings are (made here when not given)."""
+    fail_on = _fail_on(report)
+    if index is None:
+        index = KeyIndex(report.findings)
+    matched: set[Key] = set()
     for target in report.targets:
-        own = per_target.get((target.url, target.method), [])
+        key = (target.url, target.method)
+        if key in index:
+            matched.add(key)
+        # One target's findings: what its suite describes, so as large as what is written.
+        own = [] if target.error is not None else list(index.read(report.findings, key))
         holder = ET.Element("testsuites")
         counts = _target_suite(holder, report, target, own, fail_on)
         yield holder[0], counts
 
-    known = {(target.url, target.method) for target in report.targets}
-    unmatched = [finding for key, own in per_target.items() if key not in known for finding in own]
+    # Findings that match no target are all written in the suite below.
+    unmatched = [
+        finding
+        for key in index
+        if key not in matched
+        for finding in index.read(report.findings, key)
+    ]
     if unmatched:
         holder = ET.Element("testsuites")
         suite = _suite(holder, report, UNMATCHED_SUITE, "unknown")

@@ -29,23 +29,30 @@ the details of the worst rules come next; then rows are added worst first, level
 (`LEVELS`), to every rule's findings and fixes, the unscannable targets, the targets,
 suppressed findings and baseline entries in turn, so each keeps its worst rows. A line under
 the head says how many findings, targets… were left out and where the full report is, and
-each cut table ends with a note. This module renders text only: no I/O.
+each cut table ends with a note. The report's lists may be spooled to disk: one pass over the
+findings and one over the targets keep counts and, per table, only the rows the size cap could
+ever show (`_Worst`), so memory follows the document, not the scan. This module renders text
+only: no I/O.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from cors_audit import HOMEPAGE
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.judging.rules.catalogue import RULES_BY_ID, help_uri
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.model import BaselineEntryModel, FindingModel, Report, TargetModel
+from cors_audit.report.model import BaselineEntryModel, FindingModel, ReportView, TargetModel
+
+M = TypeVar("M", FindingModel, TargetModel)
 
 MAX_BYTES = 65_536
 """The largest document ``render`` returns, in UTF-8 bytes (GitHub's comment limit is 65 536
@@ -188,6 +195,14 @@ class _Section:
     close: str = ""
     separator: str = "\n"
     """Between rows: a newline for table rows, a blank line for paragraphs."""
+    total: int | None = None
+    """How many rows the section has when ``rows`` holds only the first ones (those the size
+    cap could ever show, see `_Worst`); None: ``rows`` are all of them."""
+
+    @property
+    def count(self) -> int:
+        """How many rows the section has, shown or not."""
+        return len(self.rows) if self.total is None else self.total
 
     def render(self, shown: int | None = None) -> str:
         shown = len(self.rows) if shown is None else shown
@@ -196,8 +211,8 @@ class _Section:
             blocks.append(
                 "\n".join([*self.header, self.separator.join(self.rows[:shown])]).rstrip("\n")
             )
-        if shown < len(self.rows):
-            left = len(self.rows) - shown
+        if shown < self.count:
+            left = self.count - shown
             blocks.append(
                 f"*{left} more {self.noun} not shown here ({self.hint}size limit of "
                 f"{MAX_BYTES // 1024} KiB).*"
@@ -216,8 +231,61 @@ class _Section:
         return cost
 
 
-def _sort_key(finding: FindingModel) -> tuple[int, str, str, str, str]:
-    return (-finding.severity.rank, finding.url, finding.method, finding.rule, finding.origin or "")
+def _sort_key(finding: FindingModel, position: int) -> tuple[int, str, str, str, str, int]:
+    # Worst first; the position keeps report order among equal keys (as a stable sort would).
+    return (
+        -finding.severity.rank,
+        finding.url,
+        finding.method,
+        finding.rule,
+        finding.origin or "",
+        position,
+    )
+
+
+class _Worst:
+    """The rows of one cut section that the document can ever show, from rows offered in any
+    order with a sort key (unique: it ends with a position), without holding the others.
+
+    Why this is enough for a byte-identical document. Rows are shown as a prefix in key
+    order. In `_cut`, `_Section.step` charges each shown row at least its size plus its
+    separator's, against a budget below `MAX_BYTES`: so the rows shown always add up to less
+    than `MAX_BYTES` bytes that way. Keeping the shortest prefix whose sizes (each with a
+    separator) add up to more than `MAX_BYTES` therefore keeps every row `_cut` can show, and
+    `_cut` stops before the last one kept. When rows were dropped, the rows kept alone make
+    the uncut document longer than `MAX_BYTES` (the head comes on top), so `render` never
+    returns it uncut. Memory: about `MAX_BYTES` of row text per section, plus one row."""
+
+    def __init__(self, separator: str = "\n") -> None:
+        self._separator = _size(separator)
+        self._keys: list[Any] = []
+        self._rows: list[str] = []
+        self._costs: list[int] = []
+        self._cost = 0
+        self.total = 0
+        """Rows offered, kept or not."""
+
+    def offer(self, key: Any, row: Callable[[M], str], item: M) -> None:
+        """One more row, ``row(item)``, made only when it may be kept."""
+        self.total += 1
+        if self._cost > MAX_BYTES and key > self._keys[-1]:
+            return
+        text = row(item)
+        cost = _size(text) + self._separator
+        where = bisect(self._keys, key)
+        self._keys.insert(where, key)
+        self._rows.insert(where, text)
+        self._costs.insert(where, cost)
+        self._cost += cost
+        while self._cost - self._costs[-1] > MAX_BYTES:
+            self._cost -= self._costs.pop()
+            self._keys.pop()
+            self._rows.pop()
+
+    @property
+    def rows(self) -> list[str]:
+        """The rows kept, in key order."""
+        return self._rows
 
 
 def _timestamp(value: datetime) -> str:
@@ -226,7 +294,7 @@ def _timestamp(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="seconds")
 
 
-def _duration(report: Report) -> str:
+def _duration(report: ReportView) -> str:
     try:
         seconds = max(0.0, (report.finished_at - report.started_at).total_seconds())
     except TypeError:  # one time with an offset, one without (a hand-written report)
@@ -237,7 +305,7 @@ def _duration(report: Report) -> str:
     return f"{minutes} min {rest} s"
 
 
-def _gate(report: Report) -> str:
+def _gate(report: ReportView) -> str:
     gate = report.gate
     errors = report.summary.errors
     verdict = "passed" if gate.exit_code == 0 else "failed"
@@ -259,9 +327,9 @@ def _gate(report: Report) -> str:
     return f"**Gate: {verdict}** (exit code {gate.exit_code}): {'; '.join(reasons)}."
 
 
-def _head(report: Report) -> str:
+def _head(report: ReportView, found: _Found) -> str:
     summary = report.summary
-    suppressed = Counter(f.severity for f in report.findings if f.suppressed)
+    suppressed = found.suppressed_by_severity
     lines = [
         (
             "# CORS audit: no grade (no target could be scanned completely)"
@@ -288,7 +356,7 @@ def _head(report: Report) -> str:
     if report.shard is not None:
         shard = report.shard
         lines += ["", f"Shard {shard.index}/{shard.count} of {shard.total_targets} targets."]
-    if any(target.policy_free for target in report.targets):
+    if found.policy_free:
         lines += [
             "",
             "Policy-free judgement: no policy given, each target's own origin is the only "
@@ -323,30 +391,172 @@ def _details(summary: str) -> str:
     return f"<details>\n<summary>{summary}</summary>"
 
 
-@dataclass(frozen=True, slots=True)
+_GRADES = ("A", "B", "C", "D", "F", NO_GRADE)
+
+
+@dataclass(slots=True)
 class _Group:
-    """The unsuppressed findings of one rule, worst first."""
+    """The unsuppressed findings of one rule: counts, the worst finding's severity and title,
+    the rows that can be shown (worst first) and the best fix snippet per stack."""
 
     rule: str
-    findings: Sequence[FindingModel]
+    first: tuple[Any, ...]
+    """The sort key of the rule's worst finding (`_sort_key`)."""
+    worst: Severity
+    title: str
+    """The worst finding's title."""
+    bit: int
+    """The rule's bit in `_Found.marks`."""
+    findings: int = 0
+    credentialed: int = 0
+    targets: int = 0
+    """Distinct targets (method and URL) with findings of the rule (set after the pass)."""
+    rows: _Worst = field(default_factory=_Worst)
+    fixes: dict[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
+    """Per stack, the sort key of the worst finding whose first snippet is for that stack,
+    and that snippet's text."""
 
-    @property
-    def worst(self) -> Severity:
-        return self.findings[0].severity
 
-    @property
-    def targets(self) -> int:
-        return len({(f.method, f.url) for f in self.findings})
+@dataclass(slots=True)
+class _Found:
+    """What one pass over the findings and one over the targets leave: counts and the rows
+    the document may show, never the models."""
+
+    groups: dict[str, _Group] = field(default_factory=dict)
+    marks: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Per target (method, URL) with unsuppressed findings: the bits of their rules, shifted
+    left by 3, or'ed with their worst severity's rank plus one."""
+    suppressed_by_severity: Counter[Severity] = field(default_factory=Counter)
+    suppressed: _Worst = field(default_factory=_Worst)
+    policy_free: bool = False
+    failed: _Worst = field(default_factory=_Worst)
+    targets: _Worst = field(default_factory=_Worst)
+    grades: Counter[str] = field(default_factory=Counter)
 
 
-def _groups(report: Report) -> list[_Group]:
-    """Unsuppressed findings by rule; rules worst first (worst severity, then most findings,
-    then most targets, then id)."""
-    by_rule: dict[str, list[FindingModel]] = {}
-    for finding in sorted((f for f in report.findings if not f.suppressed), key=_sort_key):
-        by_rule.setdefault(finding.rule, []).append(finding)
-    groups = [_Group(rule, findings) for rule, findings in by_rule.items()]
-    return sorted(groups, key=lambda g: (-g.worst.rank, -len(g.findings), -g.targets, g.rule))
+def _finding_row(finding: FindingModel) -> str:
+    return _row([_severity_cell(finding), _target(finding.method, finding.url), _origin(finding)])
+
+
+def _suppressed_row(finding: FindingModel) -> str:
+    reason, expires = "(none recorded)", "never"
+    if finding.suppression is not None:
+        reason = prose(finding.suppression.reason, table=True)
+        if finding.suppression.expires is not None:
+            expires = finding.suppression.expires.isoformat()
+    return _row(
+        [
+            _severity_cell(finding),
+            _rule_link(finding.rule),
+            _target(finding.method, finding.url),
+            _origin(finding),
+            reason,
+            expires,
+        ]
+    )
+
+
+def _fix_row(finding: FindingModel) -> str:
+    fix = finding.remediation[0]
+    snippet = clean_block(fix.snippet).rstrip("\n")
+    fence = _fence(snippet)
+    language = re.sub(r"[^a-z0-9+-]", "", fix.language.lower())
+    return (
+        f"*{escape_text(fix.stack, 60).strip() or 'generic'}*: {escape_text(fix.title)}\n\n"
+        f"{fence}{language}\n{snippet}\n{fence}"
+    )
+
+
+def _note_finding(found: _Found, finding: FindingModel, position: int) -> None:
+    key = _sort_key(finding, position)
+    if finding.suppressed:
+        found.suppressed_by_severity[finding.severity] += 1
+        found.suppressed.offer(key, _suppressed_row, finding)
+        return
+    group = found.groups.get(finding.rule)
+    if group is None:
+        group = found.groups[finding.rule] = _Group(
+            finding.rule, key, finding.severity, finding.title, len(found.groups)
+        )
+    elif key < group.first:
+        group.first, group.worst, group.title = key, finding.severity, finding.title
+    group.findings += 1
+    group.credentialed += finding.credentialed
+    group.rows.offer(key, _finding_row, finding)
+    if finding.remediation:
+        stack = finding.remediation[0].stack
+        best = group.fixes.get(stack)
+        if best is None or key < best[0]:
+            group.fixes[stack] = (key, _fix_row(finding))
+    target = (finding.method, finding.url)
+    mark = found.marks.get(target, 0)
+    found.marks[target] = ((mark >> 3) | (1 << group.bit)) << 3 | max(
+        mark & 7, finding.severity.rank + 1
+    )
+
+
+def _target_order(found: _Found, target: TargetModel, position: int) -> tuple[int, ...]:
+    """Targets worst first: those with unsuppressed findings (worst severity, then lowest
+    score, then most findings), then unscannable and incomplete ones, then clean ones
+    (lowest score first); ties in scan order."""
+    mark = found.marks.get((target.method, target.url))
+    rank = None if mark is None else (mark & 7) - 1
+    problem = target.error is not None or target.incomplete
+    bucket = 0 if rank is not None else 1 if problem else 2
+    return (bucket, -(rank or 0), target.score, -target.findings, target.index, position)
+
+
+def _target_row(target: TargetModel) -> str:
+    return _row(
+        [
+            escape_text(target.grade, 8) + (" (incomplete)" if target.incomplete else ""),
+            "n/a" if target.error or target.incomplete else str(target.score),
+            str(target.findings),
+            _target(target.method, target.url),
+        ]
+    )
+
+
+def _failed_row(target: TargetModel) -> str:
+    assert target.error is not None  # for mypy: only unscannable targets are offered
+    return _row(
+        [
+            _target(target.method, target.url),
+            code_span(f"{target.error.kind}: {target.error.message}", table=True),
+        ]
+    )
+
+
+def _find(report: ReportView) -> _Found:
+    """One pass over the findings, then one over the targets (whose order needs the
+    findings' marks)."""
+    found = _Found()
+    for position, finding in enumerate(report.findings):
+        _note_finding(found, finding, position)
+    per_bit = Counter[int]()
+    for mark in found.marks.values():
+        rules = mark >> 3
+        while rules:
+            low = rules & -rules
+            per_bit[low.bit_length() - 1] += 1
+            rules ^= low
+    for group in found.groups.values():
+        group.targets = per_bit[group.bit]
+    for position, target in enumerate(report.targets):
+        found.policy_free = found.policy_free or target.policy_free
+        found.grades[target.grade if target.grade in _GRADES else "other"] += 1
+        if target.error is not None:
+            found.failed.offer(position, _failed_row, target)
+        found.targets.offer(_target_order(found, target, position), _target_row, target)
+    return found
+
+
+def _groups(found: _Found) -> list[_Group]:
+    """Rules worst first (worst severity, then most findings, then most targets, then id)."""
+    return sorted(
+        found.groups.values(),
+        key=lambda g: (-g.worst.rank, -g.findings, -g.targets, g.rule),
+    )
 
 
 def _severity_cell(finding: FindingModel) -> str:
@@ -364,9 +574,9 @@ def _overview(groups: Sequence[_Group]) -> _Section:
                 [
                     group.worst.value,
                     _rule_link(group.rule),
-                    str(len(group.findings)),
+                    str(group.findings),
                     str(group.targets),
-                    prose(group.findings[0].title, table=True),
+                    prose(group.title, table=True),
                 ]
             )
             for group in groups
@@ -377,23 +587,23 @@ def _overview(groups: Sequence[_Group]) -> _Section:
 
 
 def _group_findings(group: _Group) -> _Section:
-    findings = group.findings
-    credentialed = sum(f.credentialed for f in findings)
-    counts = f"{_plural(len(findings), 'finding')} on {_plural(group.targets, 'target')}"
+    credentialed = group.credentialed
+    counts = f"{_plural(group.findings, 'finding')} on {_plural(group.targets, 'target')}"
     if credentialed:
         counts += f", {credentialed} credentialed"
     heading = (
         f"### {group.worst.value}: {_rule_link(group.rule, table=False)}\n\n"
-        f"{prose(findings[0].title)}: {counts}."
+        f"{prose(group.title)}: {counts}."
     )
-    long = len(findings) > OPEN_ROWS
+    long = group.findings > OPEN_ROWS
     return _Section(
         heading + ("\n\n" + _details(f"{counts}, worst first") if long else ""),
         _header("Severity", "Target", "Origin"),
-        [_row([_severity_cell(f), _target(f.method, f.url), _origin(f)]) for f in findings],
+        group.rows.rows,
         noun="findings of this rule",
         hint="the table keeps the worst; ",
         close="</details>" if long else "",
+        total=group.rows.total,
     )
 
 
@@ -406,91 +616,45 @@ def _fence(snippet: str) -> str:
 def _group_fixes(group: _Group) -> _Section | None:
     """One fix snippet per stack among the rule's findings, worst finding first: the detected
     stack's snippet when there is one, else the generic one; collapsed."""
-    seen: set[str] = set()
-    rows: list[str] = []
-    for finding in group.findings:
-        if not finding.remediation:
-            continue
-        fix = finding.remediation[0]
-        if fix.stack in seen:
-            continue
-        seen.add(fix.stack)
-        snippet = clean_block(fix.snippet).rstrip("\n")
-        fence = _fence(snippet)
-        language = re.sub(r"[^a-z0-9+-]", "", fix.language.lower())
-        rows.append(
-            f"*{escape_text(fix.stack, 60).strip() or 'generic'}*: {escape_text(fix.title)}\n\n"
-            f"{fence}{language}\n{snippet}\n{fence}"
-        )
-    if not rows:
+    if not group.fixes:
         return None
     return _Section(
         _details("How to fix"),
-        rows=rows,
+        rows=[row for _, row in sorted(group.fixes.values())],
         noun="fix snippets",
         close="</details>",
         separator="\n\n",
     )
 
 
-def _unscannable(report: Report) -> _Section | None:
-    failed = [target for target in report.targets if target.error is not None]
+def _unscannable(found: _Found) -> _Section | None:
+    failed = found.failed.total
     if not failed:
         return None
-    long = len(failed) > OPEN_ROWS
+    long = failed > OPEN_ROWS
     return _Section(
         "## Unscannable targets"
-        + (
-            "\n\n" + _details(_plural(len(failed), "target") + " could not be scanned")
-            if long
-            else ""
-        ),
+        + ("\n\n" + _details(_plural(failed, "target") + " could not be scanned") if long else ""),
         _header("Target", "Error"),
-        [
-            _row(
-                [
-                    _target(target.method, target.url),
-                    code_span(f"{target.error.kind}: {target.error.message}", table=True),
-                ]
-            )
-            for target in failed
-            if target.error is not None
-        ],
+        found.failed.rows,
         noun="unscannable targets",
         close="</details>" if long else "",
+        total=failed,
     )
 
 
-def _suppressed(report: Report) -> _Section | None:
-    suppressed = sorted((f for f in report.findings if f.suppressed), key=_sort_key)
+def _suppressed(found: _Found) -> _Section | None:
+    suppressed = found.suppressed.total
     if not suppressed:
         return None
-    rows = []
-    for f in suppressed:
-        reason, expires = "(none recorded)", "never"
-        if f.suppression is not None:
-            reason = prose(f.suppression.reason, table=True)
-            if f.suppression.expires is not None:
-                expires = f.suppression.expires.isoformat()
-        rows.append(
-            _row(
-                [
-                    _severity_cell(f),
-                    _rule_link(f.rule),
-                    _target(f.method, f.url),
-                    _origin(f),
-                    reason,
-                    expires,
-                ]
-            )
-        )
     return _Section(
         "## Suppressed findings\n\n"
-        + _details(f"{_plural(len(suppressed), 'finding')} accepted by the baseline"),
+        + _details(f"{_plural(suppressed, 'finding')} accepted by the baseline"),
         _header("Severity", "Rule", "Target", "Origin", "Reason", "Expires"),
-        rows,
+        found.suppressed.rows,
         noun="suppressed findings",
         close="</details>",
+        total=suppressed,
     )
 
 
@@ -506,7 +670,7 @@ def _entry_row(entry: BaselineEntryModel, *, expired: bool) -> str:
     return _row(cells)
 
 
-def _baseline(report: Report) -> list[_Section]:
+def _baseline(report: ReportView) -> list[_Section]:
     baseline = report.baseline
     if baseline is None:
         return []
@@ -539,64 +703,28 @@ def _baseline(report: Report) -> list[_Section]:
     return sections
 
 
-_GRADES = ("A", "B", "C", "D", "F", NO_GRADE)
-
-
-def _worst_targets(report: Report) -> list[TargetModel]:
-    """Targets worst first: those with unsuppressed findings (worst severity, then lowest
-    score, then most findings), then unscannable and incomplete ones, then clean ones
-    (lowest score first); ties in scan order."""
-    worst: dict[tuple[str, str], int] = {}
-    for finding in report.findings:
-        if not finding.suppressed:
-            key = (finding.method, finding.url)
-            worst[key] = max(worst.get(key, -1), finding.severity.rank)
-
-    def order(target: TargetModel) -> tuple[int, int, int, int, int]:
-        rank = worst.get((target.method, target.url))
-        problem = target.error is not None or target.incomplete
-        bucket = 0 if rank is not None else 1 if problem else 2
-        return (bucket, -(rank or 0), target.score, -target.findings, target.index)
-
-    return sorted(report.targets, key=order)
-
-
-def _targets(report: Report) -> _Section:
-    if not report.targets:
+def _targets(found: _Found) -> _Section:
+    total = found.targets.total
+    if not total:
         return _Section("## Targets\n\nNo targets.")
-    grades = Counter(
-        target.grade if target.grade in _GRADES else "other" for target in report.targets
-    )
+    grades = found.grades
     spread = " · ".join(
         f"{escape_text(grade)} {grades[grade]}" for grade in (*_GRADES, "other") if grades[grade]
     )
-    long = len(report.targets) > OPEN_ROWS
+    long = total > OPEN_ROWS
     return _Section(
         f"## Targets\n\nGrades: {spread}."
-        + (
-            "\n\n" + _details(f"{_plural(len(report.targets), 'target')}, worst first")
-            if long
-            else ""
-        ),
+        + ("\n\n" + _details(f"{_plural(total, 'target')}, worst first") if long else ""),
         _header("Grade", "Score", "Findings", "Target", right=(1, 2)),
-        [
-            _row(
-                [
-                    escape_text(target.grade, 8) + (" (incomplete)" if target.incomplete else ""),
-                    "n/a" if target.error or target.incomplete else str(target.score),
-                    str(target.findings),
-                    _target(target.method, target.url),
-                ]
-            )
-            for target in _worst_targets(report)
-        ],
+        found.targets.rows,
         noun="targets",
         hint="the table keeps the worst; ",
         close="</details>" if long else "",
+        total=total,
     )
 
 
-def _footer(report: Report) -> str:
+def _footer(report: ReportView) -> str:
     return (
         f"---\n\nGenerated by [cors-audit]({HOMEPAGE}) {escape_text(report.tool.version, 40)} "
         f"on {_timestamp(report.started_at)}; {FULL_REPORT} with evidence."
@@ -625,20 +753,22 @@ def _noun(section: _Section) -> str:
     return section.noun.removesuffix(" of this rule")
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report as GitHub-flavoured Markdown, at most `MAX_BYTES` bytes (ends with a
-    newline)."""
-    head, footer = _head(report), _footer(report)
-    groups = _groups(report)
+    newline). One pass over the findings and one over the targets; what stays is counts and
+    the rows that can be shown (`_Worst`)."""
+    found = _find(report)
+    head, footer = _head(report, found), _footer(report)
+    groups = _groups(found)
     overview = _overview(groups)
     details: list[list[_Section]] = []
     for group in groups:
         fixes = _group_fixes(group)
         details.append([_group_findings(group), *([fixes] if fixes else [])])
     rest = [
-        *(section for section in (_unscannable(report), _suppressed(report)) if section),
+        *(section for section in (_unscannable(found), _suppressed(found)) if section),
         *_baseline(report),
-        _targets(report),
+        _targets(found),
     ]
     sections = [overview, *(part for parts in details for part in parts), *rest]
     document = "\n\n".join([head, *(section.render() for section in sections), footer]) + "\n"
@@ -660,7 +790,7 @@ def _cut(
     every = [overview, *(part for parts in details for part in parts), *rest]
     hidden_all: Counter[str] = Counter()
     for section in every:
-        hidden_all[_noun(section)] += len(section.rows)
+        hidden_all[_noun(section)] += section.count
     dropped_note = f"*{len(details)} more rules not detailed here (size limit).*"
     # Blocks are joined by a blank line (2 bytes) and the document ends with a newline; the
     # cut line and the dropped-rules note are reserved at their longest.
@@ -698,7 +828,7 @@ def _cut(
         budget = fill(order, level, budget)
     hidden: Counter[str] = Counter(dict.fromkeys(hidden_all, 0))
     for section in every:
-        hidden[_noun(section)] += len(section.rows) - shown[id(section)]
+        hidden[_noun(section)] += section.count - shown[id(section)]
     blocks = [head, _cut_line(hidden), overview.render(shown[id(overview)])]
     blocks += [part.render(shown[id(part)]) for parts in kept for part in parts]
     if len(kept) < len(details):
@@ -707,7 +837,7 @@ def _cut(
     return "\n\n".join([*blocks, footer]) + "\n"
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """`render`'s text as one chunk: at most `MAX_BYTES` by construction, nothing to gain by
     streaming (the registry's ``formats.Renderer`` interface)."""
     yield render(report)

@@ -16,7 +16,8 @@ records have ``host``; ``finding`` records have ``rule``, ``severity`` and ``sev
 
 A scan writes the file as it goes (``app/live.py``): the ``scan`` line first, each target's
 lines when it finishes, the ``summary`` last. `render` / `stream` write the same records from a
-finished report (``merge --ndjson``), with every target at the report's finish time. Lines are
+finished report (``merge --ndjson``), with every target at the report's finish time, holding
+only where each target's findings are (the lists may be spooled to disk). Lines are
 ASCII (``ensure_ascii``), so a hostile value can neither break a line nor the encoding. This
 module renders text only; the records are built from (redacted) report models.
 """
@@ -25,14 +26,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from cors_audit import __version__
 from cors_audit.formats import batched
 from cors_audit.formats.openmetrics import host_of
-from cors_audit.report.model import FindingModel, Report, ShardModel, TargetModel
+from cors_audit.formats.passes import KeyIndex
+from cors_audit.report.model import FindingModel, ReportView, ShardModel, TargetModel
 
 SCHEMA_VERSION: Final = "1"
 SCHEMA_FILE: Final = "schema/ndjson-v1.schema.json"
@@ -80,7 +82,7 @@ def scan_record(
 
 
 def target_records(
-    sid: str, moment: datetime, target: TargetModel, findings: Sequence[FindingModel]
+    sid: str, moment: datetime, target: TargetModel, findings: Iterable[FindingModel]
 ) -> Iterator[Record]:
     """A finished target's line, then one line per finding on it."""
     host = host_of(target.url)
@@ -121,7 +123,7 @@ def target_records(
         }
 
 
-def summary_record(sid: str, report: Report) -> Record:
+def summary_record(sid: str, report: ReportView) -> Record:
     """The last line: the scan's totals and how the gate ended it."""
     summary = report.summary
     return _base("summary", sid, report.finished_at) | {
@@ -144,25 +146,26 @@ def summary_record(sid: str, report: Report) -> Record:
     }
 
 
-def records(report: Report) -> Iterator[Record]:
+def records(report: ReportView) -> Iterator[Record]:
     """Every record of ``report``, in the order a scan writes them."""
     sid = scan_id(report.started_at)
     yield scan_record(sid, report.started_at, targets=len(report.targets), shard=report.shard)
-    own: dict[tuple[str, str], list[FindingModel]] = {}
-    for finding in report.findings:
-        own.setdefault((finding.url, finding.method), []).append(finding)
+    # Where each target's findings are (one pass), then each target with its findings read
+    # back; a key's findings go to its first target only.
+    index = KeyIndex(report.findings)
     for target in report.targets:
-        found = own.pop((target.url, target.method), [])
-        yield from target_records(sid, report.finished_at, target, found)
+        key = (target.url, target.method)
+        yield from target_records(sid, report.finished_at, target, index.read(report.findings, key))
+        index.forget(key)
     yield summary_record(sid, report)
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """`render`'s text in chunks of whole lines (about 64 KiB each)."""
     return batched(line(record) for record in records(report))
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report as NDJSON records."""
     return "".join(stream(report))
 

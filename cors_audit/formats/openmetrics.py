@@ -35,7 +35,7 @@ from cors_audit import __version__
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
 from cors_audit.judging.scoring import NO_GRADE
-from cors_audit.report.model import Report
+from cors_audit.report.model import ReportView
 
 PREFIX: Final = "cors_audit_"
 GRADES: Final = ("A", "B", "C", "D", "F", NO_GRADE)
@@ -94,17 +94,23 @@ def _counted(counts: Mapping[Labels, int]) -> list[tuple[Labels, float]]:
     return [(labels, counts[labels]) for labels in sorted(counts)]
 
 
-def _chunks(report: Report) -> Iterator[str]:
+def _chunks(report: ReportView) -> Iterator[str]:
     summary = report.summary
-    active = [f for f in report.findings if not f.suppressed]
+    # One pass over each list; only the counters stay.
     by_rule: Counter[Labels] = Counter()
     by_host: Counter[Labels] = Counter()
-    for finding in active:
+    for finding in report.findings:
+        if finding.suppressed:
+            continue
         severity = finding.severity.value
         by_rule[(("rule", finding.rule), ("severity", severity))] += 1
         by_host[(("host", host_of(finding.url)), ("severity", severity))] += 1
-    grades = Counter(target.grade for target in report.targets)
-    errors = Counter(target.error.kind for target in report.targets if target.error is not None)
+    grades: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    for target in report.targets:
+        grades[target.grade] += 1
+        if target.error is not None:
+            errors[target.error.kind] += 1
     started = report.started_at.timestamp()
     finished = report.finished_at.timestamp()
     yield from _family(
@@ -180,7 +186,7 @@ def _chunks(report: Report) -> Iterator[str]:
     )
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """`render`'s text, one family at a time."""
     pending: list[str] = []
     for chunk in _chunks(report):
@@ -192,7 +198,7 @@ def stream(report: Report) -> Iterator[str]:
         yield "".join(pending)
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report's numbers as a Prometheus text exposition file."""
     return "".join(_chunks(report))
 

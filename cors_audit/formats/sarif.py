@@ -1,6 +1,6 @@
 """The SARIF 2.1.0 log, for GitHub code scanning and other SARIF viewers.
 
-``render`` turns one `Report` into one SARIF log with one run: ``tool.driver.rules`` holds every
+``render`` turns one report into one SARIF log with one run: ``tool.driver.rules`` holds every
 rule of the catalogue (in catalogue order, so ``ruleIndex`` is stable across scans), one
 ``result`` per report finding (report order), suppressed findings carry an external, accepted
 ``suppression`` (their baseline entry), and targets that could not be scanned become
@@ -38,8 +38,10 @@ Everything a scanned server or a user supplied is only ever a JSON string value,
 ``?``. Output is deterministic: object keys sorted, tags sorted, arrays in report or catalogue
 order. ``iter_sarif`` yields the same text in chunks: the results (one per finding) and the
 notifications (one per unscannable target) are encoded one at a time, so a large scan's log is
-never one string nor one object tree. This module does no I/O and never reaches back into the
-scan: it reads the `Report`.
+never one string nor one object tree. The findings are read in two passes (the rules they use,
+then the results) and the targets in two (the positions of those to report, then those), so a
+report whose lists are spooled to disk is never held whole. This module does no I/O and never
+reaches back into the scan: it reads the report.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import hashlib
 import itertools
 import json
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import chain
@@ -57,8 +60,15 @@ from urllib.parse import quote, urlsplit
 from cors_audit import HOMEPAGE
 from cors_audit.core.models import Severity
 from cors_audit.formats import batched
+from cors_audit.formats.passes import at
 from cors_audit.judging.rules.catalogue import RULES, Rule, help_uri
-from cors_audit.report.model import ErrorModel, FindingModel, Report, TargetModel, incomplete_reason
+from cors_audit.report.model import (
+    ErrorModel,
+    FindingModel,
+    ReportView,
+    TargetModel,
+    incomplete_reason,
+)
 
 SARIF_VERSION: Final = "2.1.0"
 SARIF_SCHEMA_URI: Final = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -115,19 +125,19 @@ _MAX_PATH: Final = 200
 _DIGEST: Final = 12
 
 
-def render(report: Report) -> str:
+def render(report: ReportView) -> str:
     """The report as a SARIF 2.1.0 log (pretty-printed JSON text, one run)."""
     return "".join(iter_sarif(report))
 
 
-def iter_sarif(report: Report) -> Iterator[str]:
+def iter_sarif(report: ReportView) -> Iterator[str]:
     """`render`'s log in chunks of about 64 KiB: what ``json.dumps(log, indent=2,
     sort_keys=True)`` writes, but only one result is built and encoded at a time."""
     chunks = chain(_chunks(_log(report), 0), ["\n"])
     return batched(_utf8(chunk) for chunk in chunks)
 
 
-def stream(report: Report) -> Iterator[str]:
+def stream(report: ReportView) -> Iterator[str]:
     """The registry's name (``formats.Renderer``) for `iter_sarif`."""
     return iter_sarif(report)
 
@@ -184,7 +194,7 @@ def _chunks(value: Any, level: int) -> Iterator[str]:
     yield opening + closing if separator.startswith(opening) else "\n" + "  " * level + closing
 
 
-def _log(report: Report) -> dict[str, Any]:
+def _log(report: ReportView) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": SARIF_VERSION,
@@ -224,7 +234,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST]
 
 
-def _run(report: Report) -> dict[str, Any]:
+def _run(report: ReportView) -> dict[str, Any]:
     rules = _rules(report.findings)
     index = {rule.id: i for i, rule in enumerate(rules)}
     cwes = sorted({m[1] for rule in rules if (m := _CWE_RE.fullmatch(rule.cwe))}, key=int)
@@ -247,7 +257,7 @@ def _run(report: Report) -> dict[str, Any]:
     }
 
 
-def _rules(findings: list[FindingModel]) -> list[Rule]:
+def _rules(findings: Iterable[FindingModel]) -> list[Rule]:
     """The catalogue, then a stand-in for each rule id the catalogue lacks (a report from a
     newer version), sorted by id, described by its first finding."""
     known = {rule.id for rule in RULES}
@@ -401,13 +411,24 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _invocation(report: Report) -> dict[str, Any]:
-    failed = [(t, t.error) for t in report.targets if t.error is not None]
-    incomplete = [t for t in report.targets if t.error is None and t.incomplete]
+def _invocation(report: ReportView) -> dict[str, Any]:
+    # One pass keeps the positions of the targets to report; they are read back while the
+    # notifications are encoded.
+    failed: array[int] = array("q")
+    incomplete: array[int] = array("q")
+    for position, target in enumerate(report.targets):
+        if target.error is not None:
+            failed.append(position)
+        elif target.incomplete:
+            incomplete.append(position)
     notifications = _Lazy(
         itertools.chain(
-            (_notification(t, error) for t, error in failed),
-            (_incomplete_notification(t) for t in incomplete),
+            (
+                _notification(t, t.error)
+                for t in at(report.targets, failed)
+                if t.error is not None  # for mypy: it had one when counted
+            ),
+            (_incomplete_notification(t) for t in at(report.targets, incomplete)),
         )
     )
     return {
@@ -448,7 +469,7 @@ def _notification(target: TargetModel, error: ErrorModel) -> dict[str, Any]:
     }
 
 
-def _run_properties(report: Report) -> dict[str, Any]:
+def _run_properties(report: ReportView) -> dict[str, Any]:
     summary = report.summary
     properties: dict[str, Any] = {
         "summary": {

@@ -29,6 +29,7 @@ from cors_audit.demo.lab import DemoLab
 from cors_audit.formats import ReportFormat, ndjson, render
 from cors_audit.report.build import GateSettings
 from cors_audit.report.model import Report
+from cors_audit.report.spool import SpooledReport
 from cors_audit.sending.engine import EngineOptions
 
 TOKEN = "S3CR3T-TOKEN-5f0a9d2e"
@@ -208,7 +209,7 @@ def test_a_scan_appends_each_targets_lines_as_it_finishes(
 
     monkeypatch.setattr(scan_module, "scan", watched)
     report = run(request_for(lab, out), Recorder())
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
 
     assert [kinds.count("target") for kinds in seen] == [1, 2, 3]
     assert all("summary" not in kinds for kinds in seen)
@@ -258,7 +259,7 @@ def test_an_interrupted_scan_still_closes_the_file_with_a_summary(
 
     monkeypatch.setattr(scan_module, "scan", stopped)
     report = run(request_for(lab, out), Recorder())
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
     assert report.interrupted
     records = lines(out.read_text(encoding="utf-8"), validator)
     check_order(records)
@@ -288,7 +289,7 @@ def test_a_file_that_fails_mid_scan_is_a_warning_not_a_failed_scan(
     monkeypatch.setattr(scan_module, "scan", full_disk)
     observer = Recorder()
     report = run(request_for(lab, out), observer)
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
     assert len(report.targets) == 3
     warned = [w for w in observer.warnings if w.startswith("--ndjson")]
     assert len(warned) == 1
@@ -335,7 +336,7 @@ def test_dash_streams_the_records_to_standard_output(
 ) -> None:
     request = request_for(lab, Path("unused"), outputs={ReportFormat.NDJSON: Path("-")})
     report = run(request, Recorder())
-    assert isinstance(report, Report)
+    assert isinstance(report, SpooledReport)
     records = lines(capsys.readouterr().out, validator)
     check_order(records)
     assert [r["record"] for r in records].count("target") == 3

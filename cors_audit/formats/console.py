@@ -1,6 +1,7 @@
 """The terminal summary: a plain-text rendering of a report for the CLI to print.
 
-One line per target, the findings sorted worst first, and a totals line; ``verbose`` adds the
+One line per target, the findings sorted worst first (each list cut at `LISTED` lines, with a
+line saying how many more the report files hold), and a totals line; ``verbose`` adds the
 detail, fix and reproduction lines of each finding. Every string that came from a server or a
 user (URLs, origins, header-derived details, error messages) goes through `sanitize`, so a
 hostile server cannot move the cursor, clear the screen, retitle the terminal or plant an OSC 8
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Final
 
 from cors_audit.core.models import Severity
 from cors_audit.core.text import sanitize
@@ -87,47 +89,64 @@ def _finding_lines(finding: FindingModel, *, verbose: bool) -> list[str]:
     return lines
 
 
+def _more(count: int, noun: str) -> str:
+    return f"  … {_plural(count, f'more {noun}')}: every one is in the report files"
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+LISTED: Final = 200
+"""Most targets, and most findings, the summary lists one per line. A terminal or a CI log is
+read, not searched: past this a line says how many more there are and that the report files
+hold them all (and the summary's size stays bounded at any scale)."""
 
 
 def render(report: ReportView, *, verbose: bool = False) -> str:
     """The terminal summary of ``report`` as plain text (ends with a newline).
 
-    The lists may be spooled to disk: one pass over the findings counts them per target and
-    orders their positions worst first, the targets are read in two passes, and the findings
-    are read back by position; only the text and those aggregates are held."""
-    per_target: dict[tuple[str, str], Counter[Severity]] = {}
+    The lists may be spooled to disk: the first `LISTED` targets are read, one pass over the
+    findings counts theirs and orders the positions worst first, and the `LISTED` worst
+    findings are read back by position; only the text and those aggregates are held."""
+    listed = list(report.targets[:LISTED])
+    per_target: dict[tuple[str, str], Counter[Severity]] = {
+        (target.url, target.method): Counter() for target in listed
+    }
 
     def counted() -> Iterator[FindingModel]:
         for finding in report.findings:
-            per_target.setdefault((finding.url, finding.method), Counter())[finding.severity] += 1
+            counts = per_target.get((finding.url, finding.method))
+            if counts is not None:
+                counts[finding.severity] += 1
             yield finding
 
     ordered = worst_first(counted()) if len(report.findings) else None
 
-    lines = [
-        f"cors-audit {sanitize(report.tool.version)}: {_plural(len(report.targets), 'target')}"
-    ]
+    total = len(report.targets)
+    lines = [f"cors-audit {sanitize(report.tool.version)}: {_plural(total, 'target')}"]
     if any(target.policy_free for target in report.targets):
         lines.append(
             "  policy-free judgement: no policy given, each target's own origin is the only "
             "trusted origin"
         )
-    for target in report.targets:
-        counts = per_target.get((target.url, target.method), Counter())
-        lines.append(_target_line(target, counts))
+    for target in listed:
+        lines.append(_target_line(target, per_target[(target.url, target.method)]))
         trusts = _trusts_line(target)
         if trusts is not None:
             lines.append(trusts)
         if verbose:
             lines.extend(f"         note: {sanitize(note)}" for note in target.notes)
+    if total > len(listed):
+        lines.append(_more(total - len(listed), "target"))
 
     if ordered is not None:
         lines.append("")
         lines.append("Findings")
-        for finding in at(report.findings, ordered):
+        for finding in at(report.findings, ordered[:LISTED]):
             lines.extend(_finding_lines(finding, verbose=verbose))
+        if len(ordered) > LISTED:
+            lines.append(_more(len(ordered) - LISTED, "finding"))
 
     if report.baseline is not None:
         lines.extend(

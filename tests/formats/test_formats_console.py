@@ -158,3 +158,29 @@ def test_hostile_strings_cannot_reach_the_terminal(verbose: bool) -> None:
         expected = f"reflected {console.sanitize(first)}\n{indent}{console.sanitize(second)}\n"
         assert expected in text
         assert f"note: note {shown}" in text
+
+
+def test_a_large_scan_lists_the_first_targets_and_the_worst_findings_only() -> None:
+    from support.scaled_report import scaled_report
+
+    report = scaled_report(console.LISTED + 40)  # 240 targets, 360 findings
+    text = console.render(report)
+    lines = text.splitlines()
+    target_lines = [line for line in lines if "://" in line and "origin " not in line]
+    assert len(target_lines) == console.LISTED
+    assert target_lines[0].split("  ")[-2].endswith(report.targets[0].url)
+    assert "  … 40 more targets: every one is in the report files" in lines
+    finding_lines = [line for line in lines if " origin " in line]
+    assert len(finding_lines) == console.LISTED
+    worst = sorted(report.findings, key=lambda f: -f.severity.rank)[: console.LISTED]
+    assert [line.split()[0] for line in finding_lines] == [f.severity.value.upper() for f in worst]
+    more = len(report.findings) - console.LISTED
+    assert f"  … {more} more findings: every one is in the report files" in lines
+    assert lines[-1].startswith("Total: ")
+    assert f"{report.summary.findings} findings" in lines[-1]
+
+
+def test_a_scan_within_the_limit_lists_everything(report: Report) -> None:
+    text = console.render(report)
+    assert "more target" not in text
+    assert "more finding" not in text

@@ -207,4 +207,13 @@ def rewrite(
     return SpooledSequence(spool, range(len(spool)))
 
 
-__all__ = ["Spool", "SpooledReport", "SpooledSequence", "rewrite"]
+def spool_report(report: Report) -> SpooledReport:
+    """``report`` with its two lists moved to spools, as a scan hands its report over."""
+    return SpooledReport(
+        head=report.model_copy(update={"targets": [], "findings": []}),
+        targets=rewrite(report.targets, TargetModel),
+        findings=rewrite(report.findings, FindingModel),
+    )
+
+
+__all__ = ["Spool", "SpooledReport", "SpooledSequence", "rewrite", "spool_report"]

@@ -23,27 +23,15 @@ from cors_audit.report.model import (
     Report,
     ReportView,
     SuppressionModel,
-    TargetModel,
 )
-from cors_audit.report.spool import Spool, SpooledReport, SpooledSequence
+from cors_audit.report.spool import SpooledReport, spool_report
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def _spool(items: Sequence[M], model: type[M]) -> SpooledSequence[M]:
-    spool: Spool[M] = Spool(model)
-    for item in items:
-        spool.add(item)
-    return SpooledSequence(spool, range(len(spool)))
-
-
 def spooled(report: Report) -> SpooledReport:
     """``report`` as a scan hands it over: the lists spooled, the rest in ``head``."""
-    return SpooledReport(
-        head=report.model_copy(update={"targets": [], "findings": []}),
-        targets=_spool(report.targets, TargetModel),
-        findings=_spool(report.findings, FindingModel),
-    )
+    return spool_report(report)
 
 
 def _suppress(finding: FindingModel, reason: str) -> FindingModel:

@@ -28,26 +28,12 @@ from cors_audit.report.build import GateSettings, ReportBuilder, build_report, r
 from cors_audit.report.compact import compact_report, iter_compact
 from cors_audit.report.merge import merge_reports, merge_stream
 from cors_audit.report.model import FindingModel, Report, ShardModel, TargetModel
-from cors_audit.report.spool import Spool, SpooledReport, SpooledSequence, rewrite
-
-
-def _spooled(report: Report) -> SpooledReport:
-    targets: Spool[TargetModel] = Spool(TargetModel)
-    findings: Spool[FindingModel] = Spool(FindingModel)
-    for target in report.targets:
-        targets.add(target)
-    for finding in report.findings:
-        findings.add(finding)
-    return SpooledReport(
-        head=report.model_copy(update={"targets": [], "findings": []}),
-        targets=SpooledSequence(targets, range(len(targets))),
-        findings=SpooledSequence(findings, range(len(findings))),
-    )
+from cors_audit.report.spool import Spool, SpooledSequence, rewrite, spool_report
 
 
 def test_spooled_sequence_reads_back_every_item_in_order_and_by_index() -> None:
     report = sample_report()
-    spooled = _spooled(report)
+    spooled = spool_report(report)
     assert len(spooled.findings) == len(report.findings) > 0
     assert list(spooled.findings) == report.findings
     assert spooled.findings[-1] == report.findings[-1]
@@ -126,7 +112,7 @@ def test_a_spooled_report_is_redacted_like_the_whole_one() -> None:
     secret_text = report.findings[0].url.split("//")[1].split("/")[0]
     secrets = [Secret(value=secret_text, source="--header")]
     whole = redact_report(report, secrets, url_parameters=False)
-    spooled = redact_report(_spooled(report), secrets, url_parameters=False)
+    spooled = redact_report(spool_report(report), secrets, url_parameters=False)
     assert whole != report  # the secret was there to redact
     assert spooled.materialize() == whole
 
@@ -135,12 +121,12 @@ def test_the_compact_document_streams_to_the_same_text() -> None:
     for report in (sample_report(), scaled_report(40)):
         expected = compact_report(report).to_json()
         assert "".join(iter_compact(report)) == expected
-        assert "".join(iter_compact(_spooled(report))) == expected
+        assert "".join(iter_compact(spool_report(report))) == expected
 
 
 def test_streaming_the_compact_document_holds_far_less_than_the_report() -> None:
     report = scaled_report(1500)
-    spooled = _spooled(report)
+    spooled = spool_report(report)
     whole_size = len(compact_report(report).to_json())
     del report
     tracemalloc.start()

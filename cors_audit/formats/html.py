@@ -27,7 +27,8 @@ first. ``iter_html`` yields the same page in chunks (jinja2's ``generate``). The
 may be spooled to disk, so no list is held: `triage` reads the targets and the findings once
 each, keeping aggregates and positions, and the targets table and the data block read them
 again while the page streams. This module does no I/O besides reading its own template,
-stylesheet and script.
+stylesheet and script. It is longer than most (about 720 lines) because the triage summaries,
+the finding rows and the data block they feed are one model of the page.
 """
 
 from __future__ import annotations

@@ -10,17 +10,10 @@ version. Tables longer than `OPEN_ROWS` rows and fix snippets are collapsed in o
 ``<details>`` blocks. It is a digest: evidence lives in the JSON and HTML reports.
 
 Every string in the report may come from a hostile server or a user, and GitHub renders
-Markdown *and* HTML. So no report value is ever emitted as Markdown or HTML:
-
-* line breaks become spaces, control characters (ANSI escapes included) and bidi overrides
-  visible ``\\xNN`` / ``\\uNNNN`` escapes, lone surrogates ``\\uNNNN`` (`clean`);
-* prose is escaped character by character (`escape_text`): ``& < >`` as entities, every other
-  ASCII punctuation character backslash-escaped, which also defuses ``|`` in table cells,
-  emphasis, links, ``$`` math and GFM autolinks (``http\\://``, ``www\\.``, ``a\\@b``);
-* URLs, origins, error messages and fingerprints go in code spans (`code_span`), where nothing
-  is linkified or interpreted; the fence is longer than any backtick run inside;
-* the only links are our own: rule help (`help_uri`, for ids of this catalogue only) and the
-  project page; the only raw HTML is our constant ``<details>``/``<summary>`` wrapper.
+Markdown *and* HTML: no report value is ever emitted as Markdown or HTML (``markdown_text.py``:
+values cleaned onto one visible line, prose escaped character by character, URLs and messages
+in code spans); the only links are our own (rule help for ids of this catalogue, the project
+page) and the only raw HTML is our constant ``<details>``/``<summary>`` wrapper.
 
 GitHub cuts comments at 65 536 characters, so the document never exceeds `MAX_BYTES` UTF-8
 bytes: every value is capped in length, and when the full document would be larger it is cut
@@ -32,7 +25,8 @@ the head says how many findings, targets… were left out and where the full rep
 each cut table ends with a note. The report's lists may be spooled to disk: one pass over the
 findings and one over the targets keep counts and, per table, only the rows the size cap could
 ever show (`_Worst`), so memory follows the document, not the scan. This module renders text
-only: no I/O.
+only: no I/O. It is longer than most (about 750 lines) because the sections, the bounded row
+selection and the cut by priority are one algorithm over one size budget.
 """
 
 from __future__ import annotations
@@ -47,7 +41,14 @@ from typing import Any, TypeVar
 
 from cors_audit import HOMEPAGE
 from cors_audit.core.models import Severity
-from cors_audit.core.text import sanitize
+from cors_audit.formats.markdown_text import (
+    VALUE_LIMIT,
+    clean,
+    clean_block,
+    code_span,
+    escape_text,
+    prose,
+)
 from cors_audit.judging.rules.catalogue import RULES_BY_ID, help_uri
 from cors_audit.judging.scoring import NO_GRADE
 from cors_audit.report.model import BaselineEntryModel, FindingModel, ReportView, TargetModel
@@ -58,92 +59,7 @@ MAX_BYTES = 65_536
 """The largest document ``render`` returns, in UTF-8 bytes (GitHub's comment limit is 65 536
 characters; bytes are never fewer)."""
 
-VALUE_LIMIT = 300
-"""Characters kept of one value (a URL, a reason…) after cleaning; longer ones end in ``…``."""
-
 FULL_REPORT = "the JSON and HTML reports (`--json`, `--html`) list everything"
-
-_LINE_BREAKS = re.compile("\r\n|[\n\r\t\x0b\x0c\x85\u2028\u2029]")
-_NOT_TEXT = re.compile("[\ud800-\udfff\ufffe\uffff]")
-_BACKTICKS = re.compile("`+")
-_CODE_NOTATION = re.compile(r"`([^`]+)`")
-_INERT = frozenset("'\",;?/%")
-"""Punctuation no Markdown, GFM or GitHub construct starts or needs once ``[ ] ( ) < > & : @ .
-# \\`` are escaped (no link, autolink or entity can form): left as is for readability."""
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_ESCAPES = str.maketrans(
-    {
-        char: _ENTITIES.get(char, "\\" + char)
-        for char in map(chr, range(0x21, 0x7F))
-        if not char.isalnum() and char not in _INERT
-    }
-)
-"""ASCII punctuation: ``& < >`` as entities, the rest backslash-escaped (CommonMark allows a
-backslash before any of them)."""
-
-
-def clean(value: object, limit: int = VALUE_LIMIT) -> str:
-    """``value`` on one line with nothing invisible or unencodable, at most ``limit`` characters.
-
-    Line breaks and tabs become spaces; other controls (ESC, NUL, BEL, C1…) and bidi/zero-width
-    characters become visible escapes (`console.sanitize`); lone surrogates, U+FFFE and U+FFFF
-    become ``\\uNNNN`` (a surrogate could not even be encoded as UTF-8).
-    """
-    text = sanitize(_LINE_BREAKS.sub(" ", str(value)))
-    text = _NOT_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def clean_block(value: object) -> str:
-    """Multi-line text for a fenced code block: lines kept, controls visibly escaped."""
-    text = sanitize(str(value), keep_newlines=True)
-    return _NOT_TEXT.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
-
-
-def _escape(text: str) -> str:
-    return text.translate(_ESCAPES)
-
-
-def escape_text(value: object, limit: int = VALUE_LIMIT) -> str:
-    """``value`` as Markdown that renders as exactly its (cleaned) text, also in a table cell:
-    no emphasis, link, autolink, HTML, math or cell break can come out of it."""
-    return _escape(clean(value, limit))
-
-
-def _span(text: str, *, table: bool) -> str:
-    if not text.strip():
-        return escape_text(f"({'empty' if not text else 'blank'})")
-    if table and "\\|" in text:
-        # In a table a pipe inside a code span must be written \|, but a backslash right
-        # before it would then escape the backslash instead: escaped text renders the same.
-        return _escape(text)
-    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(text)), default=0) + 1)
-    # One space each side is stripped by the parser: needed when the text starts or ends with
-    # a backtick (it would merge with the fence) or a space (it would be stripped).
-    pad = " " if text[0] in "` " or text[-1] in "` " else ""
-    if table:
-        text = text.replace("|", "\\|")
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def code_span(value: object, *, table: bool = False, limit: int = VALUE_LIMIT) -> str:
-    """``value`` (cleaned) as a code span: shown verbatim, never linkified or interpreted.
-    ``table`` escapes pipes for a table cell."""
-    return _span(clean(value, limit), table=table)
-
-
-def prose(value: object, *, table: bool = False, limit: int = VALUE_LIMIT) -> str:
-    """Text in the rule catalogue's notation: `` `code` `` parts as code spans, the rest
-    escaped. Safe for any input: each part goes through `code_span` or `escape_text` rules."""
-    text = clean(value, limit)
-    parts: list[str] = []
-    start = 0
-    for match in _CODE_NOTATION.finditer(text):
-        parts.append(_escape(text[start : match.start()]))
-        parts.append(_span(match.group(1), table=table))
-        start = match.end()
-    parts.append(_escape(text[start:]))
-    return "".join(parts)
 
 
 def _rule_link(rule: str, *, table: bool = True) -> str:

@@ -39,6 +39,7 @@ from cors_audit.report.model import (
     ToolModel,
     VerificationModel,
 )
+from cors_audit.report.spool import spooling
 
 AUTO_COMPACT_TARGETS = 1000
 """``--json-detail auto`` writes the compact form from this many targets on."""
@@ -198,7 +199,9 @@ def iter_compact(report: ReportView) -> Iterator[str]:
     fixes, remediations = _Table(), _Table()
     seen: dict[bytes, int] = {}
     evidence_count = 0
-    with tempfile.TemporaryFile(prefix="cors-audit-evidence-") as spooled:
+    with spooling():
+        spooled = tempfile.TemporaryFile(prefix="cors-audit-evidence-")  # noqa: SIM115
+    with spooled:
 
         def exchange(item: EvidenceModel) -> int:
             nonlocal evidence_count
@@ -208,7 +211,8 @@ def iter_compact(report: ReportView) -> Iterator[str]:
             if found is None:
                 if len(seen) >= _EVIDENCE_KEYS:
                     seen.clear()
-                spooled.write(b"," + text if evidence_count else text)
+                with spooling():
+                    spooled.write(b"," + text if evidence_count else text)
                 found = seen[key] = evidence_count
                 evidence_count += 1
             return found

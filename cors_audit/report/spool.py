@@ -20,12 +20,14 @@ import tempfile
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
 
+from cors_audit.core.errors import CorsAuditError
 from cors_audit.report.model import (
     BaselineModel,
     FindingModel,
@@ -43,14 +45,36 @@ _READ_AHEAD = 1 << 18
 """Bytes read at a time when a sequence is iterated in file order."""
 
 
+class SpoolError(CorsAuditError):
+    """The temporary directory cannot take the spool (full, read-only, missing): the run stops
+    with exit 2 and a message saying where and what to do (no verdict is better than a wrong
+    one)."""
+
+
+@contextmanager
+def spooling() -> Iterator[None]:
+    """Turn an ``OSError`` of the block (creating or writing a spool) into a `SpoolError`."""
+    try:
+        yield
+    except OSError as error:
+        where = tempfile.gettempdir()
+        raise SpoolError(
+            f"cannot write the report's working files in {where}: "
+            f"{error.strerror or error}; point TMPDIR at a directory with room (a large scan "
+            "needs about 0.7 times the size of its full JSON report there)"
+        ) from None
+
+
 class Spool(Generic[M]):
     """An append-only file of ``model`` records (compact JSON), numbered from 0 in the order
-    they were added. Memory: twelve bytes per record."""
+    they were added. Memory: twelve bytes per record. Raises `SpoolError` when the temporary
+    directory cannot take it."""
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
         # Open as long as the spool lives; closed (and gone: it has no name) with it.
-        self._file = tempfile.TemporaryFile(prefix="cors-audit-spool-")  # noqa: SIM115
+        with spooling():
+            self._file = tempfile.TemporaryFile(prefix="cors-audit-spool-")  # noqa: SIM115
         self._closed = weakref.finalize(self, self._file.close)
         self._fd = self._file.fileno()
         self._starts: array[int] = array("q")
@@ -63,7 +87,8 @@ class Spool(Generic[M]):
     def add(self, item: M) -> int:
         """Append ``item``; its record number."""
         data = item.__pydantic_serializer__.to_json(item)
-        self._file.write(data)
+        with spooling():
+            self._file.write(data)
         self._starts.append(self._size)
         self._lengths.append(len(data))
         self._size += len(data)
@@ -71,14 +96,16 @@ class Spool(Generic[M]):
 
     def read(self, record: int) -> M:
         """Record number ``record``, as a model."""
-        self._file.flush()
+        with spooling():
+            self._file.flush()
         data = os.pread(self._fd, self._lengths[record], self._starts[record])
         return self.model.model_validate_json(data)
 
     def read_many(self, records: Iterable[int]) -> Iterator[M]:
         """The records ``records`` in that order; runs of consecutive records are read in large
         blocks (a rewritten spool is read front to back)."""
-        self._file.flush()
+        with spooling():
+            self._file.flush()
         validate = self.model.model_validate_json
         block = b""
         block_start = 0
@@ -216,4 +243,12 @@ def spool_report(report: Report) -> SpooledReport:
     )
 
 
-__all__ = ["Spool", "SpooledReport", "SpooledSequence", "rewrite", "spool_report"]
+__all__ = [
+    "Spool",
+    "SpoolError",
+    "SpooledReport",
+    "SpooledSequence",
+    "rewrite",
+    "spool_report",
+    "spooling",
+]

@@ -4,11 +4,14 @@ baseline, redaction and the compact JSON streamed from it."""
 
 from __future__ import annotations
 
+import errno
 import random
+import tempfile
 import tracemalloc
 import weakref
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -28,7 +31,14 @@ from cors_audit.report.build import GateSettings, ReportBuilder, build_report, r
 from cors_audit.report.compact import compact_report, iter_compact
 from cors_audit.report.merge import merge_reports, merge_stream
 from cors_audit.report.model import FindingModel, Report, ShardModel, TargetModel
-from cors_audit.report.spool import Spool, SpooledSequence, rewrite, spool_report
+from cors_audit.report.spool import (
+    Spool,
+    SpooledSequence,
+    SpoolError,
+    rewrite,
+    spool_report,
+    spooling,
+)
 
 
 def test_spooled_sequence_reads_back_every_item_in_order_and_by_index() -> None:
@@ -192,3 +202,27 @@ def test_merge_reads_the_next_report_only_once_the_previous_one_is_let_go() -> N
     assert merged.materialize() == expected
     assert [t.url for t in merged.targets] == [t.url for t in whole.targets]
     assert len(merged.findings) == len(whole.findings)
+
+
+def test_a_full_disk_while_spooling_is_a_clear_error() -> None:
+    with pytest.raises(SpoolError, match=r"No space left on device; point TMPDIR at"):  # noqa: SIM117
+        with spooling():
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_temporary_directory_that_cannot_be_used_stops_the_scan_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from support.cli import assert_clean, invoke
+
+    from cors_audit.demo.lab import DemoLab
+
+    missing = tmp_path / "gone"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    monkeypatch.chdir(tmp_path)
+    with DemoLab() as lab:
+        result = invoke("scan", lab.url("/strict"), "--json", "r.json", "-q")
+    assert_clean(result)
+    assert result.exit_code == 2
+    assert f"cannot write the report's working files in {missing}" in result.stderr
+    assert not (tmp_path / "r.json").exists()

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from cors_audit.core.errors import UsageError
 from cors_audit.core.models import Severity
+from cors_audit.core.records import spooling
 from cors_audit.report.model import (
     BaselineModel,
     EvidenceModel,
@@ -39,7 +40,6 @@ from cors_audit.report.model import (
     ToolModel,
     VerificationModel,
 )
-from cors_audit.report.spool import spooling
 
 AUTO_COMPACT_TARGETS = 1000
 """``--json-detail auto`` writes the compact form from this many targets on."""

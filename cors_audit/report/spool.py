@@ -2,10 +2,10 @@
 a time.
 
 A scan of 100 000 targets has hundreds of thousands of findings, each with its evidence; as
-models they would take gigabytes. `Spool` appends each one, serialized, to an anonymous temporary
-file (unlinked at once: nothing is left behind, whatever ends the process) as soon as its target
-finishes, and keeps only where each record starts (``core/records.py``). `SpooledSequence` reads them back in report
-order, one model at a time, as often as a writer asks: every report format iterates the two
+models they would take gigabytes. `Spool` appends each one, serialized, to an anonymous
+temporary file (``core/records.py``: nothing is left behind, whatever ends the process) as soon
+as its target finishes, and keeps only where each record starts. `SpooledSequence` reads them
+back in report order, one model at a time, as often as a writer asks: every report format iterates the two
 lists, several formats may iterate them more than once, and none holds them whole.
 
 `SpooledReport` is what a scan's run gives back: the report's small fields (`ReportView.head`)

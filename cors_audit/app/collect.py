@@ -25,7 +25,8 @@ from cors_audit.inputs.targets import check_scope, collect_targets, in_scope
 class Collected:
     """The targets of a run, in order, with what was learnt collecting them."""
 
-    targets: list[Target]
+    targets: Sequence[Target]
+    """In order, on disk (``inputs/targets.py``): read them in passes, do not hold them."""
     options: ScanOptions
     """The request's options with the HAR's credentials and the cookie jar's cookie added."""
     notes: list[str]
@@ -62,7 +63,7 @@ def collect(request: RunRequest, observer: Observer) -> Collected:
     if request.cookie_file is not None:
         if options.engine.cookie is not None:
             raise UsageError("give either --cookie or --cookie-file, not both")
-        cookie = cookie_from_jar(request.cookie_file, [t.url for t in targets])
+        cookie = cookie_from_jar(request.cookie_file, (t.url for t in targets))
         options = replace(options, engine=replace(options.engine, cookie=cookie))
     for note in plain_http_warnings(targets, options, request.scope):
         observer.alert(note)

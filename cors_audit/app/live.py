@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 from cors_audit.app.request import Observer
 from cors_audit.core.errors import UsageError
-from cors_audit.core.models import Target, TargetResult
+from cors_audit.core.models import TargetResult
 from cors_audit.core.redaction import Secret
 from cors_audit.formats import ReportFormat, ndjson
 from cors_audit.report.baseline import Baseline
@@ -48,7 +48,6 @@ class LiveLog:
         out: TextIO | None,
         *,
         started: datetime,
-        positions: Mapping[int, int],
         policy: dict[str, Any],
         gate: GateSettings,
         baseline: Baseline | None,
@@ -59,7 +58,6 @@ class LiveLog:
     ) -> None:
         self._out = out
         self._started = started
-        self._positions = positions
         self._policy = policy
         self._gate = gate
         self._baseline = baseline
@@ -75,8 +73,7 @@ class LiveLog:
         outputs: Mapping[ReportFormat, Path],
         *,
         started: datetime,
-        targets: Sequence[Target],
-        indices: Sequence[int],
+        targets: int,
         shard: ShardModel | None,
         policy: dict[str, Any],
         gate: GateSettings,
@@ -105,7 +102,6 @@ class LiveLog:
         log = cls(
             out,
             started=started,
-            positions={id(target): indices[i] for i, target in enumerate(targets)},
             policy=policy,
             gate=gate,
             baseline=baseline,
@@ -114,9 +110,7 @@ class LiveLog:
             observer=observer,
             close=close,
         )
-        log._write(
-            ndjson.line(ndjson.scan_record(log._id, started, targets=len(targets), shard=shard))
-        )
+        log._write(ndjson.line(ndjson.scan_record(log._id, started, targets=targets, shard=shard)))
         return log
 
     @property
@@ -124,8 +118,9 @@ class LiveLog:
         """Whether lines are being written."""
         return self._out is not None
 
-    def target(self, result: TargetResult) -> None:
-        """Write the lines of a target that just finished (redacted)."""
+    def target(self, result: TargetResult, index: int) -> None:
+        """Write the lines of a target that just finished (redacted; ``index``: its place in
+        the whole target list)."""
         if self._out is None:
             return
         now = datetime.now(UTC)
@@ -136,7 +131,7 @@ class LiveLog:
             finished_at=now,
             gate=self._gate,
             baseline=self._baseline,
-            indices=[self._positions.get(id(result.target), 0)],
+            indices=[index],
         )
         report = redact_report(report, self._secrets, url_parameters=self._url_parameters)
         records = ndjson.target_records(self._id, now, report.targets[0], report.findings)

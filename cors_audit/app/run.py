@@ -9,8 +9,10 @@ any other (the command then exits 130). With ``dry_run`` nothing is sent: the pl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import overload
 
 from cors_audit.app import scan as scan_module
 from cors_audit.app.collect import collect
@@ -21,6 +23,7 @@ from cors_audit.app.plan import make_plan
 from cors_audit.app.request import Observer, RunRequest
 from cors_audit.app.scan import ScanOptions, collector_tuned
 from cors_audit.core.models import Target, TargetResult
+from cors_audit.core.records import RecordSequence
 from cors_audit.core.redaction import run_secrets
 from cors_audit.formats.plan import Plan
 from cors_audit.inputs.policy import resolved_dict
@@ -39,13 +42,13 @@ def run(request: RunRequest, observer: Observer) -> SpooledReport | Plan:
     baseline = None if request.baseline is None else load_baseline(request.baseline)
     collected = collect(request, observer)
     targets, options, notes = collected.targets, collected.options, collected.notes
-    indices = list(range(len(targets)))
+    indices: Sequence[int] = range(len(targets))
     shard = None
     if request.shard is not None:
-        indices = shard_targets(targets, request.shard)
+        indices = array("q", shard_targets(targets, request.shard))
         k, n = request.shard
         shard = ShardModel(index=k, count=n, total_targets=len(targets))
-        targets = [targets[i] for i in indices]
+        targets = _subset(targets, indices)
     if request.dry_run:
         plan = make_plan(targets, request.policy, options)
         for fmt, path in request.outputs.items():
@@ -57,8 +60,7 @@ def run(request: RunRequest, observer: Observer) -> SpooledReport | Plan:
     live = LiveLog.start(  # --ndjson: written as targets finish (app/live.py)
         request.outputs,
         started=started,
-        targets=targets,
-        indices=indices,
+        targets=len(targets),
         shard=shard,
         policy=resolved_dict(request.policy),
         gate=request.gate,
@@ -100,8 +102,8 @@ def run(request: RunRequest, observer: Observer) -> SpooledReport | Plan:
 
 
 def _scan(
-    targets: list[Target],
-    indices: list[int],
+    targets: Sequence[Target],
+    indices: Sequence[int],
     request: RunRequest,
     options: ScanOptions,
     observer: Observer,
@@ -111,23 +113,63 @@ def _scan(
     """Scan ``targets`` into ``builder`` as each one finishes (``indices``: their places in
     the whole target list); whether the scan was interrupted (then only the targets that
     finished are in the builder). Nothing holds the results: each is spooled by the builder."""
-    position = {id(target): i for i, target in enumerate(targets)}
+    handed = _Handed(targets)
     with observer.scanning(len(targets)) as advance, Interruptible():
 
         def on_target(result: TargetResult) -> None:
-            builder.add(result, index=indices[position[id(result.target)]])
+            index = indices[handed.position(result.target)]
+            builder.add(result, index=index)
             advance(result)
-            live.target(result)
+            live.target(result, index)
 
         try:
             # Looked up on the module at each run: tests replace it (conftest.py).
             scan_module.scan(
-                targets, request.policy, options, on_target=on_target, keep_results=False
+                handed, request.policy, options, on_target=on_target, keep_results=False
             )
         except KeyboardInterrupt:
             # Ctrl-C or SIGTERM: keep what finished; the report is written, the exit is 130.
             return True
     return False
+
+
+class _Handed(Sequence[Target]):
+    """``targets`` as the scan pulls them, remembering the position of each one until it is
+    finished (`position`). The targets are read from disk as they are pulled, so the object a
+    result carries is known only from then on: this keeps one entry per target in flight, not
+    one per target."""
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self._targets = targets
+        self._in_flight: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    @overload
+    def __getitem__(self, index: int) -> Target: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Target]: ...
+
+    def __getitem__(self, index: int | slice) -> Target | Sequence[Target]:
+        return self._targets[index]
+
+    def __iter__(self) -> Iterator[Target]:
+        for position, target in enumerate(self._targets):
+            self._in_flight[id(target)] = position
+            yield target
+
+    def position(self, target: Target) -> int:
+        """Where ``target`` (as pulled) is in the list; forgotten once asked."""
+        return self._in_flight.pop(id(target))
+
+
+def _subset(targets: Sequence[Target], positions: Sequence[int]) -> Sequence[Target]:
+    """The targets at ``positions``, in that order (a view of a list on disk, else a list)."""
+    if isinstance(targets, RecordSequence):
+        return targets.subset(positions)
+    return [targets[i] for i in positions]
 
 
 def _verify(report: SpooledReport, options: ScanOptions, observer: Observer) -> SpooledReport:

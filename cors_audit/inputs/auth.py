@@ -12,7 +12,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Final
 
@@ -70,7 +70,7 @@ def headers_from_env(environ: Mapping[str, str] | None = None) -> Headers:
     return tuple(headers)
 
 
-def cookie_from_jar(path: Path, urls: Sequence[str]) -> str | None:
+def cookie_from_jar(path: Path, urls: Iterable[str]) -> str | None:
     """The ``Cookie`` header a browser would send to ``urls`` from a Netscape cookie jar.
 
     Cookies are matched by domain, path and the secure flag like a browser (the standard

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Final, TextIO
 from urllib.parse import quote, urlsplit
@@ -26,6 +27,7 @@ from cors_audit.browser import is_forbidden_method, is_token, normalize_method
 from cors_audit.core.errors import TargetError, UsageError
 from cors_audit.core.models import Target
 from cors_audit.core.origin import canonical_host, parse_origin, serialize_origin
+from cors_audit.core.records import RecordFile, RecordSequence
 from cors_audit.core.redaction import redact_url
 from cors_audit.core.wire import DEFAULT_PORTS, format_origin
 
@@ -176,14 +178,22 @@ def normalize_site_origin(raw: str, source: str = "--site-origin") -> str:
 
 
 def read_target_lines(text: str, source_name: str, default_method: str = "GET") -> list[Target]:
-    """Targets from text with one ``URL`` or ``METHOD URL`` per line.
+    """Targets from text with one ``URL`` or ``METHOD URL`` per line (`iter_target_lines`)."""
+    lines = text.removeprefix("\ufeff").split("\n")
+    return list(iter_target_lines(lines, source_name, default_method))
+
+
+def iter_target_lines(
+    lines: Iterable[str], source_name: str, default_method: str = "GET"
+) -> Iterator[Target]:
+    """Targets from ``lines`` (the text split at LF), one ``URL`` or ``METHOD URL`` per line,
+    as they are read.
 
     Blank lines and ``#`` comments (whole-line, or after whitespace at the end of a line) are
     ignored. Lines without a method get ``default_method`` (already validated by the caller).
     Errors name ``source_name:line``.
     """
-    targets: list[Target] = []
-    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+    for number, line in enumerate(lines, start=1):
         line = line.removesuffix("\r")
         where = f"{source_name}:{number}"
         if "\r" in line:
@@ -207,33 +217,96 @@ def read_target_lines(text: str, source_name: str, default_method: str = "GET") 
             method, url = parse_method(fields[0], where), fields[1]
         else:
             raise TargetError(content, "expected 'URL' or 'METHOD URL' on one line", where)
-        targets.append(Target(url=normalize_url(url, where), method=method, source=where))
-    return targets
+        yield Target(url=normalize_url(url, where), method=method, source=where)
+
+
+_CHUNK = 1 << 20
+"""Characters of a target file read at a time."""
+
+
+def _split_lines(chunks: Iterable[str]) -> Iterator[str]:
+    """The text of ``chunks`` split at LF, as ``"".join(chunks).split("\n")`` would (the last
+    piece too, even when empty), without joining them."""
+    pending = ""
+    for chunk in chunks:
+        pieces = (pending + chunk).split("\n")
+        pending = pieces.pop()
+        yield from pieces
+    yield pending
+
+
+def _chunks(handle: TextIO) -> Iterator[str]:
+    while chunk := handle.read(_CHUNK):
+        yield chunk
 
 
 def read_target_file(path: str, stdin: TextIO, default_method: str = "GET") -> list[Target]:
-    """Targets from a file, or from ``stdin`` when ``path`` is ``-``. A file that is missing,
-    unreadable or not UTF-8 raises ``UsageError`` naming it."""
+    """Targets from a file, or from ``stdin`` when ``path`` is ``-`` (`iter_target_file`)."""
+    return list(iter_target_file(path, stdin, default_method))
+
+
+def iter_target_file(path: str, stdin: TextIO, default_method: str = "GET") -> Iterator[Target]:
+    """Targets from a file, or from ``stdin`` when ``path`` is ``-``, read a megabyte at a time
+    (a list of a million URLs is never one string). A file that is missing, unreadable or not
+    UTF-8 raises ``UsageError`` naming it."""
     if path == "-":
-        name = "stdin"
         try:
-            text = stdin.read()
+            lines = _split_lines(_chunks(stdin))
+            first = next(lines, "").removeprefix("\ufeff")
+            yield from iter_target_lines(_chained(first, lines), "stdin", default_method)
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read targets from stdin: {exc}") from exc
-    else:
-        name = path
+        return
+    try:
+        handle = open(path, encoding="utf-8-sig")  # noqa: SIM115 - closed below
+    except FileNotFoundError as exc:
+        raise UsageError(f"target file {path!r} does not exist") from exc
+    except OSError as exc:
+        raise UsageError(f"cannot read target file {path!r}: {exc.strerror or exc}") from exc
+    with handle:
         try:
-            with open(path, encoding="utf-8-sig") as handle:
-                text = handle.read()
-        except FileNotFoundError as exc:
-            raise UsageError(f"target file {path!r} does not exist") from exc
-        except UnicodeDecodeError as exc:
+            yield from iter_target_lines(_split_lines(_chunks(handle)), path, default_method)
+        except UnicodeDecodeError:
             raise UsageError(
-                f"target file {path!r} is not UTF-8 text (bad byte at offset {exc.start})"
-            ) from exc
+                f"target file {path!r} is not UTF-8 text (bad byte at offset {_bad_byte(path)})"
+            ) from None
         except OSError as exc:
             raise UsageError(f"cannot read target file {path!r}: {exc.strerror or exc}") from exc
-    return read_target_lines(text, name, default_method)
+
+
+def _chained(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _bad_byte(path: str) -> int:
+    """Where the first byte that is not UTF-8 is in the file at ``path``."""
+    try:
+        with open(path, "rb") as handle:
+            handle.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    except OSError:
+        pass
+    return 0
+
+
+def _encode_target(target: Target) -> bytes:
+    return json.dumps(
+        [target.url, target.method, target.site_origin, target.source, target.request_headers],
+        ensure_ascii=False,
+    ).encode("utf-8")
+
+
+def _decode_target(data: bytes) -> Target:
+    url, method, site_origin, source, headers = json.loads(data)
+    return Target(
+        url=url,
+        method=method,
+        site_origin=site_origin,
+        source=source,
+        request_headers=tuple(headers),
+    )
 
 
 def collect_targets(
@@ -245,7 +318,7 @@ def collect_targets(
     site_origin: str | None = None,
     stdin: TextIO,
     imported: Sequence[Target] = (),
-) -> list[Target]:
+) -> RecordSequence[Target]:
     """All targets of a run, in order: positional URLs, then target files (``-`` = stdin), then
     ``imported`` targets (OpenAPI, HAR), then the policy's ``(url, method, site_origin)``
     entries.
@@ -253,19 +326,23 @@ def collect_targets(
     ``method`` applies to URLs and file lines without their own method. Duplicates by
     ``(url, method)`` are dropped, the first occurrence wins. ``site_origin`` (``--site-origin``)
     is given to every target that has none of its own.
+
+    The targets stream in (target files are read a megabyte at a time) and out to a record file
+    (``core/records.py``): what stays in memory is twelve bytes per target, plus a 16-byte
+    digest per target while duplicates are looked for. Raises ``UsageError`` for the first bad
+    line, `SpoolError` when the temporary directory cannot take the list.
     """
     default_method = parse_method(method, "--method")
     global_site = None if site_origin is None else normalize_site_origin(site_origin)
-    found = [
-        Target(url=normalize_url(raw, "argument"), method=default_method, source="argument")
-        for raw in urls
-    ]
-    for path in files:
-        found.extend(read_target_file(path, stdin, default_method))
-    found.extend(imported)  # OpenAPI / HAR targets, already normalized by inputs/sources/
-    for url, target_method, target_site in policy_targets:
-        found.append(
-            Target(
+
+    def found() -> Iterator[Target]:
+        for raw in urls:
+            yield Target(url=normalize_url(raw, "argument"), method=default_method)
+        for path in files:
+            yield from iter_target_file(path, stdin, default_method)
+        yield from imported  # OpenAPI / HAR targets, already normalized by inputs/sources/
+        for url, target_method, target_site in policy_targets:
+            yield Target(
                 url=normalize_url(url, "policy"),
                 method=parse_method(target_method, "policy"),
                 site_origin=None
@@ -273,18 +350,20 @@ def collect_targets(
                 else normalize_site_origin(target_site, "policy"),
                 source="policy",
             )
-        )
-    targets: list[Target] = []
-    seen: set[tuple[str, str]] = set()
-    for target in found:
-        key = (target.url, target.method)
+
+    records = RecordFile()
+    seen: set[bytes] = set()
+    for target in found():
+        key = hashlib.blake2b(
+            f"{target.method} {target.url}".encode("utf-8", "surrogatepass"), digest_size=16
+        ).digest()
         if key in seen:
             continue
         seen.add(key)
         if target.site_origin is None and global_site is not None:
             target = replace(target, site_origin=global_site)
-        targets.append(target)
-    return targets
+        records.add(_encode_target(target))
+    return RecordSequence(records, range(len(records)), _decode_target)
 
 
 # -- shards --------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ A scan of 100 000 targets has hundreds of thousands of findings, each with its e
 models they would take gigabytes. `Spool` appends each one, serialized, to an anonymous
 temporary file (``core/records.py``: nothing is left behind, whatever ends the process) as soon
 as its target finishes, and keeps only where each record starts. `SpooledSequence` reads them
-back in report order, one model at a time, as often as a writer asks: every report format iterates the two
-lists, several formats may iterate them more than once, and none holds them whole.
+back in report order, one model at a time, as often as a writer asks: every report format
+iterates the two lists, several formats may iterate them more than once, and none holds them
+whole.
 
 `SpooledReport` is what a scan's run gives back: the report's small fields (`ReportView.head`)
 in memory and its two long lists spooled. It satisfies `ReportView` like an in-memory `Report`

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import tracemalloc
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from pydantic import Field
 from pydantic_core import PydanticSerializationError
+from support.memory import traced_peak
 from support.report_fixtures import empty_report, hostile_report, sample_report
 
 from cors_audit.formats import (
@@ -316,15 +316,6 @@ def test_every_format_streams_exactly_what_it_renders(
     assert out.getvalue() == expected
 
 
-def _traced_peak(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.mark.parametrize(
     ("fmt", "copies", "divisor"),
     [
@@ -349,8 +340,8 @@ def test_streamed_writing_needs_far_less_memory_than_the_document(
         with (tmp_path / "out").open("w", encoding="utf-8") as out:
             write(fmt, report, out)
 
-    streamed = _traced_peak(write_file)
-    rendered = _traced_peak(lambda: render(fmt, report))
+    streamed = traced_peak(write_file)
+    rendered = traced_peak(lambda: render(fmt, report))
     # tracemalloc sees Python allocations only; rendering whole shows it does see the text.
     assert rendered > size
     # What stays is a fixed part (e.g. SARIF's rule catalogue, ~0.7 MB) plus one chunk.

@@ -6,13 +6,13 @@ while it streams (memory follows the output, not the scan)."""
 from __future__ import annotations
 
 import random
-import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import TypeVar, overload
 
 import pytest
 from pydantic import BaseModel
+from support.memory import traced_peak
 from support.report_fixtures import empty_report, hostile_report, sample_report
 from support.scaled_report import scaled_report
 
@@ -170,20 +170,11 @@ def test_each_writer_reads_each_list_at_most_three_times(name: str) -> None:
     assert 0 < findings.reads <= _PASSES * len(findings), (name, findings.reads)
 
 
-def _traced_peak(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 @pytest.fixture(scope="module")
 def large() -> tuple[SpooledReport, int]:
     """A spooled report of 2 000 targets and the memory its models take once loaded."""
     view = spooled(scaled_report(2000))
-    return view, _traced_peak(view.materialize)
+    return view, traced_peak(view.materialize)
 
 
 _SHARE = 4
@@ -197,5 +188,5 @@ def test_streaming_a_spooled_report_holds_far_less_than_its_models(
 ) -> None:
     view, models = large
     assert models > 20_000_000, models  # the models are what a writer must not hold
-    peak = _traced_peak(lambda: _WRITERS[name](view))
+    peak = traced_peak(lambda: _WRITERS[name](view))
     assert peak < models / _SHARE, (name, peak, models)

@@ -4,12 +4,12 @@ lives on disk (``core/records.py``), not as Python objects."""
 from __future__ import annotations
 
 import io
-import tracemalloc
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.memory import traced_held
 
 from cors_audit.core.models import Target
 from cors_audit.core.records import RecordSequence
@@ -64,12 +64,7 @@ def test_a_large_target_file_is_collected_onto_disk(tmp_path: Path) -> None:
         for n in range(count):
             out.write(f"https://h{n % 500}.example.com/api/items/{n}?page={n}\n")
         out.write("https://h0.example.com/api/items/0?page=0\n")  # a duplicate
-    tracemalloc.start()
-    try:
-        collected = collect_targets([], [str(path)], [], stdin=io.StringIO())
-        held = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    collected, held = traced_held(lambda: collect_targets([], [str(path)], [], stdin=io.StringIO()))
     assert isinstance(collected, RecordSequence)
     assert len(collected) == count
     assert collected[0] == Target(
@@ -80,12 +75,7 @@ def test_a_large_target_file_is_collected_onto_disk(tmp_path: Path) -> None:
         == f"https://h{(count - 1) % 500}.example.com/api/items/{count - 1}?page={count - 1}"
     )
     # What the list costs as objects, for comparison: the same targets, held.
-    tracemalloc.start()
-    try:
-        as_objects = list(collected)
-        objects = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
+    as_objects, objects = traced_held(lambda: list(collected))
     assert len(as_objects) == count
     assert held < objects / 10, (held, objects)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import random
 import tempfile
-import tracemalloc
 import weakref
 from collections.abc import Iterator
 from datetime import date
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support.memory import traced_peak
 from support.report_fixtures import (
     FINISHED,
     POLICY,
@@ -139,12 +139,13 @@ def test_streaming_the_compact_document_holds_far_less_than_the_report() -> None
     spooled = spool_report(report)
     whole_size = len(compact_report(report).to_json())
     del report
-    tracemalloc.start()
-    try:
+    written = 0
+
+    def write() -> None:
+        nonlocal written
         written = sum(len(chunk) for chunk in iter_compact(spooled))
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+
+    peak = traced_peak(write)
     assert written == whole_size
     assert peak < whole_size / 4, (peak, whole_size)
 

@@ -1,5 +1,6 @@
-"""One run of ``cors-audit scan`` (or of the demo): collect the targets, keep this shard's,
-scan them, build the report, verify it, redact it and write every output.
+"""One run of ``cors-audit scan`` (or of the demo): collect the targets (onto disk), keep this
+shard's, scan them, spool each finished target into the report (`ReportBuilder`), verify it,
+redact it and write every output from the spools: memory does not grow with the findings.
 
 Ctrl-C or SIGTERM during the scan keeps what finished: the report covers those targets, is
 marked ``interrupted`` with a note saying how many of how many finished, and is written like

@@ -1,6 +1,9 @@
 """Scan results → `Report`: evidence and finding models, scores, observed summaries, stack and
-remediation per target, baseline suppression and the gate (``build_report``, ``assemble``), and
-output-time redaction of secrets (``redact_report``). Nothing here does I/O.
+remediation per target, baseline suppression and the gate, and output-time redaction of secrets
+(``redact_report``). `ReportBuilder` takes one finished target at a time, in any order, and
+spools its models (``report/spool.py``: the only I/O here, to anonymous temporary files);
+``build_report`` is the same in memory, and ``assemble`` recomputes the derived numbers of
+models put together by hand (tests).
 """
 
 from __future__ import annotations

@@ -144,11 +144,12 @@ class _TargetClock:
         return self._on_wire > 0 or self._queued == 0
 
     def update(self, queued: int, on_wire: int) -> None:
-        was = self._running()
+        # Told three times per request: `_running` inlined.
+        was = self._on_wire > 0 or self._queued == 0
         self._queued += queued
         self._on_wire += on_wire
-        now = self._running()
-        if self._left is None or was == now or self.timeout.expired():
+        now = self._on_wire > 0 or self._queued == 0
+        if was is now or self._left is None or self.timeout.expired():
             return
         moment = self._loop.time()
         if was:  # stop the clock
@@ -418,12 +419,11 @@ async def _judge_target(
     if error_status is not None:
         notes.append(error_status)
     notes.extend(sent.throttle_notes(exchanges))
-    inconsistent = rules.inconsistency_note(target, policy, exchanges, mode=options.mode)
-    if inconsistent is not None:
-        notes.append(inconsistent)
-    findings = rules.evaluate(
+    findings, inconsistent = rules.judge(
         target, policy, exchanges, mode=options.mode, credentials_given=credentialed
     )
+    if inconsistent is not None:
+        notes.append(inconsistent)
     if credentialed:
         findings, anonymous = await _compare_anonymous(sent, findings)
         exchanges += anonymous

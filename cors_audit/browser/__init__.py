@@ -24,6 +24,7 @@ from cors_audit.browser.check import (
     is_redirect,
     max_age,
     preflight_check,
+    remembered_cors_check,
 )
 from cors_audit.browser.fetch import (
     AddressSpace,
@@ -111,6 +112,7 @@ __all__ = [
     "normalize_method",
     "preflight_check",
     "private_network_check",
+    "remembered_cors_check",
     "simulate_fetch",
     "url_origin",
     "vary_names",

@@ -8,6 +8,7 @@ I/O, no network, no clock.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
@@ -174,6 +175,31 @@ def cors_check(origin: str, credentials: Credentials, headers: HeaderList) -> Ve
     if include and not is_credentials_true(headers):
         return Verdict(False, CorsError.INVALID_ALLOW_CREDENTIALS)  # c02, c04, c05, c08
     return _ALLOWED
+
+
+CHECK_MEMO: Final = 4096
+"""Most distinct (origin, credentials, headers) questions `remembered_cors_check` keeps: a
+scan's replies repeat (one server answers the targets behind it alike), so a few thousand
+cover it, and the bound keeps the memo small however many replies a scan sees."""
+
+
+def remembered_cors_check(origin: str, credentials: Credentials, headers: HeaderList) -> Verdict:
+    """`cors_check`, remembered for a header tuple: the scan asks the same question of the
+    same reply many times (the planner after every round, the summary, the rules, in both
+    credentials modes) and of equal replies across the targets of one server. The same verdict
+    as `cors_check`; the model itself stays unremembered, so that a test patching a piece of it
+    sees the change."""
+    if type(headers) is tuple:
+        try:
+            return _remembered(origin, credentials, headers)
+        except TypeError:  # a value that cannot be hashed: answered without the memo
+            pass
+    return cors_check(origin, credentials, headers)
+
+
+@functools.lru_cache(maxsize=CHECK_MEMO)
+def _remembered(origin: str, credentials: Credentials, headers: HeaderList) -> Verdict:
+    return cors_check(origin, credentials, headers)
 
 
 def is_credentials_true(headers: HeaderList) -> bool:

@@ -97,8 +97,24 @@ class _Reply:
         return digests.get(self.response.body_sha256)
 
 
-def _replies(exchanges: Sequence[Exchange]) -> list[_Reply]:
-    return [_Reply(e, e.response) for e in exchanges if e.response is not None]
+_Seen = tuple[ProbeKind, bool, str, ResponseRecord]
+"""All a signal reads of one exchange: the probe's kind, whether it had an origin, its
+requested method, and the reply."""
+
+
+def _distinct(exchanges: Sequence[Exchange]) -> dict[_Seen, Exchange]:
+    """The exchanges with a reply, one per distinct `_Seen`, in first-seen order. A reply
+    equal in all of these to an earlier one can neither match where the earlier did not nor
+    give another evidence line: dropping it leaves every signal's answer as it was. The
+    targets of one server answer most probes alike, and each signal walks every reply."""
+    seen: dict[_Seen, Exchange] = {}
+    for e in exchanges:
+        response = e.response
+        if response is None:
+            continue
+        probe = e.probe
+        seen.setdefault((probe.kind, probe.origin is not None, probe.request_method, response), e)
+    return seen
 
 
 def _digests(texts: Iterable[str]) -> dict[str, str]:
@@ -647,9 +663,33 @@ def _confidence(weights: Iterable[float]) -> float:
     return round(1.0 - miss, 3)
 
 
+GUESS_MEMO: Final = 1024
+"""Most distinct reply sets whose guess `detect_stack` remembers (cleared when full)."""
+
+_guesses: dict[tuple[_Seen, ...], StackGuess] = {}
+
+
 def detect_stack(exchanges: Sequence[Exchange]) -> StackGuess:
-    """The most likely stack behind these replies, or ``unknown`` (never raises)."""
-    replies = _replies(exchanges)
+    """The most likely stack behind these replies, or ``unknown`` (never raises).
+
+    The guess depends only on the distinct `_Seen` of the exchanges, in order, so it is
+    remembered by them: the targets behind one server mostly get the same replies, and a scan
+    asks once per target."""
+    try:
+        distinct = _distinct(exchanges)
+        key = tuple(distinct)
+        guess = _guesses.get(key)
+    except TypeError:  # a record holding something unhashable: guessed from every reply
+        return _guess([_Reply(e, e.response) for e in exchanges if e.response is not None])
+    if guess is None:
+        guess = _guess([_Reply(e, e.response) for e in distinct.values() if e.response])
+        if len(_guesses) >= GUESS_MEMO:
+            _guesses.clear()
+        _guesses[key] = guess
+    return guess
+
+
+def _guess(replies: list[_Reply]) -> StackGuess:
     if not replies:
         return UNKNOWN
     matched: dict[Stack, list[tuple[float, str]]] = {}

@@ -20,10 +20,10 @@ from cors_audit.browser import (
     AllowOriginShape,
     HeaderList,
     allow_origin_shape,
-    cors_check,
     extract_header_list_values,
     is_ok_status,
     private_network_check,
+    remembered_cors_check,
 )
 from cors_audit.core.models import Exchange, OriginClass, ProbeKind
 from cors_audit.core.models import Observed as Observed  # re-exported: the summary lives in models
@@ -74,7 +74,7 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
         origin = probe.origin.value
         wire = response.headers
         wildcard = wildcard or _wildcard(wire)
-        if not cors_check(origin, "omit", wire).allowed:
+        if not remembered_cors_check(origin, "omit", wire).allowed:
             continue
         # Preflights only count when the browser would accept them as a whole (§3.3).
         if probe.kind is not ProbeKind.ACTUAL and not is_ok_status(response.status):
@@ -82,7 +82,7 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
         cls = probe.origin.cls
         if cls is OriginClass.TRUSTED:
             _add(allowed, [origin], fold=False)
-            if cors_check(origin, "include", wire).allowed:
+            if remembered_cors_check(origin, "include", wire).allowed:
                 _add(credentialed, [origin], fold=False)
         elif cls is OriginClass.FIRST_PARTY:
             if not _wildcard(wire):  # `*` says nothing of whom it means

@@ -38,9 +38,9 @@ from cors_audit.browser import (
     AllowOriginShape,
     Mode,
     allow_origin_shape,
-    cors_check,
     is_cors_safelisted_method,
     preflight_check,
+    remembered_cors_check,
 )
 from cors_audit.core.models import (
     EffectivePolicy,
@@ -63,6 +63,9 @@ ANONYMOUS = "anonymous"
 """A credentialed actual request sent again without the user's credentials (per-user data)."""
 
 _BEYOND_METHODS = ("DELETE", "PUT", "PATCH")
+
+_Key = tuple[str | None, ProbeKind, str]
+"""A probe as the planner tells probes apart: origin value, kind, purpose (`plan_next`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +232,7 @@ def _passes(exchange: Exchange) -> bool:
     origin = exchange.probe.origin
     if origin is None or exchange.response is None:
         return False
-    return cors_check(origin.value, "omit", exchange.response.headers).allowed
+    return remembered_cors_check(origin.value, "omit", exchange.response.headers).allowed
 
 
 def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
@@ -261,7 +264,7 @@ def _reflection_settled(target: Target, exchanges: Sequence[Exchange]) -> bool:
         assert e.response is not None
         if _wildcard(e):
             return False
-        if not cors_check(e.probe.origin.value, "include", e.response.headers).allowed:
+        if not remembered_cors_check(e.probe.origin.value, "include", e.response.headers).allowed:
             return False
     if is_cors_safelisted_method(target.method):
         return True
@@ -323,7 +326,7 @@ def plan_next(
     """The next round for one target given every exchange so far (round 1 included), and a
     note when a shortcut left probes out; ``()`` when the plan is complete."""
 
-    def key(probe: Probe) -> tuple[str | None, ProbeKind, str]:
+    def key(probe: Probe) -> _Key:
         # By value: the same origin derived from another base carries another note.
         return (probe.origin.value if probe.origin else None, probe.kind, probe.purpose)
 
@@ -356,7 +359,7 @@ def plan_next(
         site_variants=_site_variants(target, policy, base, exchanges, found),
     )
     return confirm + new(
-        _narrow(target, policy, origins, exchanges, credentialed, thorough, exhaustive)
+        _narrow(target, policy, origins, exchanges, credentialed, thorough, exhaustive, sent)
     ), None
 
 
@@ -406,10 +409,12 @@ def _narrow(
     credentialed: bool,
     thorough: bool,
     exhaustive: bool,
+    sent: set[_Key] | None = None,
 ) -> tuple[Probe, ...]:
     """Probes for every origin but the trusted and arbitrary ones: the gate probe, and the
     actual request after a passing gate preflight (``exchanges=None``: every probe that may be
-    sent)."""
+    sent). Those whose key is in ``sent`` (probes already sent) are left out before they are
+    made: after a few rounds most of them are."""
     request = policy_request(target, policy)
     gate = _gate(target)
     passed = {
@@ -417,17 +422,23 @@ def _narrow(
         for e in exchanges or ()
         if e.probe.origin is not None and e.probe.kind is ProbeKind.PREFLIGHT and _passes(e)
     }
+    done = sent or set()
+    actual, preflight = ProbeKind.ACTUAL, ProbeKind.PREFLIGHT
     probes: list[Probe] = []
     for origin in origins:
         if origin.cls in (OriginClass.TRUSTED, OriginClass.ARBITRARY):
             continue
-        if gate is ProbeKind.ACTUAL:
-            probes.append(_actual(target, origin, ATTACK, credentialed))
-            if thorough and request.needs_preflight:
+        value = origin.value
+        if gate is actual:
+            if (value, actual, ATTACK) not in done:
+                probes.append(_actual(target, origin, ATTACK, credentialed))
+            if thorough and request.needs_preflight and (value, preflight, ATTACK) not in done:
                 probes.append(_preflight(target, origin, request, ATTACK))
             continue
-        probes.append(_preflight(target, origin, request, ATTACK))
-        if exchanges is None or exhaustive or thorough or origin.value in passed:
+        if (value, preflight, ATTACK) not in done:
+            probes.append(_preflight(target, origin, request, ATTACK))
+        wanted = exchanges is None or exhaustive or thorough or value in passed
+        if wanted and (value, actual, ATTACK) not in done:
             probes.append(_actual(target, origin, ATTACK, credentialed))
     return tuple(probes)
 

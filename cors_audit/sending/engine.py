@@ -42,6 +42,7 @@ HTTP/2 or an injected transport (``httpx.MockTransport``, respx) uses httpx for 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -53,7 +54,9 @@ import httpx
 from cors_audit.core.models import (
     ErrorKind,
     Exchange,
+    Headers,
     Probe,
+    ProbeKind,
     RequestRecord,
     ResponseRecord,
     ScanError,
@@ -65,6 +68,8 @@ from cors_audit.sending.limits import (
     MAX_HEADER_LINE,
     MAX_RESPONSE_HEADERS,
     MAX_RETRY_AFTER,
+    SLOW_DOWN,
+    HostThrottle,
     Slots,
     ThrottleSummary,
     TokenBucket,
@@ -74,6 +79,7 @@ from cors_audit.sending.limits import (
 from cors_audit.sending.options import DEFAULT_USER_AGENT, EngineOptions
 from cors_audit.sending.recording import (
     REDACTED,
+    RawHead,
     as_text,
     client_headers,
     probe_headers,
@@ -126,12 +132,28 @@ tests can inject them."""
 _URL_CACHE = 4096
 """Most parsed URLs an engine keeps (cleared when full)."""
 
+_HEAD_CACHE = 4096
+"""Most request heads an engine keeps (cleared when full)."""
+
+_HeadKey = tuple[bytes, str, ProbeKind, str, tuple[str, ...], str | None, bool]
+"""What a request head is made of besides the engine's options (`Engine._head`)."""
+
 
 class ProgressObserver(Protocol):
     """Told about every finished exchange (e.g. the CLI's progress bar)."""
 
     def on_exchange(self, exchange: Exchange) -> None:
         """Called once per probe, after its exchange is complete (response or error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Destination:
+    """A probe URL, parsed: the URL, its text, its ``Host`` value and its host's throttle."""
+
+    url: httpx.URL
+    text: str
+    netloc: bytes
+    host: HostThrottle
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +190,11 @@ class Engine:
         """The headers every request starts from (Accept, Connection, User-Agent, …)."""
         self._urls: dict[str, httpx.URL] = {}
         """Parsed probe URLs: every probe of a target goes to the same one."""
+        self._destinations: dict[str, _Destination] = {}
+        """What each probe URL resolves to (parsed URL, ``Host``, host throttle), by its text."""
+        self._heads: dict[_HeadKey, tuple[RawHead, Headers]] = {}
+        """Request heads and their records, by what they are made of: the targets behind one
+        host get the same few dozen heads, one per probe origin and kind."""
 
     @property
     def requests_sent(self) -> int:
@@ -240,27 +267,19 @@ class Engine:
         if wire is None or slots is None:
             raise RuntimeError("Engine.send() used outside 'async with Engine(...)'")
         started = time.perf_counter()
-        headers, secret_names = probe_headers(probe, self._options)
         try:
-            url = self._url(probe.url)
-            text = str(url)
-            head = request_head(
-                self._defaults, url.netloc if url.host else b"", probe.method, headers
-            )
-            request = wire.prepare(Outgoing(probe.method, url, text, head))
+            to = self._destination(probe.url, slots)
+            head, recorded = self._head(probe, to.netloc)
+            request = wire.prepare(Outgoing(probe.method, to.url, to.text, head))
         except Exception as exc:  # a malformed URL: data, like any other failure
+            headers, secret_names = probe_headers(probe, self._options)
             record = RequestRecord(probe.method, probe.url, redact(as_text(headers), secret_names))
             error = self._error(exc, probe.url)
             return self._finish(Exchange(probe, record, None, error, _ms_since(started)))
-        record = RequestRecord(probe.method, probe.url, redact(as_text(head), secret_names))
-        host = slots.host(url.scheme, url.host, url.port)
-
-        async def attempt() -> _Attempt:
-            result = await self._attempt(request, text)
-            if result.response is not None:
-                host.observe(result.response.status, _retry_after(result.response))
-            return result
-
+        record = RequestRecord(probe.method, probe.url, recorded)
+        host = to.host
+        # A partial, not a closure: one coroutine frame less on every request.
+        attempt = functools.partial(self._attempt, request, to.text, host)
         result = await slots.run(host, attempt, meter)
         for retry in range(1, self._options.retries + 1):
             if not result.retryable:
@@ -270,6 +289,46 @@ class Engine:
         return self._finish(
             Exchange(probe, record, result.response, result.error, result.elapsed_ms)
         )
+
+    def _destination(self, text: str, slots: Slots) -> _Destination:
+        """Where a probe URL goes, parsed once per URL (every probe of a target shares it)."""
+        to = self._destinations.get(text)
+        if to is None:
+            url = self._url(text)
+            to = _Destination(
+                url,
+                str(url),
+                url.netloc if url.host else b"",
+                slots.host(url.scheme, url.host, url.port),
+            )
+            if len(self._destinations) >= _URL_CACHE:
+                self._destinations.clear()
+            self._destinations[text] = to
+        return to
+
+    def _head(self, probe: Probe, netloc: bytes) -> tuple[RawHead, Headers]:
+        """The request head of ``probe`` (`request_head`) and its record (secret values
+        redacted), built once per distinct head: they depend only on the parts of the probe in
+        the key (`probe_headers`) and on ``Host``, the rest being the engine's own options."""
+        origin = probe.origin
+        key = (
+            netloc,
+            probe.method,
+            probe.kind,
+            probe.request_method,
+            probe.request_headers,
+            None if origin is None else origin.value,
+            probe.credentialed,
+        )
+        made = self._heads.get(key)
+        if made is None:
+            headers, secret_names = probe_headers(probe, self._options)
+            head = tuple(request_head(self._defaults, netloc, probe.method, headers))
+            made = (head, redact(as_text(head), secret_names))
+            if len(self._heads) >= _HEAD_CACHE:
+                self._heads.clear()
+            self._heads[key] = made
+        return made
 
     def _url(self, text: str) -> httpx.URL:
         url = self._urls.get(text)
@@ -291,8 +350,11 @@ class Engine:
             await self._slots.bucket.acquire()
         self._sent += 1
 
-    async def _attempt(self, request: Prepared, url: str) -> _Attempt:
-        """One attempt on whatever transport: see the module docstring."""
+    async def _attempt(
+        self, request: Prepared, url: str, host: HostThrottle | None = None
+    ) -> _Attempt:
+        """One attempt on whatever transport (see the module docstring); ``host``'s throttle
+        is told the status of the reply, if one came."""
         self._sent += 1
         started = time.perf_counter()
         # One deadline for the whole attempt (head and body), fixed now: see the docstring.
@@ -330,11 +392,13 @@ class Engine:
                 )
                 return _Attempt(None, error, _ms_since(started), retryable)
             # A failure while reading the body keeps the head: its headers are the evidence.
-            return _Attempt(response_record(reply, body, False), error, _ms_since(started))
+            response = _observed(host, response_record(reply, body, False))
+            return _Attempt(response, error, _ms_since(started))
         finally:
             if reply is not None:
                 await reply.aclose()
-        return _Attempt(response_record(reply, body, truncated), None, _ms_since(started))
+        response = _observed(host, response_record(reply, body, truncated))
+        return _Attempt(response, None, _ms_since(started))
 
     def _error(self, exc: BaseException, url: str) -> ScanError:
         try:
@@ -345,6 +409,15 @@ class Engine:
             error = ScanError(ErrorKind.OTHER, f"{type(exc).__name__} (unclassified)")
         message = scrub(error.message, self._secrets)
         return error if message == error.message else ScanError(error.kind, message)
+
+
+def _observed(host: HostThrottle | None, response: ResponseRecord) -> ResponseRecord:
+    """``response``, after telling ``host``'s throttle its status (only a slow-down status
+    reads ``Retry-After``, `HostThrottle.observe`)."""
+    if host is not None:
+        status = response.status
+        host.observe(status, _retry_after(response) if status in SLOW_DOWN else None)
+    return response
 
 
 def _retry_after(response: ResponseRecord) -> str | None:

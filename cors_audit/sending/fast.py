@@ -21,17 +21,18 @@ from __future__ import annotations
 import asyncio
 import select
 import weakref
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import aiohttp
 import httpx
 from aiohttp import http_exceptions
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from cors_audit.sending.failures import describe, exception_chain
 from cors_audit.sending.limits import MAX_HEAD_BYTES, MAX_HEADER_LINE
 from cors_audit.sending.options import EngineOptions
+from cors_audit.sending.recording import RawHead
 from cors_audit.sending.transports import Outgoing, ReplyRefused
 
 if TYPE_CHECKING:
@@ -39,8 +40,24 @@ if TYPE_CHECKING:
     from aiohttp.client_reqrep import ClientRequest
     from aiohttp.tracing import Trace
 
+SKIPPED_HEADERS: Final = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+"""Headers aiohttp would add of its own, which it must not: the head is the engine's."""
+
+_NO_AUTO_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+"""Methods to which aiohttp adds no Content-Type (it adds one to PATCH, POST and PUT)."""
+
+_AUTOMATIC: Final = SKIPPED_HEADERS[:3]
+"""What aiohttp adds to any request that lacks it."""
+
+
+class _Head(NamedTuple):
+    proxy: CIMultiDictProxy[str]
+    complete: bool
+    """Every header of `_AUTOMATIC` is there."""
+
+
 URL_CACHE: Final = 4096
-"""Most parsed URLs the transport keeps (cleared when full)."""
+"""Most parsed URLs (and request heads) the transport keeps (cleared when full)."""
 
 
 class AiohttpWire:
@@ -61,6 +78,9 @@ class AiohttpWire:
         self._ssl = options.tls_context()  # the same context as httpx's (``sending/trust.py``)
         self._session: aiohttp.ClientSession | None = None
         self._urls: dict[str, URL] = {}
+        self._heads: dict[RawHead, _Head | None] = {}
+        """Each head the engine built, in aiohttp's terms (``None``: not ASCII). The engine
+        shares one head among the requests that have it, so this is mostly a lookup."""
         self._timeout = aiohttp.ClientTimeout(
             total=None,
             connect=options.timeout,
@@ -75,21 +95,48 @@ class AiohttpWire:
         return (
             bool(url.host)
             and url.scheme in ("http", "https")
-            and all(value.isascii() for _, value in request.head)
+            and self._headers(request.head) is not None
         )
+
+    def _headers(self, head: RawHead) -> _Head | None:
+        """``head`` as aiohttp takes it, read-only (shared by every request with this head);
+        ``None`` when a value is not ASCII."""
+        keep = True
+        try:
+            return self._heads[head]
+        except KeyError:
+            pass
+        except TypeError:  # a head given as a list: converted, not kept
+            keep = False
+        headers = None
+        if all(value.isascii() for _, value in head):
+            proxy = CIMultiDictProxy(
+                CIMultiDict((k.decode("ascii"), v.decode("ascii")) for k, v in head)
+            )
+            headers = _Head(proxy, all(name in proxy for name in _AUTOMATIC))
+        if keep:
+            if len(self._heads) >= URL_CACHE:
+                self._heads.clear()
+            self._heads[head] = headers
+        return headers
 
     def prepare(self, request: Outgoing) -> _AiohttpRequest:
         """The request in aiohttp's terms; the wire sees exactly what the record shows."""
-        headers: CIMultiDict[str] = CIMultiDict(
-            (k.decode("ascii"), v.decode("ascii")) for k, v in request.head
-        )
+        headers = self._headers(request.head)
+        if headers is None:
+            raise ValueError("aiohttp cannot send a header value that is not ASCII")
         text = request.text
         parsed = self._urls.get(text)
         if parsed is None:
             if len(self._urls) >= URL_CACHE:
                 self._urls.clear()
             parsed = self._urls[text] = URL(text, encoded=True)
-        return _AiohttpRequest(self, request.method, parsed, headers)
+        # aiohttp adds Accept, Accept-Encoding and User-Agent only when absent, and a
+        # Content-Type only to a body method: when none of that can happen, the request asks
+        # for no skipping (aiohttp then skips building a skip list for every request).
+        automatic = not headers.complete or request.method.upper() not in _NO_AUTO_METHODS
+        skip = SKIPPED_HEADERS if automatic else None
+        return _AiohttpRequest(self, request.method, parsed, headers.proxy, skip)
 
     def session(self) -> aiohttp.ClientSession:
         """The session, made on first use."""
@@ -108,7 +155,6 @@ class AiohttpWire:
                 auto_decompress=False,
                 trust_env=False,
                 timeout=aiohttp.ClientTimeout(total=None),
-                skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
                 max_line_size=MAX_HEADER_LINE,
                 max_field_size=MAX_HEADER_LINE,
                 max_headers=MAX_HEAD_BYTES // 4,  # "a:" CRLF is the shortest header line
@@ -128,14 +174,22 @@ class AiohttpWire:
 
 
 class _AiohttpRequest:
-    __slots__ = ("_headers", "_method", "_url", "_wire")
+    __slots__ = ("_headers", "_method", "_skip", "_url", "_wire")
     resent = False
 
-    def __init__(self, wire: AiohttpWire, method: str, url: URL, headers: CIMultiDict[str]) -> None:
+    def __init__(
+        self,
+        wire: AiohttpWire,
+        method: str,
+        url: URL,
+        headers: CIMultiDictProxy[str],
+        skip: tuple[str, ...] | None,
+    ) -> None:
         self._wire = wire
         self._method = method
         self._url = url
         self._headers = headers
+        self._skip = skip
 
     async def open(self) -> _AiohttpReply:
         failure: httpx.HTTPError
@@ -144,6 +198,7 @@ class _AiohttpRequest:
                 self._method,
                 self._url,
                 headers=self._headers,
+                skip_auto_headers=self._skip,
                 allow_redirects=False,
                 timeout=self._wire.timeout,
             )

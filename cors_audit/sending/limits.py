@@ -147,6 +147,17 @@ class HostThrottle:
                         self._waiters.remove(waiter)
                 raise
 
+    def try_acquire(self) -> bool:
+        """Take an in-flight slot if one is free and the host is not paused, without waiting
+        (`acquire` does the same first, from a coroutine): the common case costs no await."""
+        paused = self.paused_until
+        if paused and paused - self._clock() > 0:
+            return False
+        if self.in_flight < self.allowed:
+            self.in_flight += 1
+            return True
+        return False
+
     def release(self) -> None:
         """Give the slot back and wake the next request waiting for one."""
         self.in_flight -= 1
@@ -298,16 +309,22 @@ class Slots:
     ) -> T:
         """``attempt()`` once a per-host slot, a global slot and a rate token are free."""
         if meter is None:
-            async with host, self._global:
-                if self.bucket is not None:
-                    await self.bucket.acquire()
-                return await attempt()
+            if not host.try_acquire():
+                await host.acquire()
+            try:
+                async with self._global:
+                    if self.bucket is not None:
+                        await self.bucket.acquire()
+                    return await attempt()
+            finally:
+                host.release()
         waiting = True
         meter.update(1, 0)
         try:
             # Per-host first: a request waiting for its busy host must not hold a global slot
             # that a request to an idle host could use.
-            await host.acquire(meter)
+            if not host.try_acquire():
+                await host.acquire(meter)
             try:
                 async with self._global:
                     if self.bucket is not None:

@@ -24,6 +24,10 @@ REDACTED = "<redacted>"
 RawHeaders = list[tuple[bytes, bytes]]
 """Header lines as bytes, in order, repeated names kept."""
 
+RawHead = tuple[tuple[bytes, bytes], ...]
+"""A request head as the transports take it: `RawHeaders`, frozen (heads are shared by the
+requests that have the same one)."""
+
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
@@ -124,7 +128,7 @@ def encode(value: str) -> bytes:
 
 def as_text(headers: Sequence[tuple[bytes, bytes]]) -> Headers:
     """Header lines as recorded: every byte shown as its latin-1 character."""
-    return tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
+    return tuple([(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers])
 
 
 def redact(headers: Headers, secret_names: frozenset[str]) -> Headers:

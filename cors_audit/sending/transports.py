@@ -37,7 +37,7 @@ import httpx
 
 from cors_audit.core.errors import UsageError
 from cors_audit.sending.options import EngineOptions
-from cors_audit.sending.recording import RawHeaders, ReplyHead
+from cors_audit.sending.recording import RawHead, ReplyHead
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +48,7 @@ class Outgoing:
     url: httpx.URL
     text: str
     """The URL as text, for messages."""
-    head: RawHeaders
+    head: RawHead
 
 
 class Reply(ReplyHead, Protocol):

@@ -40,6 +40,7 @@ __all__ = [
     "evaluate",
     "get_rule",
     "inconsistency_note",
+    "judge",
     "rules_claiming",
 ]
 
@@ -51,10 +52,48 @@ def evaluate(
     *,
     mode: Mode = "chromium",
     credentials_given: bool = False,
+    evidence: Evidence | None = None,
 ) -> tuple[Finding, ...]:
-    """Every finding for one target, worst first, in catalogue order within a severity."""
+    """Every finding for one target, worst first, in catalogue order within a severity.
+    ``evidence``: the target's `Evidence` already made from the same arguments (`judge`), with
+    the verdicts worked out so far."""
+    if evidence is None:
+        evidence = _evidence(target, policy, exchanges, mode, credentials_given)
+    return _findings(evidence)
+
+
+def judge(
+    target: Target,
+    policy: EffectivePolicy,
+    exchanges: Sequence[Exchange],
+    *,
+    mode: Mode = "chromium",
+    credentials_given: bool = False,
+) -> tuple[tuple[Finding, ...], str | None]:
+    """`evaluate` and `inconsistency_note` at once (what the scan asks of every target): one
+    `Evidence`, so each browser verdict on a reply is worked out once for both."""
+    evidence = _evidence(target, policy, exchanges, mode, credentials_given)
+    note = _inconsistency_note(evidence)
+    findings = evaluate(
+        target,
+        policy,
+        exchanges,
+        mode=mode,
+        credentials_given=credentials_given,
+        evidence=evidence,
+    )
+    return findings, note
+
+
+def _evidence(
+    target: Target,
+    policy: EffectivePolicy,
+    exchanges: Sequence[Exchange],
+    mode: Mode,
+    credentials_given: bool,
+) -> Evidence:
     https = target.url.startswith("https://")
-    evidence = Evidence(
+    return Evidence(
         target,
         policy,
         tuple(exchanges),
@@ -62,6 +101,9 @@ def evaluate(
         credentials_given,
         exploit.context_of(exchanges, https=https),
     )
+
+
+def _findings(evidence: Evidence) -> tuple[Finding, ...]:
     findings = origin.check(evidence, ORIGIN_CLASSES)
     for check in CHECKS:
         findings += check(evidence)
@@ -79,7 +121,10 @@ def inconsistency_note(
 ) -> str | None:
     """A target note when the server answered one untrusted origin (or the two arbitrary
     ones) differently from one reply to the next; ``None`` when every answer agreed."""
-    evidence = Evidence(target, policy, tuple(exchanges), mode)
+    return _inconsistency_note(Evidence(target, policy, tuple(exchanges), mode))
+
+
+def _inconsistency_note(evidence: Evidence) -> str | None:
     found = origin.inconsistent_replies(evidence, ORIGIN_CLASSES)
     if not found:
         return None

@@ -20,12 +20,12 @@ from cors_audit.browser import (
     Credentials,
     Mode,
     Verdict,
-    cors_check,
     extract_header_list_values,
     header_get,
     is_cors_safelisted_method,
     is_redirect,
     preflight_check,
+    remembered_cors_check,
 )
 from cors_audit.core.models import (
     EffectivePolicy,
@@ -71,6 +71,12 @@ class Evidence:
     )
     """Verdicts already computed, by exchange identity: several checks ask the same question
     of the same reply. The exchange is kept with its verdict so that its id cannot be reused."""
+    _by_class: dict[OriginClass | None, list[Exchange]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The answered exchanges by probe origin class (``None``: no origin), in scan order, made
+    on first use: every origin rule asks for one class, and walking every exchange for each of
+    them cost more than the verdicts."""
 
     @property
     def request(self) -> PolicyRequest:
@@ -93,10 +99,15 @@ class Evidence:
 
     def with_origin(self, cls: OriginClass, *kinds: ProbeKind) -> Iterator[Exchange]:
         """Answered exchanges whose probe origin belongs to ``cls``."""
-        for exchange in self.answered(*kinds):
-            origin = exchange.probe.origin
-            if origin is not None and origin.cls is cls:
-                yield exchange
+        by_class = self._by_class
+        if not by_class:
+            for exchange in self.answered():
+                origin = exchange.probe.origin
+                by_class.setdefault(None if origin is None else origin.cls, []).append(exchange)
+        for exchange in by_class.get(cls, ()):
+            if kinds and exchange.probe.kind not in kinds:
+                continue
+            yield exchange
 
     def access(self, exchange: Exchange) -> Access:
         """CORS-check verdicts (BROWSER-MODEL.md §2.1) for the exchange's own origin.
@@ -113,8 +124,8 @@ class Evidence:
         origin = exchange.probe.origin.value
         headers = exchange.response.headers
         access = Access(
-            omit=cors_check(origin, "omit", headers),
-            include=cors_check(origin, "include", headers),
+            omit=remembered_cors_check(origin, "omit", headers),
+            include=remembered_cors_check(origin, "include", headers),
         )
         self._verdicts[key] = (exchange, access)
         return access

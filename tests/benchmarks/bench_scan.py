@@ -406,28 +406,42 @@ def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    # The requests are recorded as they complete (the results keep only findings' evidence).
+    # The requests are recorded as they complete. As the command runs it, the scan hands each
+    # finished target over (here: its kind, request count and error) and keeps no list of them.
+    by_kind: dict[str, list[int]] = {k: [] for k in KINDS}
+    failed = 0
+
+    def finished(result: Any) -> None:
+        nonlocal failed
+        by_kind[kind_of(result.target.url)].append(result.requests)
+        failed += result.error is not None
+
     with open(spec["replay"], "w") as replay:
         recorder = Recorder(replay)
         started = time.perf_counter()
-        results = scan(targets, policy, options, transport=transport, observer=recorder)
+        scan(
+            targets,
+            policy,
+            options,
+            transport=transport,
+            observer=recorder,
+            on_target=finished,
+            keep_results=False,
+        )
         elapsed = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(spec["profile"])
     rss = peak_rss_mb()
-    by_kind: dict[str, list[int]] = {k: [] for k in KINDS}
-    errors = recorder.errors
-    for result in results:
-        by_kind[kind_of(result.target.url)].append(result.requests)
-        errors += result.error is not None
+    errors = recorder.errors + failed
     total = sum(sum(v) for v in by_kind.values())
+    count = sum(len(v) for v in by_kind.values())
     return {
-        "targets": len(results),
+        "targets": count,
         "requests": total,
         "seconds": elapsed,
         "requests_per_s": total / elapsed,
-        "targets_per_s": len(results) / elapsed,
+        "targets_per_s": count / elapsed,
         "peak_rss_mb": rss,
         "cpu_s": cpu_seconds(),
         "errors": errors,

@@ -6,11 +6,10 @@ and a credentialed probe never shares the record of an anonymous one."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 from dataclasses import replace
 
 import pytest
+from support.head_server import HeadServer
 
 from cors_audit.core.models import OriginClass, Probe, ProbeKind, ProbeOrigin
 from cors_audit.sending.engine import REDACTED, Engine, EngineOptions, send_all
@@ -25,53 +24,10 @@ unknown method without a body, which httpx does not: a difference older than the
 left out here.)"""
 
 
-class Server:
-    """A loopback keep-alive server answering every request with an empty 200 (no body, so
-    a HEAD reply is well formed too), recording each request head it read."""
-
-    def __init__(self) -> None:
-        self.heads: list[bytes] = []
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(0.05)
-        self.port = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn: socket.socket) -> None:
-        conn.settimeout(5.0)
-        buffer = b""
-        with conn:
-            while not self._stop.is_set():
-                while b"\r\n\r\n" not in buffer:
-                    try:
-                        data = conn.recv(65536)
-                    except OSError:
-                        return
-                    if not data:
-                        return
-                    buffer += data
-                head, _, buffer = buffer.partition(b"\r\n\r\n")
-                self.heads.append(head)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-
-    def close(self) -> None:
-        self._stop.set()
-        self._listener.close()
-        self._thread.join(5)
+def Server() -> HeadServer:
+    """A keep-alive server answering every request with an empty 200 (no body, so a HEAD reply
+    is well formed too)."""
+    return HeadServer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", keep_alive=True)
 
 
 def test_every_method_reaches_the_wire_as_httpx_sends_it() -> None:

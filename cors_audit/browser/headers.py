@@ -8,6 +8,7 @@ I/O, no network, no clock.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from enum import Enum
@@ -52,13 +53,32 @@ def strip_ows(value: str) -> str:
 
 def header_values(headers: HeaderList, name: str) -> list[str]:
     """Every value of ``name`` (any case), in order, each stripped of OWS (§1.1)."""
+    if type(headers) is tuple:
+        try:
+            index = _indexed(headers)
+        except TypeError:  # a value that cannot be hashed: read line by line
+            pass
+        else:
+            return list(index.get(name.lower(), ()))
     lower = name.lower()
-    if not lower.isascii():
-        return [strip_ows(v) for n, v in headers if n.lower() == lower]
-    size = len(lower)
-    # The length test first, as it is cheap: every character that lowercases to ASCII does so
-    # to one character, so a name of another length cannot match.
-    return [strip_ows(v) for n, v in headers if len(n) == size and n.lower() == lower]
+    return [strip_ows(v) for n, v in headers if n.lower() == lower]
+
+
+HEADER_MEMO: Final = 4096
+"""Most header tuples `_indexed` keeps. A target's replies are read a few dozen times each
+(the planner after every round, every rule, the summaries) within the moment it is judged, so a
+few thousand cover every target in flight; the bound keeps the memo small."""
+
+
+@functools.lru_cache(maxsize=HEADER_MEMO)
+def _indexed(headers: Headers) -> dict[str, tuple[str, ...]]:
+    """``headers`` by lower-cased name: each name's values in order, stripped of OWS. Reading
+    a header from it is one hash of the tuple, where walking the lines was one comparison per
+    line, and the rules and the planner read each reply a few dozen times."""
+    index: dict[str, list[str]] = {}
+    for name, value in headers:
+        index.setdefault(name.lower(), []).append(strip_ows(value))
+    return {name: tuple(values) for name, values in index.items()}
 
 
 def header_get(headers: HeaderList, name: str) -> str | None:

@@ -69,6 +69,7 @@ from cors_audit.sending.limits import (
     MAX_RESPONSE_HEADERS,
     MAX_RETRY_AFTER,
     SLOW_DOWN,
+    Deadline,
     HostThrottle,
     Slots,
     ThrottleSummary,
@@ -364,7 +365,7 @@ class Engine:
         body = bytearray()
         truncated = False
         try:
-            async with asyncio.timeout_at(when) as deadline:
+            with Deadline(when) as deadline:
                 reply = await request.open()
                 lines = len(reply.raw_headers)
                 if lines > MAX_RESPONSE_HEADERS:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Final, Protocol, TypeVar
+from typing import Final, Protocol, Self, TypeVar
 
 from cors_audit.core.wire import DEFAULT_PORTS
 
@@ -213,6 +213,97 @@ class HostThrottle:
         return ThrottleSummary(self.name, tuple(sorted(self._statuses)), self._asked, self._lowest)
 
 
+class Gate:
+    """``asyncio.Semaphore`` as Python 3.11 has it (a slot handed straight to the first waiter,
+    none taken past a waiter), with a synchronous fast path: taking a free slot, which is what
+    most requests do, costs no coroutine and no future (`try_acquire`). The engine's overall
+    cap (``--concurrency``)."""
+
+    def __init__(self, allowed: int) -> None:
+        self.free = allowed
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def try_acquire(self) -> bool:
+        """Take a slot if one is free and nobody is waiting for one."""
+        if self.free > 0 and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def acquire(self) -> None:
+        """Take a slot, waiting in line for one."""
+        if self.try_acquire():
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot but leaving: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        """Hand the slot to the first request waiting, or free it."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
+
+
+class Deadline:
+    """``asyncio.timeout_at(when)`` as a plain ``with`` block, for the one attempt of every
+    request: the same behaviour (at ``when`` the task is cancelled, and the block ends in
+    ``TimeoutError``, unless somebody else cancelled the task too), without the asynchronous
+    context manager's coroutines and object states, which cost about as much as a whole
+    judgement of the reply. Made inside the task it bounds."""
+
+    __slots__ = ("_cancelling", "_expired", "_handle", "_task")
+
+    def __init__(self, when: float) -> None:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("Deadline() used outside a task")
+        self._task = task
+        self._cancelling = task.cancelling()
+        self._expired = False
+        self._handle = asyncio.get_running_loop().call_at(when, self._expire)
+
+    def _expire(self) -> None:
+        self._expired = True
+        self._task.cancel()
+
+    def expired(self) -> bool:
+        """Whether the deadline passed (the block was, or is being, cancelled by it)."""
+        return self._expired
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._handle.cancel()
+        # As ``asyncio.Timeout``: the deadline's cancellation is taken back whatever ended the
+        # block, and it becomes a TimeoutError only if nobody else asked to cancel the task.
+        # (``uncancel`` is called first, as there: the order matters.)
+        if (
+            self._expired
+            and self._task.uncancel() <= self._cancelling
+            and exc_type is asyncio.CancelledError
+        ):
+            raise TimeoutError from exc
+
+
 class WireMeter(Protocol):
     """Told when a request starts waiting for a slot and when it goes on and off the wire, so
     a caller (the scan's per-target deadline) can tell waiting behind others from working."""
@@ -278,7 +369,7 @@ class Slots:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._global = asyncio.Semaphore(concurrency)
+        self._global = Gate(concurrency)
         self._per_host = per_host
         self._hosts: dict[tuple[str, str, int], HostThrottle] = {}
         self._max_pause = max_pause
@@ -308,31 +399,29 @@ class Slots:
         meter: WireMeter | None,
     ) -> T:
         """``attempt()`` once a per-host slot, a global slot and a rate token are free."""
-        if meter is None:
-            if not host.try_acquire():
-                await host.acquire()
-            try:
-                async with self._global:
-                    if self.bucket is not None:
-                        await self.bucket.acquire()
-                    return await attempt()
-            finally:
-                host.release()
         waiting = True
-        meter.update(1, 0)
+        if meter is not None:
+            meter.update(1, 0)
         try:
             # Per-host first: a request waiting for its busy host must not hold a global slot
             # that a request to an idle host could use.
             if not host.try_acquire():
                 await host.acquire(meter)
             try:
-                async with self._global:
+                every = self._global
+                if not every.try_acquire():
+                    await every.acquire()
+                try:
                     if self.bucket is not None:
                         await self.bucket.acquire()
                     waiting = False
-                    meter.update(-1, 1)
+                    if meter is not None:
+                        meter.update(-1, 1)
                     return await attempt()
+                finally:
+                    every.release()
             finally:
                 host.release()
         finally:
-            meter.update(-1, 0) if waiting else meter.update(0, -1)
+            if meter is not None:
+                meter.update(-1, 0) if waiting else meter.update(0, -1)

@@ -367,17 +367,33 @@ def kind_of(url: str) -> str:
 
 
 class Recorder:
-    """A scan observer that writes every request sent to a JSON-lines file (for the replays)."""
+    """A scan observer that writes every request sent to a file (for the replays).
+
+    It is part of the measured scan, so it must cost next to nothing: a request is one short
+    line (method, head number, URL), and each distinct head (the engine shares one record among
+    the requests that have it) is numbered on first sight and written once, as JSON, by
+    `close` after the clock stops. ``json.dumps`` of every request's headers took about 4 % of
+    the scan's time.
+    """
 
     def __init__(self, out: Any) -> None:
         self.out = out
         self.errors = 0
+        self._heads: dict[Any, int] = {}
 
     def on_exchange(self, exchange: Any) -> None:
         req = exchange.request
-        headers = [(k, v) for k, v in req.headers if k.lower() != "host"]
-        self.out.write(json.dumps([req.method, req.url, headers]) + "\n")
+        number = self._heads.get(req.headers)
+        if number is None:
+            number = self._heads[req.headers] = len(self._heads)
+        self.out.write(f"{req.method}\t{number}\t{req.url}\n")
         self.errors += exchange.error is not None
+
+    def close(self) -> None:
+        """Write the heads (``Host`` left out: the replay's client sets its own)."""
+        for head, number in self._heads.items():
+            headers = [(k, v) for k, v in head if k.lower() != "host"]
+            self.out.write(f"H\t{number}\t{json.dumps(headers)}\n")
 
 
 def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
@@ -429,6 +445,7 @@ def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
             keep_results=False,
         )
         elapsed = time.perf_counter() - started
+        recorder.close()
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(spec["profile"])
@@ -459,8 +476,17 @@ def child_scan(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_replay(path: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The requests a `Recorder` wrote, in the order they completed."""
+    heads: dict[str, list[tuple[str, str]]] = {}
+    sent: list[tuple[str, str, str]] = []
     with open(path) as f:
-        return [tuple(json.loads(line)) for line in f]  # type: ignore[misc]
+        for line in f:
+            first, number, rest = line.rstrip("\n").split("\t", 2)
+            if first == "H":
+                heads[number] = [(k, v) for k, v in json.loads(rest)]
+            else:
+                sent.append((first, number, rest))
+    return [(method, url, heads[number]) for method, number, url in sent]
 
 
 def host_key(url: str) -> str:
@@ -699,7 +725,7 @@ def throughput(
 ) -> dict[str, Any]:
     targets = root / f"targets-{count}.txt"
     policy = root / "cors-policy.toml"
-    replay = root / f"replay-{count}.jsonl"
+    replay = root / f"replay-{count}.txt"
     write_targets(targets, count, server.port, HOSTS)
     spec = {"targets": str(targets), "policy": str(policy), "replay": str(replay)}
     if profile:  # a separate run: the profiler slows the scan down

@@ -13,7 +13,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
 from cors_audit.core.models import Exchange, Finding, Headers, RequestRecord, TargetResult
 from cors_audit.fixes.stack import detect_stack
@@ -55,28 +55,33 @@ class Interner:
         return value
 
     def headers(self, headers: Headers) -> Headers:
+        """One shared tuple of shared lines. A header list seen before is shared whole, with
+        one look-up instead of one per line (the replies of one server repeat)."""
+        try:
+            shared = self._seen.get(headers)
+        except TypeError:  # unhashable: each line is shared as it can be
+            shared = None
+        if shared is not None:
+            return cast("Headers", shared)  # equal to headers, so a header tuple
         return self(tuple(self(line) for line in headers))
 
     def exchange(self, exchange: Exchange) -> Exchange:
         request, response = exchange.request, exchange.response
         if response is not None:
-            response = self(
-                replace(
-                    response,
-                    headers=self.headers(response.headers),
-                    body_sha256=None
-                    if response.body_sha256 is None
-                    else self(response.body_sha256),
-                )
-            )
+            headers = self.headers(response.headers)
+            body = None if response.body_sha256 is None else self(response.body_sha256)
+            if headers is not response.headers or body is not response.body_sha256:
+                # `replace` builds a whole new record: only when a part is to be shared.
+                response = replace(response, headers=headers, body_sha256=body)
+            response = self(response)
         probe = exchange.probe
+        origin = None if probe.origin is None else self(probe.origin)
+        request_headers = self(probe.request_headers)
+        if origin is not probe.origin or request_headers is not probe.request_headers:
+            probe = replace(probe, origin=origin, request_headers=request_headers)
         return replace(
             exchange,
-            probe=replace(
-                probe,
-                origin=None if probe.origin is None else self(probe.origin),
-                request_headers=self(probe.request_headers),
-            ),
+            probe=probe,
             request=RequestRecord(request.method, request.url, self.headers(request.headers)),
             response=response,
         )

@@ -25,6 +25,7 @@ from cors_audit.browser.check import (
     max_age,
     preflight_check,
     remembered_cors_check,
+    remembered_preflight_check,
 )
 from cors_audit.browser.fetch import (
     AddressSpace,
@@ -58,6 +59,7 @@ from cors_audit.browser.origin import (
     AllowOriginShape,
     allow_origin_shape,
     is_browser_sendable_origin,
+    remembered_allow_origin_shape,
 )
 from cors_audit.browser.private_network import private_network_check
 from cors_audit.core.wire import ACAC, ACAH, ACAM, ACAO, ACAPN, ACEH, ACMA, url_origin
@@ -112,7 +114,9 @@ __all__ = [
     "normalize_method",
     "preflight_check",
     "private_network_check",
+    "remembered_allow_origin_shape",
     "remembered_cors_check",
+    "remembered_preflight_check",
     "simulate_fetch",
     "url_origin",
     "vary_names",

@@ -307,6 +307,42 @@ def preflight_check(
     return PreflightVerdict(True, None, method_list, name_list, max_age(headers, mode))
 
 
+def remembered_preflight_check(
+    origin: str,
+    credentials: Credentials,
+    method: str,
+    unsafe_header_names: tuple[str, ...],
+    status: int,
+    headers: HeaderList,
+    mode: Mode = "chromium",
+) -> PreflightVerdict:
+    """`preflight_check` (without its keyword-only options), remembered for a header tuple: the
+    rules ask it of each preflight reply in both credentials modes, and equal replies repeat
+    across the targets of one server. The same verdict as `preflight_check`, which itself stays
+    unremembered, as `remembered_cors_check` does for `cors_check`; shares `CHECK_MEMO`."""
+    if type(headers) is tuple:
+        try:
+            return _remembered_preflight(
+                origin, credentials, method, unsafe_header_names, status, headers, mode
+            )
+        except TypeError:  # a value that cannot be hashed: answered without the memo
+            pass
+    return preflight_check(origin, credentials, method, unsafe_header_names, status, headers, mode)
+
+
+@functools.lru_cache(maxsize=CHECK_MEMO)
+def _remembered_preflight(
+    origin: str,
+    credentials: Credentials,
+    method: str,
+    unsafe_header_names: tuple[str, ...],
+    status: int,
+    headers: HeaderList,
+    mode: Mode,
+) -> PreflightVerdict:
+    return preflight_check(origin, credentials, method, unsafe_header_names, status, headers, mode)
+
+
 _SIGNED_INT_RE: Final = re.compile(r"[+-]?[0-9]+")
 
 

@@ -8,12 +8,13 @@ I/O, no network, no clock.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from enum import StrEnum
 from typing import Final
 
-from cors_audit.browser.headers import HeaderList, header_values
+from cors_audit.browser.headers import HeaderList, Headers, header_values
 from cors_audit.core.wire import ACAO, DEFAULT_PORTS, serialize_ipv6, url_origin
 
 
@@ -108,3 +109,26 @@ def allow_origin_shape(headers: HeaderList) -> AllowOriginShape:
     if is_browser_sendable_origin(value):
         return AllowOriginShape.ORIGIN
     return AllowOriginShape.INVALID
+
+
+SHAPE_MEMO: Final = 4096
+"""Most header tuples `remembered_allow_origin_shape` keeps: as for `check.CHECK_MEMO`, a
+scan's replies repeat, so a few thousand cover it, and the bound keeps the memo small."""
+
+
+def remembered_allow_origin_shape(headers: HeaderList) -> AllowOriginShape:
+    """`allow_origin_shape`, remembered for a header tuple: the rules, the summary and the
+    planner each ask it of every reply of a target (some hundred times per target), and equal
+    replies repeat across the targets of one server. The same shape as `allow_origin_shape`,
+    which itself stays unremembered."""
+    if type(headers) is tuple:
+        try:
+            return _remembered_shape(headers)
+        except TypeError:  # a value that cannot be hashed: answered without the memo
+            pass
+    return allow_origin_shape(headers)
+
+
+@functools.lru_cache(maxsize=SHAPE_MEMO)
+def _remembered_shape(headers: Headers) -> AllowOriginShape:
+    return allow_origin_shape(headers)

@@ -19,10 +19,10 @@ from cors_audit.browser import (
     ACMA,
     AllowOriginShape,
     HeaderList,
-    allow_origin_shape,
     extract_header_list_values,
     is_ok_status,
     private_network_check,
+    remembered_allow_origin_shape,
     remembered_cors_check,
 )
 from cors_audit.core.models import Exchange, OriginClass, ProbeKind
@@ -51,7 +51,7 @@ def _add(values: list[str], new: Iterable[str], fold: bool) -> None:
 
 
 def _wildcard(headers: HeaderList) -> bool:
-    return allow_origin_shape(headers) is AllowOriginShape.WILDCARD
+    return remembered_allow_origin_shape(headers) is AllowOriginShape.WILDCARD
 
 
 def observe(exchanges: Iterable[Exchange]) -> Observed:

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from cors_audit.browser import (
     AllowOriginShape,
     Mode,
-    allow_origin_shape,
     is_cors_safelisted_method,
     preflight_check,
+    remembered_allow_origin_shape,
     remembered_cors_check,
 )
 from cors_audit.core.models import (
@@ -223,7 +223,7 @@ def actual_arbitrary(exchanges: Sequence[Exchange]) -> list[Exchange]:
 
 def _wildcard(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    shape = allow_origin_shape(exchange.response.headers)
+    shape = remembered_allow_origin_shape(exchange.response.headers)
     return shape is AllowOriginShape.WILDCARD
 
 

@@ -9,23 +9,26 @@ themselves. `make_finding` builds the finding of a `Rule` with its stable finger
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final, cast
+from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from cors_audit.browser import (
     Credentials,
+    HeaderList,
+    Headers,
     Mode,
     Verdict,
     extract_header_list_values,
     header_get,
     is_cors_safelisted_method,
     is_redirect,
-    preflight_check,
     remembered_cors_check,
+    remembered_preflight_check,
 )
 from cors_audit.core.models import (
     EffectivePolicy,
@@ -66,17 +69,44 @@ class Evidence:
     credentials_given: bool = False
     context: Exploitability = field(default_factory=Exploitability)
     """Severity factors from the replies (BROWSER-MODEL.md §6.0), see ``exploit.py``."""
-    _verdicts: dict[tuple[int, str], tuple[Exchange, object]] = field(
+    _verdicts: dict[tuple[int, str], tuple[Exchange, Verdict]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    """Verdicts already computed, by exchange identity: several checks ask the same question
-    of the same reply. The exchange is kept with its verdict so that its id cannot be reused."""
+    """Preflight verdicts already computed, by exchange identity and credentials mode: several
+    checks ask the same question of the same reply. The exchange is kept with its verdict so
+    that its id cannot be reused."""
+    _access: dict[int, tuple[Exchange, Access]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`access` verdicts already computed, by exchange identity alone (the rules ask it over a
+    hundred times per target, so the key is kept as cheap as it gets); as for ``_verdicts``,
+    the exchange is kept so that its id cannot be reused."""
+    _groups: dict[OriginClass, dict[str, list[Exchange]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`origin_groups` by class, made on first use: the origin rules and the inconsistency note
+    both ask for every class."""
     _by_class: dict[OriginClass | None, list[Exchange]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     """The answered exchanges by probe origin class (``None``: no origin), in scan order, made
     on first use: every origin rule asks for one class, and walking every exchange for each of
     them cost more than the verdicts."""
+    _answered: tuple[Exchange, ...] = field(init=False, repr=False, compare=False)
+    """The exchanges that got a reply, in scan order: most checks walk them."""
+    _by_kind: dict[ProbeKind, list[Exchange]] = field(init=False, repr=False, compare=False)
+    """``_answered`` by probe kind, in scan order: most checks ask for one kind."""
+    _preflighted: bool = field(init=False, repr=False, compare=False)
+    """The target's method needs a preflight (`browser_sends` asks it of every reply)."""
+
+    def __post_init__(self) -> None:
+        answered = tuple(e for e in self.exchanges if e.response is not None)
+        by_kind: dict[ProbeKind, list[Exchange]] = {}
+        for exchange in answered:
+            by_kind.setdefault(exchange.probe.kind, []).append(exchange)
+        object.__setattr__(self, "_answered", answered)
+        object.__setattr__(self, "_by_kind", by_kind)
+        object.__setattr__(self, "_preflighted", not is_cors_safelisted_method(self.target.method))
 
     @property
     def request(self) -> PolicyRequest:
@@ -89,13 +119,13 @@ class Evidence:
         return "include" if self.policy.allow_credentials else "omit"
 
     def answered(self, *kinds: ProbeKind) -> Iterator[Exchange]:
-        """Exchanges of these kinds (all kinds if none given) that got a reply."""
-        for exchange in self.exchanges:
-            if exchange.response is None:
-                continue
-            if kinds and exchange.probe.kind not in kinds:
-                continue
-            yield exchange
+        """Exchanges of these kinds (all kinds if none given) that got a reply, in scan
+        order."""
+        if not kinds:
+            return iter(self._answered)
+        if len(kinds) == 1:
+            return iter(self._by_kind.get(kinds[0], ()))
+        return (e for e in self._answered if e.probe.kind in kinds)
 
     def with_origin(self, cls: OriginClass, *kinds: ProbeKind) -> Iterator[Exchange]:
         """Answered exchanges whose probe origin belongs to ``cls``."""
@@ -109,25 +139,34 @@ class Evidence:
                 continue
             yield exchange
 
+    def origin_groups(self, cls: OriginClass) -> dict[str, list[Exchange]]:
+        """The answered actual and preflight exchanges of ``cls`` by probe origin, in scan
+        order; both arbitrary origins form one group, ``"*"`` (the attacker may use either).
+        Made once per class: callers must not change what they get."""
+        groups = self._groups.get(cls)
+        if groups is None:
+            groups = {}
+            for exchange in self.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
+                assert exchange.probe.origin is not None
+                key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
+                groups.setdefault(key, []).append(exchange)
+            self._groups[cls] = groups
+        return groups
+
     def access(self, exchange: Exchange) -> Access:
         """CORS-check verdicts (BROWSER-MODEL.md §2.1) for the exchange's own origin.
 
         For a preflight this is the access part only; `preflight` adds method, headers and
         status.
         """
-        key = (id(exchange), "access")
-        hit = self._verdicts.get(key)
+        key = id(exchange)
+        hit = self._access.get(key)
         if hit is not None and hit[0] is exchange:
-            return cast("Access", hit[1])
+            return hit[1]
         assert exchange.response is not None
         assert exchange.probe.origin is not None
-        origin = exchange.probe.origin.value
-        headers = exchange.response.headers
-        access = Access(
-            omit=remembered_cors_check(origin, "omit", headers),
-            include=remembered_cors_check(origin, "include", headers),
-        )
-        self._verdicts[key] = (exchange, access)
+        access = remembered_access(exchange.probe.origin.value, exchange.response.headers)
+        self._access[key] = (exchange, access)
         return access
 
     def preflight(self, exchange: Exchange, credentials: Credentials) -> Verdict:
@@ -135,15 +174,15 @@ class Evidence:
         key = (id(exchange), credentials)
         hit = self._verdicts.get(key)
         if hit is not None and hit[0] is exchange:
-            return cast("Verdict", hit[1])
+            return hit[1]
         assert exchange.response is not None
         assert exchange.probe.origin is not None
         probe = exchange.probe
-        verdict = preflight_check(
+        verdict = remembered_preflight_check(
             probe.origin.value if probe.origin else "null",
             credentials,
             probe.request_method,
-            list(probe.request_headers),
+            tuple(probe.request_headers),
             exchange.response.status,
             exchange.response.headers,
             self.mode,
@@ -163,11 +202,7 @@ class Evidence:
         preflight, not when every preflight sent for its origin was refused (Chromium then never
         sends it, and its reply is nothing a browser or its cache ever sees)."""
         origin = exchange.probe.origin
-        if (
-            origin is None
-            or exchange.probe.is_preflight
-            or is_cors_safelisted_method(self.target.method)
-        ):
+        if not self._preflighted or origin is None or exchange.probe.is_preflight:
             return True
         preflights = [
             e
@@ -180,6 +215,34 @@ class Evidence:
             )
         ]
         return not preflights or any(self.preflight(e, "omit").allowed for e in preflights)
+
+
+def _access_of(origin: str, headers: HeaderList) -> Access:
+    return Access(
+        omit=remembered_cors_check(origin, "omit", headers),
+        include=remembered_cors_check(origin, "include", headers),
+    )
+
+
+ACCESS_MEMO: Final = 4096
+"""Most (origin, header tuple) `remembered_access` keeps: as ``browser.check.CHECK_MEMO``."""
+
+
+def remembered_access(origin: str, headers: HeaderList) -> Access:
+    """Both CORS-check verdicts for ``origin`` on a reply, remembered for a header tuple: one
+    look-up per reply of a target instead of one per credentials mode, as equal replies repeat
+    across the targets of one server."""
+    if type(headers) is tuple:
+        try:
+            return _remembered_access(origin, headers)
+        except TypeError:  # a value that cannot be hashed: answered without the memo
+            pass
+    return _access_of(origin, headers)
+
+
+@functools.lru_cache(maxsize=ACCESS_MEMO)
+def _remembered_access(origin: str, headers: Headers) -> Access:
+    return _access_of(origin, headers)
 
 
 PROOF_SHOWN: Final = 4

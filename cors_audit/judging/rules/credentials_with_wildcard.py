@@ -8,7 +8,7 @@ never a finding.
 
 from __future__ import annotations
 
-from cors_audit.browser import AllowOriginShape, allow_origin_shape, is_credentials_true
+from cors_audit.browser import AllowOriginShape, is_credentials_true, remembered_allow_origin_shape
 from cors_audit.core.models import Finding, Severity
 from cors_audit.judging.rules.base import Claim, RuleSpec, Setting, demo_lab
 from cors_audit.judging.rules.context import Evidence, first, make_finding
@@ -22,7 +22,7 @@ def check(evidence: Evidence) -> list[Finding]:
         if e.response is not None
         and e.probe.origin is not None
         and evidence.browser_sends(e)
-        and allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
+        and remembered_allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
         and is_credentials_true(e.response.headers)
     ]
     if not with_creds:

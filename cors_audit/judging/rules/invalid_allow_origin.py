@@ -10,9 +10,9 @@ from __future__ import annotations
 from cors_audit.browser import (
     ACAO,
     AllowOriginShape,
-    allow_origin_shape,
     cors_check,
     header_get,
+    remembered_allow_origin_shape,
 )
 from cors_audit.core.models import Finding, Severity
 from cors_audit.judging.rules.base import Claim, RuleSpec, Setting, demo_lab
@@ -27,7 +27,7 @@ def check(evidence: Evidence) -> list[Finding]:
         if e.response is not None
         and e.probe.origin is not None
         and evidence.browser_sends(e)
-        and allow_origin_shape(e.response.headers)
+        and remembered_allow_origin_shape(e.response.headers)
         in (AllowOriginShape.MULTIPLE, AllowOriginShape.INVALID)
     ]
     if not bad:

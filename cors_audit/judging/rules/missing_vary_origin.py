@@ -12,10 +12,10 @@ from __future__ import annotations
 from cors_audit.browser import (
     ACAO,
     AllowOriginShape,
-    allow_origin_shape,
     header_get,
     is_credentials_true,
     is_no_store,
+    remembered_allow_origin_shape,
     vary_names,
 )
 from cors_audit.core.models import Exchange, Finding, ProbeKind, Severity
@@ -37,10 +37,9 @@ def _lets_in_only_its_origin(evidence: Evidence, exchange: Exchange) -> bool:
     """Chromium lets the probe's origin read the reply, and not because of ``*``: the
     Access-Control-Allow-Origin names that very origin (BROWSER-MODEL.md §2.1)."""
     assert exchange.response is not None
-    return (
-        evidence.access(exchange).omit.allowed
-        and allow_origin_shape(exchange.response.headers) is not AllowOriginShape.WILDCARD
-    )
+    if not evidence.access(exchange).omit.allowed:
+        return False
+    return remembered_allow_origin_shape(exchange.response.headers) is not AllowOriginShape.WILDCARD
 
 
 def check(evidence: Evidence) -> list[Finding]:

@@ -20,7 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
-from cors_audit.browser import AllowOriginShape, allow_origin_shape, is_cors_safelisted_method
+from cors_audit.browser import (
+    AllowOriginShape,
+    is_cors_safelisted_method,
+    remembered_allow_origin_shape,
+)
 from cors_audit.core.models import Exchange, Finding, OriginClass, ProbeKind, Severity
 from cors_audit.judging.observed import LOCAL_DEV, parent_origin
 from cors_audit.judging.rules.base import OriginCheck, RuleSpec, Setting
@@ -82,25 +86,38 @@ def exposure(evidence: Evidence, exchanges: list[Exchange]) -> Exposure:
     """Combine one origin's actual and preflight replies into what Chromium would allow."""
     first = exchanges[0].probe.origin
     origin = first.value if first else "null"
-    actual = [e for e in exchanges if e.probe.kind is ProbeKind.ACTUAL]
-    preflights = [e for e in exchanges if e.probe.kind is ProbeKind.PREFLIGHT]
     needs_preflight = not is_cors_safelisted_method(evidence.target.method)
     # One passing reply is enough: the attacker controls the origin, and a server that lets it
     # in on some replies only (backends behind a load balancer) lets it in on one of a few
     # tries. Both random arbitrary origins form one group, interchangeable for the attacker.
-    read_omit = any(evidence.access(e).omit.allowed for e in actual)
-    read_include = any(evidence.access(e).include.allowed for e in actual)
-    send_omit = any(evidence.preflight(e, "omit").allowed for e in preflights)
-    send_include = any(evidence.preflight(e, "include").allowed for e in preflights)
+    # One walk over the group (it is the hot loop of the origin rules); a preflight verdict is
+    # only asked until one passes, as `any` would.
+    read_omit = read_include = send_omit = send_include = False
+    proof: list[Exchange] = []
+    for e in exchanges:
+        access = evidence.access(e)
+        if access.any:
+            proof.append(e)
+        kind = e.probe.kind
+        if kind is ProbeKind.ACTUAL:
+            read_omit = read_omit or access.omit.allowed
+            read_include = read_include or access.include.allowed
+        elif kind is ProbeKind.PREFLIGHT:
+            send_omit = send_omit or evidence.preflight(e, "omit").allowed
+            send_include = send_include or evidence.preflight(e, "include").allowed
     if needs_preflight:
         # The target's own method is preflighted: reading needs the preflight to pass too
         # (BROWSER-MODEL.md §3.3, "after a preflight succeeds, the actual response still goes
         # through §2.1").
         read_omit = read_omit and send_omit
         read_include = read_include and send_include
-    proof = tuple(e for e in exchanges if evidence.access(e).any)
     return Exposure(
-        origin, read_omit, read_include, send_omit, send_include, proof or tuple(exchanges)
+        origin,
+        read_omit,
+        read_include,
+        send_omit,
+        send_include,
+        tuple(proof) if proof else tuple(exchanges),
     )
 
 
@@ -116,30 +133,37 @@ class Inconsistency:
     replies: int
 
 
-def _lets_in(evidence: Evidence, exchange: Exchange) -> bool:
-    """The reply lets its probe origin in, as `exposure` counts it (an actual reply readable,
-    a preflight passing as a whole), in either credentials mode."""
-    if exchange.probe.kind is ProbeKind.ACTUAL:
-        return evidence.access(exchange).any
-    return (
-        evidence.preflight(exchange, "omit").allowed
-        or evidence.preflight(exchange, "include").allowed
-    )
-
-
 def inconsistencies(evidence: Evidence, group: list[Exchange]) -> list[Inconsistency]:
     """Per probe kind, the replies of ``group`` (one origin, or both arbitrary origins) that
     disagreed: some let the origin in and some did not."""
+    if len(group) < 2:
+        return []  # one reply cannot disagree with itself (most groups hold a single reply)
     first = group[0].probe.origin
     assert first is not None
     origin = "arbitrary origins" if first.cls is OriginClass.ARBITRARY else first.value
-    found: list[Inconsistency] = []
-    for kind in (ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
-        replies = [e for e in group if e.probe.kind is kind]
-        passed = sum(1 for e in replies if _lets_in(evidence, e))
-        if 0 < passed < len(replies):
-            found.append(Inconsistency(first.cls, origin, kind, passed, len(replies)))
-    return found
+    # [passed, replies] per kind, counted in one walk over the group. A reply lets its probe
+    # origin in as `exposure` counts it (an actual reply readable, a preflight passing as a
+    # whole), in either credentials mode.
+    counts = {ProbeKind.ACTUAL: [0, 0], ProbeKind.PREFLIGHT: [0, 0]}
+    for e in group:
+        kind = e.probe.kind
+        count = counts.get(kind)
+        if count is None:
+            continue
+        count[1] += 1
+        if kind is ProbeKind.ACTUAL:
+            lets_in = evidence.access(e).any
+        else:
+            lets_in = (
+                evidence.preflight(e, "omit").allowed or evidence.preflight(e, "include").allowed
+            )
+        if lets_in:
+            count[0] += 1
+    return [
+        Inconsistency(first.cls, origin, kind, passed, replies)
+        for kind, (passed, replies) in counts.items()
+        if 0 < passed < replies
+    ]
 
 
 _KIND_WORDS = {ProbeKind.ACTUAL: "actual requests", ProbeKind.PREFLIGHT: "preflights"}
@@ -153,24 +177,13 @@ def describe_inconsistency(item: Inconsistency) -> str:
     )
 
 
-def _groups(evidence: Evidence, cls: OriginClass) -> dict[str, list[Exchange]]:
-    """The answered actual and preflight exchanges of ``cls`` by origin; both arbitrary
-    origins form one group (the attacker may use either)."""
-    by_origin: dict[str, list[Exchange]] = {}
-    for exchange in evidence.with_origin(cls, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT):
-        assert exchange.probe.origin is not None
-        key = "*" if cls is OriginClass.ARBITRARY else exchange.probe.origin.value
-        by_origin.setdefault(key, []).append(exchange)
-    return by_origin
-
-
 def inconsistent_replies(evidence: Evidence, rules: OriginRules) -> list[Inconsistency]:
     """Every untrusted origin (or the arbitrary ones together) whose replies of one kind
     disagreed: the server answers the same question differently from one reply to the next."""
     return [
         item
         for cls in rules
-        for group in _groups(evidence, cls).values()
+        for group in evidence.origin_groups(cls).values()
         for item in inconsistencies(evidence, group)
     ]
 
@@ -229,7 +242,7 @@ def check(evidence: Evidence, rules: OriginRules) -> list[Finding]:
             continue  # without a policy a first-party origin the server admits is its allowlist
         by_origin = {
             key: group
-            for key, group in _groups(evidence, cls).items()
+            for key, group in evidence.origin_groups(cls).items()
             # A random subdomain got in too: arbitrary-subdomain covers this first-party one.
             if not (cls is OriginClass.FIRST_PARTY and parent_origin(key) in open_parents)
         }
@@ -285,7 +298,7 @@ def _open_parents(evidence: Evidence) -> set[str]:
 
 def _wildcard(exchange: Exchange) -> bool:
     assert exchange.response is not None
-    return allow_origin_shape(exchange.response.headers) is AllowOriginShape.WILDCARD
+    return remembered_allow_origin_shape(exchange.response.headers) is AllowOriginShape.WILDCARD
 
 
 def fold(findings: list[Finding], rules: OriginRules) -> list[Finding]:

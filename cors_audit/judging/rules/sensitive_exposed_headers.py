@@ -5,12 +5,20 @@ read is the browser model's call (``exposed_header_names``); which are sensitive
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
-from cors_audit.browser import ACEH, Credentials, HeaderList, exposed_header_names
+from cors_audit.browser import (
+    ACEH,
+    Credentials,
+    HeaderList,
+    Headers,
+    exposed_header_names,
+    extract_header_list_values,
+)
 from cors_audit.core.models import Exchange, Finding, ProbeKind, Severity
 from cors_audit.judging.rules.base import Claim, RuleSpec, Setting, demo_lab
-from cors_audit.judging.rules.context import Evidence, first, listed, make_finding
+from cors_audit.judging.rules.context import Evidence, first, make_finding
 
 # Response headers that carry credentials or tokens (BROWSER-MODEL.md §6.2 C19).
 _SENSITIVE_EXACT: Final = frozenset(
@@ -46,9 +54,56 @@ def _readable_if_sent(name: str, headers: HeaderList, mode: Credentials) -> bool
     return name.lower() in exposed_header_names(((name, ""), *headers), mode)
 
 
+def _sensitive_names(headers: HeaderList, mode: Credentials, intended: frozenset[str]) -> list[str]:
+    """The sensitive header names, outside ``intended``, that script on an origin let in with
+    ``mode`` could read on this reply (named in Expose-Headers, or present under its ``*``)."""
+    readable = exposed_header_names(headers, mode)
+    values = extract_header_list_values(headers, ACEH)
+    items = values if isinstance(values, list) else []
+    sensitive = [
+        n
+        for n in items
+        if n != "*"
+        and _is_sensitive(n)
+        and n.lower() not in intended
+        and _readable_if_sent(n, headers, mode)
+    ]
+    if "*" in items and mode == "omit":
+        sensitive += [
+            name
+            for name, _ in headers
+            if _is_sensitive(name) and name.lower() in readable and name.lower() not in intended
+        ]
+    return sensitive
+
+
+SENSITIVE_MEMO: Final = 1024
+"""Most (reply headers, mode, intended names) `sensitive_names` keeps: equal replies repeat
+across the targets of one server, so a few hundred cover a scan; the bound keeps it small."""
+
+
+def sensitive_names(headers: HeaderList, mode: Credentials, intended: frozenset[str]) -> list[str]:
+    """`_sensitive_names`, remembered for a header tuple: every readable reply of every target
+    asks it, and equal replies repeat across the targets of one server. A fresh list each time
+    (callers own it)."""
+    if type(headers) is tuple:
+        try:
+            return list(_remembered_sensitive(headers, mode, intended))
+        except TypeError:  # a value that cannot be hashed: answered without the memo
+            pass
+    return _sensitive_names(headers, mode, intended)
+
+
+@functools.lru_cache(maxsize=SENSITIVE_MEMO)
+def _remembered_sensitive(
+    headers: Headers, mode: Credentials, intended: frozenset[str]
+) -> tuple[str, ...]:
+    return tuple(_sensitive_names(headers, mode, intended))
+
+
 def check(evidence: Evidence) -> list[Finding]:
     """Sensitive names exposed to the origins a browser lets read the reply."""
-    intended = {h.lower() for h in evidence.policy.expose_headers or ()}
+    intended = frozenset(h.lower() for h in evidence.policy.expose_headers or ())
     names: dict[str, None] = {}
     proof: list[Exchange] = []
     for exchange in evidence.answered(ProbeKind.ACTUAL):
@@ -60,23 +115,7 @@ def check(evidence: Evidence) -> list[Finding]:
         if not access.any:
             continue
         mode: Credentials = "include" if access.include.allowed else "omit"
-        headers = exchange.response.headers
-        readable = exposed_header_names(headers, mode)
-        items = listed(exchange, ACEH)
-        sensitive = [
-            n
-            for n in items
-            if n != "*"
-            and _is_sensitive(n)
-            and n.lower() not in intended
-            and _readable_if_sent(n, headers, mode)
-        ]
-        if "*" in items and mode == "omit":
-            sensitive += [
-                name
-                for name, _ in headers
-                if _is_sensitive(name) and name.lower() in readable and name.lower() not in intended
-            ]
+        sensitive = sensitive_names(exchange.response.headers, mode, intended)
         if sensitive:
             names.update(dict.fromkeys(sensitive))
             proof.append(exchange)

@@ -4,7 +4,7 @@ public (BROWSER-MODEL.md §6.2 C01): every page reads it without credentials.
 
 from __future__ import annotations
 
-from cors_audit.browser import AllowOriginShape, allow_origin_shape
+from cors_audit.browser import AllowOriginShape, remembered_allow_origin_shape
 from cors_audit.core.models import Finding, OriginClass, ProbeKind, Severity
 from cors_audit.judging.rules.base import Claim, RuleSpec, demo_lab
 from cors_audit.judging.rules.context import Evidence, first, make_finding
@@ -17,7 +17,7 @@ def check(evidence: Evidence) -> list[Finding]:
         e
         for e in evidence.with_origin(OriginClass.ARBITRARY, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
         if e.response is not None
-        and allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
+        and remembered_allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
         and evidence.access(e).omit.allowed
     ]
     if not open_to_all or evidence.policy.public:

@@ -26,7 +26,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final, cast
+from types import TracebackType
+from typing import Final, Self, cast
 
 from cors_audit.app.memory import GC_THRESHOLDS, Interner, collector_tuned, settle
 from cors_audit.browser import Mode
@@ -55,7 +56,7 @@ from cors_audit.judging import rules, scoring
 from cors_audit.probing import origins as origins_mod
 from cors_audit.probing import planner as probes
 from cors_audit.sending.engine import Engine, EngineOptions, ProgressObserver, Transport
-from cors_audit.sending.limits import SLOW_DOWN
+from cors_audit.sending.limits import SLOW_DOWN, Deadline
 
 DEFAULT_MODE: Final = cast("Mode", BROWSER_MODE.default)
 """The browser model judged by default (``--browser-mode``)."""
@@ -128,8 +129,14 @@ def effective_policy(policy: Policy | None, target: Target) -> EffectivePolicy:
 
 
 class _TargetClock:
-    """The per-target deadline as an ``asyncio.Timeout`` that stands still while every pending
-    request of the target waits for a shared slot (a `WireMeter` fed by the engine)."""
+    """The per-target deadline, a clock that stands still while every pending request of the
+    target waits for a shared slot (a `WireMeter` fed by the engine).
+
+    Told three times per request, it only keeps count: its one timer is set for the earliest
+    moment the time can run out (as if the clock never stopped: it can only run out later) and,
+    when it fires, is set again for what is left if the clock stood still meanwhile
+    (`Deadline`'s ``recheck``). Moving a timer at every stop and start cost a timer per
+    request. Used as ``with clock:``, inside the target's task."""
 
     def __init__(self, seconds: float | None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -137,11 +144,35 @@ class _TargetClock:
         self._since = self._loop.time()
         self._queued = 0
         self._on_wire = 0
-        when = None if seconds is None else self._since + seconds
-        self.timeout = asyncio.timeout_at(when)
+        self._deadline = None if seconds is None else Deadline(self._since + seconds, self._recheck)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._deadline is not None:
+            self._deadline.__exit__(exc_type, exc, tb)
+
+    def expired(self) -> bool:
+        """Whether the target's time ran out (the block was cancelled for it)."""
+        return self._deadline is not None and self._deadline.expired()
 
     def _running(self) -> bool:
         return self._on_wire > 0 or self._queued == 0
+
+    def _recheck(self) -> float | None:
+        """At the timer: ``None`` when the time has run out, else when to look again."""
+        now = self._loop.time()
+        assert self._left is not None  # no deadline, no timer
+        left = self._left
+        if self._running():
+            left -= now - self._since
+        return None if left <= 0 else now + left
 
     def update(self, queued: int, on_wire: int) -> None:
         # Told three times per request: `_running` inlined.
@@ -149,15 +180,13 @@ class _TargetClock:
         self._queued += queued
         self._on_wire += on_wire
         now = self._on_wire > 0 or self._queued == 0
-        if was is now or self._left is None or self.timeout.expired():
+        if was is now or self._left is None:
             return
         moment = self._loop.time()
         if was:  # stop the clock
             self._left -= moment - self._since
-            self.timeout.reschedule(None)
         else:  # start it again
             self._since = moment
-            self.timeout.reschedule(moment + self._left)
 
 
 class _ScanBudget:
@@ -309,10 +338,10 @@ async def _scan_target(
             "that compare with an intended policy were skipped."
         )
     try:
-        async with clock.timeout:
+        with clock:
             return await _judge_target(sent, target, policy, label, options, credentialed, notes)
     except TimeoutError:
-        if not clock.timeout.expired():
+        if not clock.expired():
             raise  # not ours (the engine turns its own timeouts into data)
     done = sent.completed()
     message = (

@@ -19,6 +19,7 @@ received bytes while idle (`FreshConnector`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import select
 import weakref
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 import aiohttp
 import httpx
 from aiohttp import http_exceptions
+from aiohttp.client_proto import ResponseHandler
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -36,7 +38,6 @@ from cors_audit.sending.recording import RawHead
 from cors_audit.sending.transports import Outgoing, ReplyRefused
 
 if TYPE_CHECKING:
-    from aiohttp.client_proto import ResponseHandler
     from aiohttp.client_reqrep import ClientRequest
     from aiohttp.tracing import Trace
 
@@ -255,6 +256,41 @@ class _AiohttpReply:
             response.close()
 
 
+class LazyReadTimeout(ResponseHandler):
+    """aiohttp's protocol, whose read timeout (``sock_read``) keeps one timer while it waits.
+
+    aiohttp restarts the read timeout on every chunk received by cancelling its timer and
+    making another; a reply in two reads cost two timers, with each request's attempt deadline
+    and the target's clock beside them in the loop's heap. Here a chunk only moves the due time
+    forward, and the timer, when it fires, waits again for what is left if bytes came since. The
+    read timeout fires at the same moment (``timeout`` after the last byte) with the same error
+    (aiohttp's own `_on_read_timeout`); everything else is aiohttp's.
+    """
+
+    _read_due = 0.0
+    """When the read timeout passes: ``timeout`` after the last restart."""
+    _armed_due = 0.0
+    """The due time the timer was set for."""
+
+    def _reschedule_timeout(self) -> None:
+        timeout = self._read_timeout
+        if not timeout:
+            self._drop_timeout()
+            return
+        self._read_due = self._loop.time() + timeout
+        if self._read_timeout_handle is None:
+            self._armed_due = self._read_due
+            self._read_timeout_handle = self._loop.call_at(self._read_due, self._on_read_due)
+
+    def _on_read_due(self) -> None:
+        if self._read_due != self._armed_due:  # bytes came since: wait for what is left
+            self._armed_due = self._read_due
+            self._read_timeout_handle = self._loop.call_at(self._read_due, self._on_read_due)
+            return
+        self._read_timeout_handle = None  # a later restart sets a new timer, as aiohttp's does
+        self._on_read_timeout()
+
+
 class FreshConnector(aiohttp.TCPConnector):
     """aiohttp's connector, except that it never reuses a connection that received bytes while
     idle in the pool: an unsolicited reply would be handed to the next request as its own (a
@@ -267,6 +303,9 @@ class FreshConnector(aiohttp.TCPConnector):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # The protocol every new connection gets (aiohttp makes it with this factory).
+        protocol: type[ResponseHandler] = LazyReadTimeout
+        self._factory = functools.partial(protocol, loop=self._loop)
         self.served: weakref.WeakSet[ResponseHandler] = weakref.WeakSet()
         """Every connection handed out once: any later hand-out is a reuse."""
 

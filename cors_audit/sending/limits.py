@@ -262,20 +262,32 @@ class Deadline:
     request: the same behaviour (at ``when`` the task is cancelled, and the block ends in
     ``TimeoutError``, unless somebody else cancelled the task too), without the asynchronous
     context manager's coroutines and object states, which cost about as much as a whole
-    judgement of the reply. Made inside the task it bounds."""
+    judgement of the reply. Made inside the task it bounds.
 
-    __slots__ = ("_cancelling", "_expired", "_handle", "_task")
+    ``recheck``, when given, is asked when the timer fires: ``None`` to expire then, or a later
+    moment to wait until instead (a deadline that can only move later, like a target's clock
+    that stands still while it waits, keeps one timer instead of moving it every time).
+    """
 
-    def __init__(self, when: float) -> None:
+    __slots__ = ("_cancelling", "_expired", "_handle", "_loop", "_recheck", "_task")
+
+    def __init__(self, when: float, recheck: Callable[[], float | None] | None = None) -> None:
         task = asyncio.current_task()
         if task is None:
             raise RuntimeError("Deadline() used outside a task")
         self._task = task
         self._cancelling = task.cancelling()
         self._expired = False
-        self._handle = asyncio.get_running_loop().call_at(when, self._expire)
+        self._recheck = recheck
+        self._loop = asyncio.get_running_loop()
+        self._handle: asyncio.Handle = self._loop.call_at(when, self._expire)
 
     def _expire(self) -> None:
+        if self._recheck is not None:
+            later = self._recheck()
+            if later is not None:
+                self._handle = self._loop.call_at(later, self._expire)
+                return
         self._expired = True
         self._task.cancel()
 

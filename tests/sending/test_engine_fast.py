@@ -364,6 +364,53 @@ def test_hostile_replies_are_recorded_alike(
         assert needle in error.message
 
 
+@pytest.mark.parametrize(
+    ("timeout", "kind", "needle"),
+    [
+        # A byte every 0.2 s restarts a 0.5 s read timeout each time: only the deadline ends it.
+        pytest.param(0.5, ErrorKind.TIMEOUT, "request deadline", id="read-timeout-restarted"),
+        # A 0.2 s pause after the first bytes is longer than a 0.15 s read timeout.
+        pytest.param(0.15, ErrorKind.TIMEOUT, "read timeout", id="read-timeout-after-a-pause"),
+    ],
+)
+def test_the_read_timeout_runs_from_the_last_byte(
+    serve: type[Server], timeout: float, kind: ErrorKind, needle: str
+) -> None:
+    # aiohttp's protocol keeps one timer while it waits (`fast.LazyReadTimeout`): the read
+    # timeout must still pass exactly `timeout` after the last byte, as httpx's does.
+    server = serve(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", trickle_from=5)
+    options = EngineOptions(retries=0, timeout=timeout, request_deadline=1.3)
+
+    fast, slow = both(probes(server.url())[:1], options)
+
+    assert [same(e) for e in fast] == [same(e) for e in slow]
+    assert fast[0].error is not None
+    assert fast[0].error.kind is kind
+    assert needle in fast[0].error.message
+
+
+def test_every_connection_gets_the_lazy_read_timeout() -> None:
+    # The connector makes its protocols through aiohttp's factory attribute: if a new aiohttp
+    # stopped using it, this fails (the timeouts would still work, with aiohttp's own timers).
+    from cors_audit.sending.fast import AiohttpWire, FreshConnector, LazyReadTimeout
+
+    async def run() -> list[type[Any]]:
+        server = HeadServer(b"HTTP/1.1 204 No Content\r\n\r\n", keep_alive=True)
+        wire = AiohttpWire(EngineOptions())
+        try:
+            session = wire.session()
+            async with session.get(server.url()) as response:
+                await response.read()
+            connector = session.connector
+            assert isinstance(connector, FreshConnector)
+            return [type(protocol) for protocol in connector.served]
+        finally:
+            await wire.aclose()
+            server.close()
+
+    assert asyncio.run(run()) == [LazyReadTimeout]
+
+
 # -- connection reuse --------------------------------------------------------------------------
 
 

@@ -217,3 +217,38 @@ def test_deadline_needs_a_task() -> None:
         return await raised
 
     assert "outside a task" in str(asyncio.run(scenario()))
+
+
+def test_deadline_recheck_waits_until_the_moment_it_names() -> None:
+    # A deadline that can only move later (a target's clock standing still while it waits):
+    # at the timer, `recheck` names a later moment twice, then lets it expire.
+    async def scenario() -> tuple[list[float], bool]:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        asked: list[float] = []
+
+        def recheck() -> float | None:
+            asked.append(loop.time() - start)
+            return None if len(asked) == 3 else loop.time()  # look again at the next turn
+
+        never: asyncio.Future[None] = loop.create_future()
+        with pytest.raises(TimeoutError), Deadline(start, recheck) as deadline:
+            await never
+        return asked, deadline.expired()
+
+    asked, expired = asyncio.run(scenario())
+    assert len(asked) == 3
+    assert asked == sorted(asked)
+    assert expired
+
+
+def test_deadline_recheck_is_not_asked_when_the_block_ends_first() -> None:
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        asked: list[float] = []
+        with Deadline(loop.time() + 3600, lambda: asked.append(1.0) or None) as deadline:
+            await asyncio.sleep(0)
+        assert not deadline.expired()
+        return asked
+
+    assert asyncio.run(scenario()) == []

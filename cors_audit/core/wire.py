@@ -9,6 +9,7 @@ registrable domains is ``core/origin.py``, built on this.
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -80,6 +81,12 @@ def url_parts(url: str) -> tuple[str, str, int | None]:
     return scheme, host, port
 
 
+URL_ORIGIN_MEMO: Final = 4096
+"""Most URLs `url_origin` remembers: a target's origin is asked for on every planning round
+and by the rules, and the URLs in flight at once number in the hundreds."""
+
+
+@functools.lru_cache(maxsize=URL_ORIGIN_MEMO)
 def url_origin(url: str) -> str:
     """The ASCII serialization of a URL's origin (scheme://host[:port], default port dropped);
     ``null`` for schemes without a tuple origin or a URL without a host (BROWSER-MODEL.md §1.2).

@@ -10,7 +10,10 @@ itself.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
 
 from cors_audit.browser import (
     ACAH,
@@ -19,6 +22,7 @@ from cors_audit.browser import (
     ACMA,
     AllowOriginShape,
     HeaderList,
+    Headers,
     extract_header_list_values,
     is_ok_status,
     private_network_check,
@@ -50,8 +54,96 @@ def _add(values: list[str], new: Iterable[str], fold: bool) -> None:
             values.append(value)
 
 
-def _wildcard(headers: HeaderList) -> bool:
-    return remembered_allow_origin_shape(headers) is AllowOriginShape.WILDCARD
+def _add_one(values: list[str], value: str) -> None:
+    """`_add` of one value without case folding: a membership test, not a set of them all."""
+    if value not in values:
+        values.append(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What one reply adds to `observe`'s summary, whatever the target: the browser verdicts
+    and parsed header lists it needs from the reply, for the probe's origin, kind and (for the
+    beyond-policy probe) requested headers."""
+
+    wildcard: bool
+    """Access-Control-Allow-Origin is ``*``."""
+    passes: bool
+    """The reply counts: the CORS check without credentials passes and, for a preflight, the
+    status is ok (BROWSER-MODEL.md §3.3)."""
+    include: bool
+    """The CORS check with credentials passes too."""
+    exposed: tuple[str, ...] | None = None
+    """An actual reply's parsed Access-Control-Expose-Headers (None: absent or unparsable)."""
+    methods: tuple[str, ...] | None = None
+    """A preflight's parsed Access-Control-Allow-Methods."""
+    headers: tuple[str, ...] | None = None
+    """A preflight's parsed Access-Control-Allow-Headers, less the names the probe asked for
+    when it is the beyond-policy probe."""
+    max_age: int | None = None
+    """A preflight's valid Access-Control-Max-Age."""
+    private_network: bool = False
+    """A private-network preflight's access part passes (§5.1)."""
+
+
+def _listed(wire: HeaderList, name: str) -> tuple[str, ...] | None:
+    listed = extract_header_list_values(wire, name)
+    return tuple(listed) if isinstance(listed, list) else None
+
+
+def seen(
+    origin: str, kind: ProbeKind, probed: tuple[str, ...], status: int, wire: HeaderList
+) -> Seen:
+    """What a reply to a probe from ``origin`` of ``kind`` adds to the summary; ``probed``:
+    the request headers of a beyond-policy probe (an echo of them grants nothing), else
+    empty."""
+    wildcard = remembered_allow_origin_shape(wire) is AllowOriginShape.WILDCARD
+    if not remembered_cors_check(origin, "omit", wire).allowed or (
+        kind is not ProbeKind.ACTUAL and not is_ok_status(status)
+    ):
+        return Seen(wildcard, passes=False, include=False)
+    include = remembered_cors_check(origin, "include", wire).allowed
+    if kind is ProbeKind.ACTUAL:
+        return Seen(wildcard, True, include, exposed=_listed(wire, ACEH))
+    headers = _listed(wire, ACAH)
+    if headers is not None and probed:
+        asked = set(probed)
+        headers = tuple(h for h in headers if h.lower() not in asked)
+    max_age = _listed(wire, ACMA)
+    return Seen(
+        wildcard,
+        True,
+        include,
+        methods=_listed(wire, ACAM),
+        headers=headers,
+        max_age=int(max_age[0]) if max_age is not None else None,
+        private_network=kind is ProbeKind.PRIVATE_NETWORK
+        and private_network_check(origin, "omit", wire).allowed,
+    )
+
+
+SEEN_MEMO: Final = 4096
+"""Most replies `remembered_seen` keeps: as ``browser.check.CHECK_MEMO``."""
+
+
+def remembered_seen(
+    origin: str, kind: ProbeKind, probed: tuple[str, ...], status: int, wire: HeaderList
+) -> Seen:
+    """`seen`, remembered for a header tuple: equal replies to the same probe repeat across
+    the targets of one server, and parsing their header lists again was most of `observe`."""
+    if type(wire) is tuple:
+        try:
+            return _remembered_seen(origin, kind, probed, status, wire)
+        except TypeError:  # a value that cannot be hashed: answered without the memo
+            pass
+    return seen(origin, kind, probed, status, wire)
+
+
+@functools.lru_cache(maxsize=SEEN_MEMO)
+def _remembered_seen(
+    origin: str, kind: ProbeKind, probed: tuple[str, ...], status: int, wire: Headers
+) -> Seen:
+    return seen(origin, kind, probed, status, wire)
 
 
 def observe(exchanges: Iterable[Exchange]) -> Observed:
@@ -72,53 +164,50 @@ def observe(exchanges: Iterable[Exchange]) -> Observed:
         if response is None or probe.origin is None:
             continue
         origin = probe.origin.value
-        wire = response.headers
-        wildcard = wildcard or _wildcard(wire)
-        if not remembered_cors_check(origin, "omit", wire).allowed:
-            continue
-        # Preflights only count when the browser would accept them as a whole (§3.3).
-        if probe.kind is not ProbeKind.ACTUAL and not is_ok_status(response.status):
+        kind = probe.kind
+        reply = remembered_seen(
+            origin,
+            kind,
+            # The beyond-policy probe asks for a made-up x-<label> header: a server that echoes
+            # it grants nothing anyone uses (that is headers-beyond-policy's business).
+            probe.request_headers if probe.purpose == "beyond-policy" else (),
+            response.status,
+            response.headers,
+        )
+        wildcard = wildcard or reply.wildcard
+        if not reply.passes:
             continue
         cls = probe.origin.cls
         if cls is OriginClass.TRUSTED:
-            _add(allowed, [origin], fold=False)
-            if remembered_cors_check(origin, "include", wire).allowed:
-                _add(credentialed, [origin], fold=False)
+            _add_one(allowed, origin)
+            if reply.include:
+                _add_one(credentialed, origin)
         elif cls is OriginClass.FIRST_PARTY:
-            if not _wildcard(wire):  # `*` says nothing of whom it means
-                _add(discovered, [origin], fold=False)
+            if not reply.wildcard:  # `*` says nothing of whom it means
+                _add_one(discovered, origin)
         else:
-            _add(untrusted, [origin], fold=False)
-            if cls is OriginClass.ARBITRARY and not _wildcard(wire):
+            _add_one(untrusted, origin)
+            if cls is OriginClass.ARBITRARY and not reply.wildcard:
                 anyone = True
             elif (
                 cls is OriginClass.THIRD_PARTY
                 and origin.startswith(LOCAL_DEV)
-                and not _wildcard(wire)
+                and not reply.wildcard
             ):
-                _add(discovered, [origin], fold=False)
+                _add_one(discovered, origin)
             elif cls is OriginClass.SUBDOMAIN:
                 open_parents.add(parent_origin(origin))
-        if probe.kind is ProbeKind.ACTUAL:
-            listed = extract_header_list_values(wire, ACEH)
-            if isinstance(listed, list):
-                _add(exposed, listed, fold=True)
+        if kind is ProbeKind.ACTUAL:
+            if reply.exposed is not None:
+                _add(exposed, reply.exposed, fold=True)
             continue
-        listed = extract_header_list_values(wire, ACAM)
-        if isinstance(listed, list):
-            _add(methods, listed, fold=False)
-        listed = extract_header_list_values(wire, ACAH)
-        if isinstance(listed, list):
-            # The beyond-policy probe asks for a made-up x-<label> header: a server that echoes
-            # it grants nothing anyone uses (that is headers-beyond-policy's business).
-            probed = set(probe.request_headers) if probe.purpose == "beyond-policy" else set()
-            _add(headers, [h for h in listed if h.lower() not in probed], fold=True)
-        listed = extract_header_list_values(wire, ACMA)
-        if isinstance(listed, list):  # one line of delta-seconds (BROWSER-MODEL.md §3.5)
-            max_age = max(max_age or 0, int(listed[0]))
-        if probe.kind is ProbeKind.PRIVATE_NETWORK:
-            granted = private_network_check(origin, "omit", wire).allowed
-            private_network = private_network or granted
+        if reply.methods is not None:
+            _add(methods, reply.methods, fold=False)
+        if reply.headers is not None:
+            _add(headers, reply.headers, fold=True)
+        if reply.max_age is not None:  # one line of delta-seconds (BROWSER-MODEL.md §3.5)
+            max_age = max(max_age or 0, reply.max_age)
+        private_network = private_network or reply.private_network
     return Observed(
         allowed_origins=tuple(allowed),
         credentialed_origins=tuple(credentialed),

@@ -185,13 +185,16 @@ def _confirmations(
     origins: Sequence[ProbeOrigin],
     round1: Sequence[Exchange] | None,
     credentialed: bool,
+    sent: set[_Key] | None = None,
 ) -> tuple[Probe, ...]:
     """The second arbitrary origin, and the private-network preflight when round 1's arbitrary
     preflight passed; ``round1=None``: every one it may add (``--dry-run``, ``exhaustive``).
 
     The second arbitrary origin's actual request is always sent: a pattern allowlist (say
     ``^https://[a-z0-9-]+\\.com$``) can refuse one attacker domain and admit the other, so
-    nothing in hand decides it. Proof of what is left out:
+    nothing in hand decides it. Those whose key is in ``sent`` (probes already sent) are left
+    out before they are made, and round 1's replies are only looked at while the
+    private-network preflight is still to be decided. Proof of what is left out:
     - the private-network preflight when the arbitrary origin's preflight failed the CORS
       check: Chromium requires a private-network preflight to pass that same check before it
       looks at ``Access-Control-Allow-Private-Network``, so it cannot grant anything.
@@ -200,11 +203,19 @@ def _confirmations(
     if not arbitrary:
         return ()
     first = arbitrary[0]
-    sent = [e for e in round1 or () if e.probe.origin == first and e.probe.purpose == ATTACK]
+    done = sent or set()
     probes: list[Probe] = []
-    if len(arbitrary) > 1:
+    if len(arbitrary) > 1 and (arbitrary[1].value, ProbeKind.ACTUAL, ATTACK) not in done:
         probes.append(_actual(target, arbitrary[1], ATTACK, credentialed))
-    if round1 is None or any(_passes(e) for e in sent if e.probe.kind is ProbeKind.PREFLIGHT):
+    if (first.value, ProbeKind.PRIVATE_NETWORK, PNA) in done:
+        return tuple(probes)
+    if round1 is None or any(
+        _passes(e)
+        for e in round1
+        if e.probe.kind is ProbeKind.PREFLIGHT
+        and e.probe.origin == first
+        and e.probe.purpose == ATTACK
+    ):
         request = policy_request(target, policy)
         probes.append(_preflight(target, first, request, PNA, ProbeKind.PRIVATE_NETWORK))
     return tuple(probes)
@@ -302,9 +313,10 @@ def admitted(target: Target, exchanges: Sequence[Exchange]) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for e in exchanges:
         origin = e.probe.origin
-        if origin is None or not _passes(e) or _wildcard(e):
+        # The probe's own fields first: they rule most replies out before a verdict is asked.
+        if origin is None or (preflight_only and not e.probe.is_preflight):
             continue
-        if preflight_only and not e.probe.is_preflight:
+        if not _passes(e) or _wildcard(e):
             continue
         if origin.cls is OriginClass.ARBITRARY:
             return ()
@@ -335,9 +347,10 @@ def plan_next(
     def new(probes: Sequence[Probe]) -> tuple[Probe, ...]:
         return tuple(p for p in probes if key(p) not in sent)
 
-    base = probe_origins(target.origin, policy, label, thorough=thorough)
+    site = target.origin  # parsed from the URL on every read: read once
+    base = probe_origins(site, policy, label, thorough=thorough)
     confirm = new(
-        _confirmations(target, policy, base, None if exhaustive else exchanges, credentialed)
+        _confirmations(target, policy, base, None if exhaustive else exchanges, credentialed, sent)
     )
     if confirm and not exhaustive and any(_passes(e) for e in actual_arbitrary(exchanges)):
         # Round 1 let the arbitrary origin in: confirm it before deciding anything else (two
@@ -351,7 +364,7 @@ def plan_next(
         )
     found = admitted(target, exchanges)
     origins = probe_origins(
-        target.origin,
+        site,
         policy,
         label,
         thorough=thorough,

@@ -123,3 +123,27 @@ def _copies(tree: ast.AST) -> list[str]:
 def test_no_module_keeps_its_own_copy(path: Path) -> None:
     copies = _copies(ast.parse(path.read_text(encoding="utf-8")))
     assert not copies, f"{path.name}: use cors_audit.core.wire instead: {copies}"
+
+
+URLS = st.builds(
+    lambda scheme, host, port, path: f"{scheme}://{host}{port}{path}",
+    st.sampled_from(["http", "https", "ws", "ftp", "data", "blob"]),
+    st.sampled_from(["a.example", "A.EXAMPLE", "127.0.0.1", "[::1]", ""]),
+    st.sampled_from(["", ":80", ":443", ":8443", ":0"]),
+    st.sampled_from(["", "/", "/x?y=1#z"]),
+)
+
+
+@given(URLS)
+def test_url_origin_remembered_is_url_origin(url: str) -> None:
+    # url_origin keeps a bounded memo (a target's origin is asked for on every round).
+    expected = url_origin.__wrapped__(url)
+    assert url_origin(url) == expected
+    assert url_origin(url) == expected
+
+
+def test_url_origin_memo_is_bounded() -> None:
+    url_origin.cache_clear()
+    for n in range(wire.URL_ORIGIN_MEMO + 10):
+        url_origin(f"https://h{n}.example/")
+    assert url_origin.cache_info().currsize == wire.URL_ORIGIN_MEMO

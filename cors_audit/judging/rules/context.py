@@ -18,6 +18,7 @@ from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from cors_audit.browser import (
+    AllowOriginShape,
     Credentials,
     HeaderList,
     Headers,
@@ -27,6 +28,7 @@ from cors_audit.browser import (
     header_get,
     is_cors_safelisted_method,
     is_redirect,
+    remembered_allow_origin_shape,
     remembered_cors_check,
     remembered_preflight_check,
 )
@@ -92,6 +94,11 @@ class Evidence:
     """The answered exchanges by probe origin class (``None``: no origin), in scan order, made
     on first use: every origin rule asks for one class, and walking every exchange for each of
     them cost more than the verdicts."""
+    _by_shape: dict[AllowOriginShape, list[Exchange]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """The answered exchanges by the shape of their Access-Control-Allow-Origin, in scan order,
+    made on first use: several rules look for one or two rare shapes among every reply."""
     _answered: tuple[Exchange, ...] = field(init=False, repr=False, compare=False)
     """The exchanges that got a reply, in scan order: most checks walk them."""
     _by_kind: dict[ProbeKind, list[Exchange]] = field(init=False, repr=False, compare=False)
@@ -138,6 +145,20 @@ class Evidence:
             if kinds and exchange.probe.kind not in kinds:
                 continue
             yield exchange
+
+    def with_shape(self, *shapes: AllowOriginShape) -> Iterator[Exchange]:
+        """Answered exchanges whose Access-Control-Allow-Origin has one of ``shapes``
+        (`remembered_allow_origin_shape`), in scan order."""
+        by_shape = self._by_shape
+        if not by_shape:
+            for exchange in self._answered:
+                assert exchange.response is not None
+                shape = remembered_allow_origin_shape(exchange.response.headers)
+                by_shape.setdefault(shape, []).append(exchange)
+        if len(shapes) == 1:
+            return iter(by_shape.get(shapes[0], ()))
+        picked = {id(e) for shape in shapes for e in by_shape.get(shape, ())}
+        return (e for e in self._answered if id(e) in picked)
 
     def origin_groups(self, cls: OriginClass) -> dict[str, list[Exchange]]:
         """The answered actual and preflight exchanges of ``cls`` by probe origin, in scan

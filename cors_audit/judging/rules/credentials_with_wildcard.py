@@ -8,7 +8,7 @@ never a finding.
 
 from __future__ import annotations
 
-from cors_audit.browser import AllowOriginShape, is_credentials_true, remembered_allow_origin_shape
+from cors_audit.browser import AllowOriginShape, is_credentials_true
 from cors_audit.core.models import Finding, Severity
 from cors_audit.judging.rules.base import Claim, RuleSpec, Setting, demo_lab
 from cors_audit.judging.rules.context import Evidence, first, make_finding
@@ -18,12 +18,11 @@ def check(evidence: Evidence) -> list[Finding]:
     """Replies a browser sees that combine `*` with credentials."""
     with_creds = [
         e
-        for e in evidence.answered()
+        for e in evidence.with_shape(AllowOriginShape.WILDCARD)
         if e.response is not None
         and e.probe.origin is not None
-        and evidence.browser_sends(e)
-        and remembered_allow_origin_shape(e.response.headers) is AllowOriginShape.WILDCARD
         and is_credentials_true(e.response.headers)
+        and evidence.browser_sends(e)
     ]
     if not with_creds:
         return []

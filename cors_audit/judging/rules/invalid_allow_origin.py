@@ -12,7 +12,6 @@ from cors_audit.browser import (
     AllowOriginShape,
     cors_check,
     header_get,
-    remembered_allow_origin_shape,
 )
 from cors_audit.core.models import Finding, Severity
 from cors_audit.judging.rules.base import Claim, RuleSpec, Setting, demo_lab
@@ -23,12 +22,8 @@ def check(evidence: Evidence) -> list[Finding]:
     """Replies a browser sees whose Access-Control-Allow-Origin no browser accepts."""
     bad = [
         e
-        for e in evidence.answered()
-        if e.response is not None
-        and e.probe.origin is not None
-        and evidence.browser_sends(e)
-        and remembered_allow_origin_shape(e.response.headers)
-        in (AllowOriginShape.MULTIPLE, AllowOriginShape.INVALID)
+        for e in evidence.with_shape(AllowOriginShape.MULTIPLE, AllowOriginShape.INVALID)
+        if e.response is not None and e.probe.origin is not None and evidence.browser_sends(e)
     ]
     if not bad:
         return []

@@ -23,7 +23,6 @@ from typing import Final
 from cors_audit.browser import (
     AllowOriginShape,
     is_cors_safelisted_method,
-    remembered_allow_origin_shape,
 )
 from cors_audit.core.models import Exchange, Finding, OriginClass, ProbeKind, Severity
 from cors_audit.judging.observed import LOCAL_DEV, parent_origin
@@ -234,6 +233,9 @@ def check(evidence: Evidence, rules: OriginRules) -> list[Finding]:
     """Findings for every origin class of ``rules`` that a browser would let through."""
     findings: dict[str, Finding] = {}
     open_parents = _open_parents(evidence)
+    # The replies whose Access-Control-Allow-Origin is `*`, by identity: one set for every
+    # class instead of a shape look-up per reply per group.
+    wildcards = {id(e) for e in evidence.with_shape(AllowOriginShape.WILDCARD)}
     for cls, rule in rules.items():
         assert isinstance(rule.check, OriginCheck)
         if cls is OriginClass.INSECURE_SCHEME and not evidence.target.origin.startswith("https://"):
@@ -251,7 +253,7 @@ def check(evidence: Evidence, rules: OriginRules) -> list[Finding]:
             for group in by_origin.values()
             # Only `*` for this origin: that is wildcard-origin's business, not a bypass. A `*`
             # next to an echo of the origin (say, on the preflight only) still counts.
-            if not all(_wildcard(e) for e in group)
+            if not all(id(e) in wildcards for e in group)
         ]
         judged = [(exp, group) for exp, group in judged if exp.any]
         if not judged:
@@ -294,11 +296,6 @@ def _open_parents(evidence: Evidence) -> set[str]:
         for e in evidence.with_origin(OriginClass.SUBDOMAIN, ProbeKind.ACTUAL, ProbeKind.PREFLIGHT)
         if e.probe.origin is not None and evidence.access(e).any
     }
-
-
-def _wildcard(exchange: Exchange) -> bool:
-    assert exchange.response is not None
-    return remembered_allow_origin_shape(exchange.response.headers) is AllowOriginShape.WILDCARD
 
 
 def fold(findings: list[Finding], rules: OriginRules) -> list[Finding]:

@@ -112,15 +112,17 @@ class HostThrottle:
         self._clock = clock
         self._sleep = sleep
         self._good = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._waiters: deque[asyncio.Future[bool]] = deque()
         self._statuses: set[int] = set()
         self._asked: float | None = None
         self._lowest = cap
 
     async def acquire(self, meter: WireMeter | None = None) -> None:
-        """Take an in-flight slot once the host's pause is over and one is free. While paused,
-        a request does not count as waiting on ``meter``: the pause is the target's own time,
-        so its deadline bounds it."""
+        """Take an in-flight slot once the host's pause is over and one is free, in turn: a
+        released slot goes straight to the first request waiting (`release`), never to a
+        newcomer. While paused, a request does not count as waiting on ``meter``: the pause is
+        the target's own time, so its deadline bounds it."""
+        first = False  # woken to look again: first in line, whoever else waits
         while True:
             wait = self.paused_until - self._clock()
             if wait > 0:
@@ -132,48 +134,75 @@ class HostThrottle:
                     if meter is not None:
                         meter.update(1, 0)
                 continue
-            if self.in_flight < self.allowed:
+            if self.in_flight < self.allowed and (first or not self._waiters):
                 self.in_flight += 1
                 return
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
+            waiter: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            if first:
+                self._waiters.appendleft(waiter)
+            else:
+                self._waiters.append(waiter)
             try:
-                await waiter
+                handed = await waiter
             except BaseException:
                 if waiter.done() and not waiter.cancelled():
-                    self._wake(1)  # woken but leaving: hand the wake-up to the next in line
+                    # Woken but leaving: pass on what it was given.
+                    self.release() if waiter.result() else self._wake(1)
                 else:
                     with contextlib.suppress(ValueError):
                         self._waiters.remove(waiter)
                 raise
+            if handed:
+                return
+            first = True
 
     def try_acquire(self) -> bool:
-        """Take an in-flight slot if one is free and the host is not paused, without waiting
-        (`acquire` does the same first, from a coroutine): the common case costs no await."""
+        """Take an in-flight slot if one is free, nobody is waiting for one and the host is not
+        paused, without waiting (`acquire` does the same first, from a coroutine): the common
+        case costs no await."""
         paused = self.paused_until
         if paused and paused - self._clock() > 0:
             return False
-        if self.in_flight < self.allowed:
+        if self.in_flight < self.allowed and not self._waiters:
             self.in_flight += 1
             return True
         return False
 
     def release(self) -> None:
-        """Give the slot back and wake the next request waiting for one."""
+        """Give the slot back: straight to the first request waiting when the host may take it
+        (not paused, not over the cap just lowered), else free it and wake one waiter to look
+        again.
+
+        Handing it over is what keeps the line fair: a slot merely freed went to whichever
+        request asked next, often a new one, while the waiter woken for it found it taken and
+        queued again at the back, at the cost of a wake-up each time (and ever longer waits)."""
+        if self.in_flight <= self.allowed and not (
+            self.paused_until and self.paused_until - self._clock() > 0
+        ):
+            waiters = self._waiters
+            while waiters:
+                waiter = waiters.popleft()
+                if not waiter.done():
+                    waiter.set_result(True)
+                    return
         self.in_flight -= 1
         self._wake(1)
 
     def release_waiters(self) -> None:
-        """Wake as many waiting requests, first come first served, as there are free slots."""
-        self._wake(self.allowed - self.in_flight)
+        """Hand the free slots (the cap was just raised) to the requests waiting, in turn."""
+        waiters = self._waiters
+        while self.in_flight < self.allowed and waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                self.in_flight += 1
+                waiter.set_result(True)
 
     def _wake(self, count: int) -> None:
-        # One wake-up per free slot, not every waiter: with hundreds of requests queued on one
-        # host, waking all of them on each release costs quadratic time.
+        """Wake ``count`` waiters to look again (no slot handed over)."""
         while count > 0 and self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
+                waiter.set_result(False)
                 count -= 1
 
     async def __aenter__(self) -> None:

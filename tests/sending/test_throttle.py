@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cors_audit.app.scan import ScanOptions, scan
 from cors_audit.core.models import OriginClass, Probe, ProbeKind, ProbeOrigin, Target
@@ -266,3 +268,69 @@ def test_the_note_appears_only_for_a_target_asked_to_slow_down() -> None:
     ]
     assert "requests to 127.0.0.1:9 were throttled to 2 in flight" in " ".join(slowed.notes)
     assert not [n for n in calm.notes if "slow down" in n]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    cap=st.integers(1, 5),
+    plan=st.lists(
+        st.tuples(
+            st.integers(0, 3),  # loop turns the request holds its slot
+            st.sampled_from([200, 200, 200, 429, 503, 404]),  # the reply's status
+            st.sampled_from([None, "0", "2", "40"]),  # its Retry-After
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    cancelled=st.sets(st.integers(0, 29)),
+)
+def test_every_request_gets_its_turn_and_the_cap_holds(
+    cap: int, plan: list[tuple[int, int, str | None]], cancelled: set[int]
+) -> None:
+    # Slots go straight to the first waiter (no newcomer jumps the line), a slow-down reply
+    # halves the cap and pauses the host, a waiter can be cancelled at any point: whatever the
+    # order, no request waits for ever and the host never has more in flight than allowed.
+    now = [1000.0]  # a clock that moves one second per loop turn, so pauses overlap releases
+
+    async def sleep(seconds: float) -> None:
+        end = now[0] + seconds
+        while now[0] < end:  # noqa: ASYNC110 - the fake clock moves one second per turn
+            await asyncio.sleep(0)
+
+    async def tick() -> None:
+        while True:
+            now[0] += 1.0
+            await asyncio.sleep(0)
+
+    async def scenario() -> None:
+        throttle = HostThrottle("h:80", cap, clock=lambda: now[0], sleep=sleep)
+        ticker = asyncio.create_task(tick())
+        holders = 0
+
+        async def request(turns: int, status: int, retry_after: str | None) -> None:
+            nonlocal holders
+            if not throttle.try_acquire():
+                await throttle.acquire()
+            holders += 1
+            assert holders <= cap
+            assert throttle.in_flight <= cap
+            try:
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                throttle.observe(status, retry_after)
+            finally:
+                holders -= 1
+                throttle.release()
+
+        tasks = [asyncio.create_task(request(*step)) for step in plan]
+        await asyncio.sleep(0)
+        for index in cancelled:
+            if index < len(tasks):
+                tasks[index].cancel()
+        _, pending = await asyncio.wait(tasks, timeout=5)
+        ticker.cancel()
+        assert not pending, "a request waited for ever"
+        assert holders == 0
+        assert throttle.in_flight == 0
+
+    asyncio.run(scenario())

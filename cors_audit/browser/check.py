@@ -8,7 +8,6 @@ I/O, no network, no clock.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ from cors_audit.browser.headers import (
     Credentials,
     HeaderList,
     Mode,
+    Remembered,
     extract_header_list_values,
     header_get,
     is_cors_safelisted_method,
@@ -183,23 +183,12 @@ scan's replies repeat (one server answers the targets behind it alike), so a few
 cover it, and the bound keeps the memo small however many replies a scan sees."""
 
 
-def remembered_cors_check(origin: str, credentials: Credentials, headers: HeaderList) -> Verdict:
-    """`cors_check`, remembered for a header tuple: the scan asks the same question of the
-    same reply many times (the planner after every round, the summary, the rules, in both
-    credentials modes) and of equal replies across the targets of one server. The same verdict
-    as `cors_check`; the model itself stays unremembered, so that a test patching a piece of it
-    sees the change."""
-    if type(headers) is tuple:
-        try:
-            return _remembered(origin, credentials, headers)
-        except TypeError:  # a value that cannot be hashed: answered without the memo
-            pass
-    return cors_check(origin, credentials, headers)
-
-
-@functools.lru_cache(maxsize=CHECK_MEMO)
-def _remembered(origin: str, credentials: Credentials, headers: HeaderList) -> Verdict:
-    return cors_check(origin, credentials, headers)
+_remembered = Remembered(cors_check, CHECK_MEMO)
+remembered_cors_check = _remembered.ask
+"""`cors_check`, remembered for a header tuple: the scan asks the same question of the
+same reply many times (the planner after every round, the summary, the rules, in both
+credentials modes) and of equal replies across the targets of one server. The same verdict
+as `cors_check` (`Remembered`)."""
 
 
 def is_credentials_true(headers: HeaderList) -> bool:
@@ -307,40 +296,12 @@ def preflight_check(
     return PreflightVerdict(True, None, method_list, name_list, max_age(headers, mode))
 
 
-def remembered_preflight_check(
-    origin: str,
-    credentials: Credentials,
-    method: str,
-    unsafe_header_names: tuple[str, ...],
-    status: int,
-    headers: HeaderList,
-    mode: Mode = "chromium",
-) -> PreflightVerdict:
-    """`preflight_check` (without its keyword-only options), remembered for a header tuple: the
-    rules ask it of each preflight reply in both credentials modes, and equal replies repeat
-    across the targets of one server. The same verdict as `preflight_check`, which itself stays
-    unremembered, as `remembered_cors_check` does for `cors_check`; shares `CHECK_MEMO`."""
-    if type(headers) is tuple:
-        try:
-            return _remembered_preflight(
-                origin, credentials, method, unsafe_header_names, status, headers, mode
-            )
-        except TypeError:  # a value that cannot be hashed: answered without the memo
-            pass
-    return preflight_check(origin, credentials, method, unsafe_header_names, status, headers, mode)
-
-
-@functools.lru_cache(maxsize=CHECK_MEMO)
-def _remembered_preflight(
-    origin: str,
-    credentials: Credentials,
-    method: str,
-    unsafe_header_names: tuple[str, ...],
-    status: int,
-    headers: HeaderList,
-    mode: Mode,
-) -> PreflightVerdict:
-    return preflight_check(origin, credentials, method, unsafe_header_names, status, headers, mode)
+_remembered_preflight = Remembered(preflight_check, CHECK_MEMO)
+remembered_preflight_check = _remembered_preflight.ask
+"""`preflight_check` (without its keyword-only options), remembered for a header tuple: the
+rules ask it of each preflight reply in both credentials modes, and equal replies repeat
+across the targets of one server. The same verdict as `preflight_check`, which itself stays
+unremembered, as `remembered_cors_check` does for `cors_check`; shares `CHECK_MEMO`."""
 
 
 _SIGNED_INT_RE: Final = re.compile(r"[+-]?[0-9]+")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Final, Literal
+from typing import Final, Generic, Literal, ParamSpec, TypeVar, cast
 
 from cors_audit.core.wire import ACMA, CORS_REQUEST_HEADERS
 
@@ -40,6 +40,46 @@ class Failure(Enum):
 
 FAILURE: Final = Failure.FAILURE
 """Sentinel returned by :func:`extract_header_list_values`; test with ``is FAILURE``."""
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class Remembered(Generic[_P, _R]):
+    """``function``, remembered in a bounded memo (``maxsize`` questions) when its arguments
+    can be hashed, as a header list given as a tuple can; answered without the memo otherwise
+    (a list, a value that cannot be hashed).
+
+    For the model's pure functions of a reply's header tuple: the scan asks them of the same
+    reply many times (the planner after every round, the rules, the summaries, in both
+    credentials modes) and of equal replies across the targets of one server. The function
+    itself stays unremembered beside its memo, so a test can always ask the model directly.
+    """
+
+    def __init__(self, function: Callable[_P, _R], maxsize: int) -> None:
+        self.function = function
+        self._cache = functools.lru_cache(maxsize=maxsize)(function)
+        # The same callable, seen with the function's own signature (lru_cache's is untyped).
+        memo = cast("Callable[_P, _R]", self._cache)
+
+        def ask(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            try:
+                return memo(*args, **kwargs)
+            except TypeError:  # unhashable: a list, or a value inside that cannot be hashed
+                return function(*args, **kwargs)
+
+        self.ask = ask
+        """The remembered function (a plain closure: it is called a few dozen times per
+        reply, where a method call through ``__call__`` cost measurably more)."""
+
+    def cache_clear(self) -> None:
+        """Forget every answer (tests)."""
+        self._cache.cache_clear()
+
+    def cache_info(self) -> functools._CacheInfo:
+        """Hits, misses and size of the memo (tests)."""
+        return self._cache.cache_info()
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,13 +8,12 @@ I/O, no network, no clock.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
 from enum import StrEnum
 from typing import Final
 
-from cors_audit.browser.headers import HeaderList, Headers, header_values
+from cors_audit.browser.headers import HeaderList, Remembered, header_values
 from cors_audit.core.wire import ACAO, DEFAULT_PORTS, serialize_ipv6, url_origin
 
 
@@ -116,19 +115,9 @@ SHAPE_MEMO: Final = 4096
 scan's replies repeat, so a few thousand cover it, and the bound keeps the memo small."""
 
 
-def remembered_allow_origin_shape(headers: HeaderList) -> AllowOriginShape:
-    """`allow_origin_shape`, remembered for a header tuple: the rules, the summary and the
-    planner each ask it of every reply of a target (some hundred times per target), and equal
-    replies repeat across the targets of one server. The same shape as `allow_origin_shape`,
-    which itself stays unremembered."""
-    if type(headers) is tuple:
-        try:
-            return _remembered_shape(headers)
-        except TypeError:  # a value that cannot be hashed: answered without the memo
-            pass
-    return allow_origin_shape(headers)
-
-
-@functools.lru_cache(maxsize=SHAPE_MEMO)
-def _remembered_shape(headers: Headers) -> AllowOriginShape:
-    return allow_origin_shape(headers)
+_remembered_shape = Remembered(allow_origin_shape, SHAPE_MEMO)
+remembered_allow_origin_shape = _remembered_shape.ask
+"""`allow_origin_shape`, remembered for a header tuple: the rules, the summary and the
+planner each ask it of every reply of a target (some hundred times per target), and equal
+replies repeat across the targets of one server. The same shape as `allow_origin_shape`,
+which itself stays unremembered."""

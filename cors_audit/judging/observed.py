@@ -10,7 +10,6 @@ itself.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -22,7 +21,7 @@ from cors_audit.browser import (
     ACMA,
     AllowOriginShape,
     HeaderList,
-    Headers,
+    Remembered,
     extract_header_list_values,
     is_ok_status,
     private_network_check,
@@ -126,24 +125,10 @@ SEEN_MEMO: Final = 4096
 """Most replies `remembered_seen` keeps: as ``browser.check.CHECK_MEMO``."""
 
 
-def remembered_seen(
-    origin: str, kind: ProbeKind, probed: tuple[str, ...], status: int, wire: HeaderList
-) -> Seen:
-    """`seen`, remembered for a header tuple: equal replies to the same probe repeat across
-    the targets of one server, and parsing their header lists again was most of `observe`."""
-    if type(wire) is tuple:
-        try:
-            return _remembered_seen(origin, kind, probed, status, wire)
-        except TypeError:  # a value that cannot be hashed: answered without the memo
-            pass
-    return seen(origin, kind, probed, status, wire)
-
-
-@functools.lru_cache(maxsize=SEEN_MEMO)
-def _remembered_seen(
-    origin: str, kind: ProbeKind, probed: tuple[str, ...], status: int, wire: Headers
-) -> Seen:
-    return seen(origin, kind, probed, status, wire)
+_remembered_seen = Remembered(seen, SEEN_MEMO)
+remembered_seen = _remembered_seen.ask
+"""`seen`, remembered for a header tuple: equal replies to the same probe repeat across
+the targets of one server, and parsing their header lists again was most of `observe`."""
 
 
 def observe(exchanges: Iterable[Exchange]) -> Observed:

@@ -61,3 +61,25 @@ def test_the_memo_is_bounded() -> None:
     for n in range(HEADER_MEMO + 10):
         header_values((("X-N", str(n)),), "x-n")
     assert _indexed.cache_info().currsize == HEADER_MEMO
+
+
+def test_remembered_answers_hashable_questions_from_its_memo_and_others_directly() -> None:
+    from cors_audit.browser import Remembered
+
+    asked: list[object] = []
+
+    def count(headers: object) -> int:
+        asked.append(headers)
+        return len(headers)  # type: ignore[arg-type]
+
+    remembered = Remembered(count, 2)
+    lines = (("Vary", "Origin"),)
+    assert remembered.ask(lines) == remembered.ask(lines) == 1
+    assert asked == [lines]  # the second answer came from the memo
+    assert remembered.ask(list(lines)) == remembered.ask(list(lines)) == 1
+    assert len(asked) == 3  # a list cannot be remembered: asked each time
+    for n in range(5):
+        remembered.ask(((f"X-{n}", ""),))
+    assert remembered.cache_info().currsize == 2  # bounded
+    remembered.cache_clear()
+    assert remembered.cache_info().currsize == 0

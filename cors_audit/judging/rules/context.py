@@ -9,7 +9,6 @@ themselves. `make_finding` builds the finding of a `Rule` with its stable finger
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,8 +20,8 @@ from cors_audit.browser import (
     AllowOriginShape,
     Credentials,
     HeaderList,
-    Headers,
     Mode,
+    Remembered,
     Verdict,
     extract_header_list_values,
     header_get,
@@ -249,21 +248,11 @@ ACCESS_MEMO: Final = 4096
 """Most (origin, header tuple) `remembered_access` keeps: as ``browser.check.CHECK_MEMO``."""
 
 
-def remembered_access(origin: str, headers: HeaderList) -> Access:
-    """Both CORS-check verdicts for ``origin`` on a reply, remembered for a header tuple: one
-    look-up per reply of a target instead of one per credentials mode, as equal replies repeat
-    across the targets of one server."""
-    if type(headers) is tuple:
-        try:
-            return _remembered_access(origin, headers)
-        except TypeError:  # a value that cannot be hashed: answered without the memo
-            pass
-    return _access_of(origin, headers)
-
-
-@functools.lru_cache(maxsize=ACCESS_MEMO)
-def _remembered_access(origin: str, headers: Headers) -> Access:
-    return _access_of(origin, headers)
+_remembered_access = Remembered(_access_of, ACCESS_MEMO)
+remembered_access = _remembered_access.ask
+"""Both CORS-check verdicts for ``origin`` on a reply, remembered for a header tuple: one
+look-up per reply of a target instead of one per credentials mode, as equal replies repeat
+across the targets of one server."""
 
 
 PROOF_SHOWN: Final = 4

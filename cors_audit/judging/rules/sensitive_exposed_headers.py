@@ -5,14 +5,13 @@ read is the browser model's call (``exposed_header_names``); which are sensitive
 
 from __future__ import annotations
 
-import functools
 from typing import Final
 
 from cors_audit.browser import (
     ACEH,
     Credentials,
     HeaderList,
-    Headers,
+    Remembered,
     exposed_header_names,
     extract_header_list_values,
 )
@@ -86,19 +85,16 @@ def sensitive_names(headers: HeaderList, mode: Credentials, intended: frozenset[
     """`_sensitive_names`, remembered for a header tuple: every readable reply of every target
     asks it, and equal replies repeat across the targets of one server. A fresh list each time
     (callers own it)."""
-    if type(headers) is tuple:
-        try:
-            return list(_remembered_sensitive(headers, mode, intended))
-        except TypeError:  # a value that cannot be hashed: answered without the memo
-            pass
-    return _sensitive_names(headers, mode, intended)
+    return list(_remembered_sensitive.ask(headers, mode, intended))
 
 
-@functools.lru_cache(maxsize=SENSITIVE_MEMO)
-def _remembered_sensitive(
-    headers: Headers, mode: Credentials, intended: frozenset[str]
+def _sensitive_tuple(
+    headers: HeaderList, mode: Credentials, intended: frozenset[str]
 ) -> tuple[str, ...]:
     return tuple(_sensitive_names(headers, mode, intended))
+
+
+_remembered_sensitive = Remembered(_sensitive_tuple, SENSITIVE_MEMO)
 
 
 def check(evidence: Evidence) -> list[Finding]:
